@@ -1,0 +1,119 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Strict settings shared by every target (STYLE.md §2.6).
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tidemark",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tidemark", targets: ["TidemarkCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "TidemarkCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TidemarkRepository",
+            dependencies: [
+                "TidemarkCore", "CZstd",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TidemarkStorage",
+            dependencies: ["TidemarkCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TidemarkEngines",
+            dependencies: [
+                "TidemarkCore",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TidemarkCatalog",
+            dependencies: [
+                "TidemarkCore", "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TidemarkControl",
+            dependencies: [
+                "TidemarkCore", "TidemarkRepository",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "TidemarkCLI",
+            dependencies: [
+                "TidemarkCore", "TidemarkRepository", "TidemarkStorage", "TidemarkEngines",
+                "TidemarkCatalog", "TidemarkControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TidemarkTesting",
+            dependencies: [
+                "TidemarkCore", "TidemarkEngines", "TidemarkStorage",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "TidemarkCoreTests", dependencies: ["TidemarkCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TidemarkRepositoryTests",
+            dependencies: ["TidemarkRepository", "TidemarkStorage", "TidemarkTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TidemarkStorageTests",
+            dependencies: ["TidemarkStorage", "TidemarkTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TidemarkEnginesTests",
+            dependencies: ["TidemarkEngines", "TidemarkTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TidemarkCatalogTests",
+            dependencies: ["TidemarkCatalog", "TidemarkTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TidemarkCLITests",
+            dependencies: ["TidemarkCLI", "TidemarkTesting", "TidemarkCore"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,37 @@
+package import TidemarkCore
+
+/// Errors of the catalog.
+package struct CatalogError: UserFacingError {
+    package enum Code: String, Sendable {
+        case nameConflict = "name-conflict"
+        case notFound = "not-found"
+        case cannotOpen = "catalog-unavailable"
+        case queryFailed = "catalog-query-failed"
+        case sealedSecretUnreadable = "catalog-secret-unreadable"
+        case inUse = "in-use"
+    }
+
+    package var kind: Code
+    package var message: String
+    package var hint: String?
+    package var underlying: String?
+
+    package init(_ kind: Code, _ message: String, hint: String? = nil, underlying: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+        self.underlying = underlying
+    }
+
+    package var code: String { kind.rawValue }
+
+    package var category: ErrorCategory {
+        switch kind {
+        case .nameConflict, .inUse: .conflict
+        case .notFound: .notFound
+        case .cannotOpen: .storage
+        case .queryFailed: .internal
+        case .sealedSecretUnreadable: .authentication
+        }
+    }
+}

@@ -1,0 +1,92 @@
+/// The catalog schema, as an ordered list of migrations.
+///
+/// Each migration runs once, in a transaction, and bumps `PRAGMA user_version`; released
+/// migrations are never edited, only appended to.
+enum CatalogMigrations {
+    static let all: [String] = [
+        """
+        CREATE TABLE storages (
+            name TEXT PRIMARY KEY,
+            settings TEXT NOT NULL,
+            repository_id TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE databases (
+            name TEXT PRIMARY KEY,
+            engine TEXT NOT NULL,
+            connection TEXT NOT NULL,
+            sealed_password BLOB,
+            created_at REAL NOT NULL,
+            deprovisioned_at REAL
+        );
+        CREATE TABLE backups (
+            id TEXT PRIMARY KEY,
+            database TEXT NOT NULL,
+            storage TEXT NOT NULL,
+            status TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            method TEXT NOT NULL,
+            engine TEXT NOT NULL,
+            server_version TEXT,
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            logical_bytes INTEGER NOT NULL DEFAULT 0,
+            stored_bytes INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            operation_id TEXT,
+            contents TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX backups_by_database ON backups (database, started_at DESC);
+        CREATE INDEX backups_by_status ON backups (status, started_at DESC);
+        CREATE TABLE operations (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            step TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            max_attempts INTEGER NOT NULL,
+            retryable INTEGER NOT NULL,
+            last_error TEXT,
+            database TEXT,
+            backup_id TEXT,
+            summary TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            started_at REAL,
+            finished_at REAL,
+            progress TEXT NOT NULL,
+            result TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX operations_by_status ON operations (status, created_at DESC);
+        CREATE TABLE operation_logs (
+            operation_id TEXT NOT NULL REFERENCES operations (id) ON DELETE CASCADE,
+            sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+            time REAL NOT NULL,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE INDEX operation_logs_by_operation ON operation_logs (operation_id, sequence);
+        """
+    ]
+
+    /// Applies every migration newer than the database's `user_version`.
+    static func migrate(_ connection: SQLiteConnection) throws {
+        let current = Int(try connection.query("PRAGMA user_version").first?["user_version"].int ?? 0)
+        for (offset, migration) in all.enumerated() where offset >= current {
+            try connection.transaction { run in
+                for statement in migration.split(separator: ";").map({ String($0).trimmed(of: " \n") }) where !statement.isEmpty {
+                    _ = try run(String(statement), [])
+                }
+                _ = try run("PRAGMA user_version = \(offset + 1)", [])
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmed(of set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice.removeFirst() }
+        while let last = slice.last, set.contains(last) { slice.removeLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+package import TidemarkCore
+
+/// The embedded catalog: one SQLite file under `--home` (SPEC §5, embedded default).
+///
+/// Every query is a named method (pgBackRest `db.h` style). JSON columns hold nested values
+/// (storage settings, backup contents, progress) that are read and written whole.
+package final class SQLiteCatalog: Catalog {
+    private let connection: SQLiteConnection
+    private let sealer: SecretSealer
+
+    /// Opens (creating and migrating if needed) the catalog at `path`.
+    package init(path: String, sealer: SecretSealer) throws {
+        self.connection = try SQLiteConnection(path: path)
+        self.sealer = sealer
+        try CatalogMigrations.migrate(connection)
+    }
+
+    // MARK: Storages
+
+    package func insertStorage(_ storage: StorageRecord) async throws {
+        do {
+            try connection.execute(
+                "INSERT INTO storages (name, settings, repository_id, created_at) VALUES (?, ?, ?, ?)",
+                [.text(storage.name), .text(try json(storage.settings)), .text(storage.repositoryID), date(storage.createdAt)]
+            )
+        } catch let error as CatalogError where error.kind == .nameConflict {
+            throw CatalogError(.nameConflict, "a storage named \(storage.name) already exists", hint: "Choose another name, or remove it first with 'tidemark storage remove \(storage.name)'.")
+        }
+    }
+
+    package func storage(named name: String) async throws -> StorageRecord? {
+        try connection.query("SELECT * FROM storages WHERE name = ?", [.text(name)]).first.map(storageRecord)
+    }
+
+    package func storages() async throws -> [StorageRecord] {
+        try connection.query("SELECT * FROM storages ORDER BY name").map(storageRecord)
+    }
+
+    package func deleteStorage(named name: String) async throws {
+        guard try await storage(named: name) != nil else {
+            throw CatalogError(.notFound, "storage \(name) does not exist", hint: "Run 'tidemark storage list' to see registered storages.")
+        }
+        try connection.execute("DELETE FROM storages WHERE name = ?", [.text(name)])
+    }
+
+    private func storageRecord(_ row: SQLiteRow) throws -> StorageRecord {
+        StorageRecord(
+            name: row["name"].string ?? "",
+            settings: try decode(StorageSettings.self, row["settings"]),
+            repositoryID: row["repository_id"].string ?? "",
+            createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0)
+        )
+    }
+
+    // MARK: Databases
+
+    package func insertDatabase(_ database: DatabaseRecord) async throws {
+        let sealed: SQLiteValue = try database.password.map { .blob(try sealer.seal($0.revealed, label: "database:\(database.name)")) } ?? .null
+        do {
+            try connection.execute(
+                "INSERT INTO databases (name, engine, connection, sealed_password, created_at, deprovisioned_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    .text(database.name), .text(database.engine.rawValue), .text(try json(database.connection)), sealed,
+                    date(database.createdAt), database.deprovisionedAt.map(date) ?? .null,
+                ]
+            )
+        } catch let error as CatalogError where error.kind == .nameConflict {
+            throw CatalogError(.nameConflict, "a database named \(database.name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
+        }
+    }
+
+    package func database(named name: String) async throws -> DatabaseRecord? {
+        try connection.query("SELECT * FROM databases WHERE name = ?", [.text(name)]).first.map(databaseRecord)
+    }
+
+    package func databases() async throws -> [DatabaseRecord] {
+        try connection.query("SELECT * FROM databases ORDER BY name").map(databaseRecord)
+    }
+
+    private func databaseRecord(_ row: SQLiteRow) throws -> DatabaseRecord {
+        let name = row["name"].string ?? ""
+        let password = try row["sealed_password"].bytes.map { Secret(try sealer.open($0, label: "database:\(name)")) }
+        return DatabaseRecord(
+            name: name,
+            engine: EngineKind(rawValue: row["engine"].string ?? "") ?? .postgres,
+            connection: try decode(DatabaseConnection.self, row["connection"]),
+            password: password,
+            createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
+            deprovisionedAt: dateValue(row["deprovisioned_at"])
+        )
+    }
+
+    // MARK: Backups
+
+    package func insertBackup(_ backup: BackupRecord) async throws {
+        try connection.execute(
+            """
+            INSERT INTO backups (id, database, storage, status, trigger, method, engine, server_version, started_at,
+                finished_at, logical_bytes, stored_bytes, error, operation_id, contents)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            try backupValues(backup)
+        )
+    }
+
+    package func updateBackup(_ backup: BackupRecord) async throws {
+        var values = try backupValues(backup)
+        values.append(values.removeFirst())
+        try connection.execute(
+            """
+            UPDATE backups SET database = ?, storage = ?, status = ?, trigger = ?, method = ?, engine = ?, server_version = ?,
+                started_at = ?, finished_at = ?, logical_bytes = ?, stored_bytes = ?, error = ?, operation_id = ?, contents = ?
+            WHERE id = ?
+            """,
+            values
+        )
+    }
+
+    package func backup(id: String) async throws -> BackupRecord? {
+        try connection.query("SELECT * FROM backups WHERE id = ?", [.text(id)]).first.map(backupRecord)
+    }
+
+    package func backups(matching filter: BackupFilter) async throws -> [BackupRecord] {
+        var clauses: [String] = []
+        var bindings: [SQLiteValue] = []
+        if let database = filter.database {
+            clauses.append("database = ?")
+            bindings.append(.text(database))
+        }
+        if let status = filter.status {
+            clauses.append("status = ?")
+            bindings.append(.text(status.rawValue))
+        }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        return try connection.query("SELECT * FROM backups \(whereClause) ORDER BY started_at DESC, id", bindings).map(backupRecord)
+    }
+
+    package func deleteBackup(id: String) async throws {
+        try connection.execute("DELETE FROM backups WHERE id = ?", [.text(id)])
+    }
+
+    package func backupCount(inStorage storage: String) async throws -> Int {
+        Int(try connection.query("SELECT count(*) AS n FROM backups WHERE storage = ?", [.text(storage)]).first?["n"].int ?? 0)
+    }
+
+    private func backupValues(_ backup: BackupRecord) throws -> [SQLiteValue] {
+        [
+            .text(backup.id), .text(backup.database), .text(backup.storage), .text(backup.status.rawValue),
+            .text(backup.trigger.rawValue), .text(backup.method.rawValue), .text(backup.engine.rawValue),
+            backup.serverVersion.map(SQLiteValue.text) ?? .null, date(backup.startedAt), backup.finishedAt.map(date) ?? .null,
+            .integer(backup.logicalBytes), .integer(backup.storedBytes), try backup.error.map { .text(try json($0)) } ?? .null,
+            backup.operationID.map(SQLiteValue.text) ?? .null, .text(try json(backup.databases)),
+        ]
+    }
+
+    private func backupRecord(_ row: SQLiteRow) throws -> BackupRecord {
+        BackupRecord(
+            id: row["id"].string ?? "",
+            database: row["database"].string ?? "",
+            storage: row["storage"].string ?? "",
+            status: BackupStatus(rawValue: row["status"].string ?? "") ?? .failed,
+            trigger: BackupTrigger(rawValue: row["trigger"].string ?? "") ?? .manual,
+            method: BackupMethod(rawValue: row["method"].string ?? "") ?? .logical,
+            engine: EngineKind(rawValue: row["engine"].string ?? "") ?? .postgres,
+            serverVersion: row["server_version"].string,
+            startedAt: dateValue(row["started_at"]) ?? Date(timeIntervalSince1970: 0),
+            finishedAt: dateValue(row["finished_at"]),
+            logicalBytes: row["logical_bytes"].int ?? 0,
+            storedBytes: row["stored_bytes"].int ?? 0,
+            error: try row["error"].string.map { try decode(ErrorInfo.self, .text($0)) },
+            operationID: row["operation_id"].string,
+            databases: try decode([DatabaseContents].self, row["contents"])
+        )
+    }
+
+    // MARK: Operations
+
+    package func insertOperation(_ operation: OperationRecord) async throws {
+        try connection.execute(
+            """
+            INSERT INTO operations (id, kind, status, step, attempt, max_attempts, retryable, last_error, database, backup_id,
+                summary, created_at, started_at, finished_at, progress, result)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            try operationValues(operation)
+        )
+    }
+
+    package func updateOperation(_ operation: OperationRecord) async throws {
+        var values = try operationValues(operation)
+        values.append(values.removeFirst())
+        try connection.execute(
+            """
+            UPDATE operations SET kind = ?, status = ?, step = ?, attempt = ?, max_attempts = ?, retryable = ?, last_error = ?,
+                database = ?, backup_id = ?, summary = ?, created_at = ?, started_at = ?, finished_at = ?, progress = ?, result = ?
+            WHERE id = ?
+            """,
+            values
+        )
+    }
+
+    package func operation(id: String) async throws -> OperationRecord? {
+        try connection.query("SELECT * FROM operations WHERE id = ?", [.text(id)]).first.map(operationRecord)
+    }
+
+    package func operations(status: OperationStatus?) async throws -> [OperationRecord] {
+        if let status {
+            return try connection.query("SELECT * FROM operations WHERE status = ? ORDER BY created_at DESC, id", [.text(status.rawValue)]).map(operationRecord)
+        }
+        return try connection.query("SELECT * FROM operations ORDER BY created_at DESC, id").map(operationRecord)
+    }
+
+    package func appendLog(operationID: String, line: OperationLogLine) async throws {
+        try connection.execute(
+            "INSERT INTO operation_logs (operation_id, time, level, message) VALUES (?, ?, ?, ?)",
+            [.text(operationID), date(line.time), .text(line.level), .text(line.message)]
+        )
+    }
+
+    package func logs(operationID: String) async throws -> [OperationLogLine] {
+        try connection.query("SELECT * FROM operation_logs WHERE operation_id = ? ORDER BY sequence", [.text(operationID)]).map { row in
+            OperationLogLine(time: dateValue(row["time"]) ?? Date(timeIntervalSince1970: 0), level: row["level"].string ?? "info", message: row["message"].string ?? "")
+        }
+    }
+
+    private func operationValues(_ operation: OperationRecord) throws -> [SQLiteValue] {
+        [
+            .text(operation.id), .text(operation.kind.rawValue), .text(operation.status.rawValue), .text(operation.step),
+            .integer(Int64(operation.attempt)), .integer(Int64(operation.maxAttempts)), .integer(operation.isRetryable ? 1 : 0),
+            try operation.lastError.map { .text(try json($0)) } ?? .null, operation.database.map(SQLiteValue.text) ?? .null,
+            operation.backupID.map(SQLiteValue.text) ?? .null, .text(operation.summary), date(operation.createdAt),
+            operation.startedAt.map(date) ?? .null, operation.finishedAt.map(date) ?? .null, .text(try json(operation.progress)),
+            .text(try json(operation.result)),
+        ]
+    }
+
+    private func operationRecord(_ row: SQLiteRow) throws -> OperationRecord {
+        OperationRecord(
+            id: row["id"].string ?? "",
+            kind: OperationKind(rawValue: row["kind"].string ?? "") ?? .backup,
+            status: OperationStatus(rawValue: row["status"].string ?? "") ?? .failed,
+            step: row["step"].string ?? "",
+            attempt: Int(row["attempt"].int ?? 0),
+            maxAttempts: Int(row["max_attempts"].int ?? 1),
+            isRetryable: row["retryable"].int == 1,
+            lastError: try row["last_error"].string.map { try decode(ErrorInfo.self, .text($0)) },
+            database: row["database"].string,
+            backupID: row["backup_id"].string,
+            summary: row["summary"].string ?? "",
+            createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
+            startedAt: dateValue(row["started_at"]),
+            finishedAt: dateValue(row["finished_at"]),
+            progress: try decode(OperationProgress.self, row["progress"]),
+            result: try decode([String: String].self, row["result"])
+        )
+    }
+
+    // MARK: Encoding
+
+    private func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ value: SQLiteValue) throws -> T {
+        guard let text = value.string else {
+            throw CatalogError(.queryFailed, "the catalog holds an empty value where \(T.self) was expected")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw CatalogError(.queryFailed, "the catalog holds an unreadable \(T.self)", underlying: "\(error)")
+        }
+    }
+
+    private func date(_ value: Date) -> SQLiteValue { .real(value.timeIntervalSince1970) }
+    private func dateValue(_ value: SQLiteValue) -> Date? { value.double.map(Date.init(timeIntervalSince1970:)) }
+}

@@ -1,0 +1,60 @@
+/// The broad kind of a failure, which decides the CLI exit code and the HTTP status.
+///
+/// Categories are stable: scripts depend on the exit code each one maps to (see `ExitCodes.swift`).
+package enum ErrorCategory: String, Sendable, Codable, CaseIterable {
+    /// The request itself is wrong (bad URL, bad flag value).
+    case invalidInput = "invalid-input"
+    /// A named thing (storage, database, backup, table, operation) does not exist.
+    case notFound = "not-found"
+    /// A name is already taken, or the object is in a state that forbids the request.
+    case conflict
+    /// Credentials or the repository passphrase were rejected.
+    case authentication
+    /// A server or endpoint could not be reached; trying again later may succeed.
+    case unavailable
+    /// Storage refused to store data (not writable, disk full).
+    case storage
+    /// Stored data is missing or corrupted.
+    case integrity
+    /// An external tool (pg_dump, pg_restore) failed.
+    case toolFailed = "tool-failed"
+    /// A bug or an unexpected state.
+    case `internal`
+}
+
+/// An error a person can act on: a stable code, a message naming the object involved, and a hint.
+///
+/// `message` starts lowercase and has no final period; `hint` is a full sentence. Neither may
+/// contain a secret: full detail belongs only in `debugDescription` and the logs.
+package protocol UserFacingError: Error, CustomStringConvertible, Sendable {
+    /// Stable kebab-case code, e.g. `bucket-not-found` or `wrong-passphrase`.
+    var code: String { get }
+    /// What went wrong, naming the object involved.
+    var message: String { get }
+    /// How to fix it, when there is something to do.
+    var hint: String? { get }
+    /// The broad kind of failure.
+    var category: ErrorCategory { get }
+    /// Whether trying the same thing again later may succeed.
+    var isRetryable: Bool { get }
+}
+
+extension UserFacingError {
+    package var description: String { message }
+    package var isRetryable: Bool { category == .unavailable }
+}
+
+/// A generic user-facing error for cases that do not belong to one module's error type.
+package struct TidemarkError: UserFacingError {
+    package var code: String
+    package var message: String
+    package var hint: String?
+    package var category: ErrorCategory
+
+    package init(code: String, message: String, hint: String? = nil, category: ErrorCategory) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.category = category
+    }
+}

@@ -1,0 +1,131 @@
+package import Foundation
+
+/// Lifecycle of a backup. Only `completed` backups can be restored.
+package enum BackupStatus: String, Sendable, Codable, CaseIterable {
+    case pending
+    case running
+    case completed
+    case failed
+}
+
+/// Why a backup was taken.
+package enum BackupTrigger: String, Sendable, Codable, CaseIterable {
+    case automatic
+    case manual
+    case final
+    case copy
+}
+
+/// How a backup was taken.
+package enum BackupMethod: String, Sendable, Codable, CaseIterable {
+    case logical
+    case physical
+}
+
+/// A failure recorded on a backup or an operation: the stable code and the user message.
+package struct ErrorInfo: Sendable, Codable, Equatable {
+    package var code: String
+    package var message: String
+    package var hint: String?
+
+    package init(code: String, message: String, hint: String? = nil) {
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+
+    /// Captures any error, keeping the code and hint of a `UserFacingError`.
+    package init(_ error: any Error) {
+        if let error = error as? any UserFacingError {
+            self.init(code: error.code, message: error.message, hint: error.hint)
+        } else {
+            self.init(code: "internal-error", message: "\(error)")
+        }
+    }
+}
+
+/// One table inside a backup, as captured in the dump.
+package struct TableContents: Sendable, Codable, Equatable {
+    package var schema: String
+    package var name: String
+    /// Bytes of the table's data in the dump (COPY text for PostgreSQL).
+    package var bytes: Int64
+    /// Rows captured in the backup, counted while the dump streamed.
+    package var rows: Int64
+
+    package init(schema: String, name: String, bytes: Int64, rows: Int64) {
+        self.schema = schema
+        self.name = name
+        self.bytes = bytes
+        self.rows = rows
+    }
+
+    /// `schema.name`.
+    package var qualifiedName: String { "\(schema).\(name)" }
+}
+
+/// One database inside a backup.
+package struct DatabaseContents: Sendable, Codable, Equatable {
+    package var name: String
+    package var bytes: Int64
+    package var tables: [TableContents]
+
+    package init(name: String, bytes: Int64, tables: [TableContents]) {
+        self.name = name
+        self.bytes = bytes
+        self.tables = tables
+    }
+}
+
+/// A backup as the catalog records it.
+package struct BackupRecord: Sendable, Equatable {
+    package var id: String
+    package var database: String
+    package var storage: String
+    package var status: BackupStatus
+    package var trigger: BackupTrigger
+    package var method: BackupMethod
+    package var engine: EngineKind
+    package var serverVersion: String?
+    package var startedAt: Date
+    package var finishedAt: Date?
+    package var logicalBytes: Int64
+    package var storedBytes: Int64
+    package var error: ErrorInfo?
+    package var operationID: String?
+    package var databases: [DatabaseContents]
+
+    package init(
+        id: String,
+        database: String,
+        storage: String,
+        status: BackupStatus,
+        trigger: BackupTrigger,
+        method: BackupMethod,
+        engine: EngineKind,
+        serverVersion: String? = nil,
+        startedAt: Date,
+        finishedAt: Date? = nil,
+        logicalBytes: Int64 = 0,
+        storedBytes: Int64 = 0,
+        error: ErrorInfo? = nil,
+        operationID: String? = nil,
+        databases: [DatabaseContents] = []
+    ) {
+        self.id = id
+        self.database = database
+        self.storage = storage
+        self.status = status
+        self.trigger = trigger
+        self.method = method
+        self.engine = engine
+        self.serverVersion = serverVersion
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.logicalBytes = logicalBytes
+        self.storedBytes = storedBytes
+        self.error = error
+        self.operationID = operationID
+        self.databases = databases
+    }
+}

@@ -1,0 +1,109 @@
+package import Foundation
+
+/// What an operation does.
+package enum OperationKind: String, Sendable, Codable, CaseIterable {
+    case backup
+    case restore
+    case verify
+    case export
+    case purge
+}
+
+/// Lifecycle of an operation.
+package enum OperationStatus: String, Sendable, Codable, CaseIterable {
+    case pending
+    case running
+    case completed
+    case failed
+    case cancelled
+}
+
+/// Progress of a long operation (SPEC §4.13).
+package struct OperationProgress: Sendable, Codable, Equatable {
+    package var bytesRead: Int64
+    package var bytesStored: Int64
+    package var tablesDone: Int
+    package var tablesTotal: Int?
+    /// Bytes expected in total, when known (for an ETA).
+    package var bytesTotal: Int64?
+
+    package init(bytesRead: Int64 = 0, bytesStored: Int64 = 0, tablesDone: Int = 0, tablesTotal: Int? = nil, bytesTotal: Int64? = nil) {
+        self.bytesRead = bytesRead
+        self.bytesStored = bytesStored
+        self.tablesDone = tablesDone
+        self.tablesTotal = tablesTotal
+        self.bytesTotal = bytesTotal
+    }
+}
+
+/// A durable job with its state, recorded in the catalog before any work starts.
+package struct OperationRecord: Sendable, Equatable {
+    package var id: String
+    package var kind: OperationKind
+    package var status: OperationStatus
+    /// The step in progress or, after a failure, the step the operation failed in.
+    package var step: String
+    package var attempt: Int
+    package var maxAttempts: Int
+    package var isRetryable: Bool
+    package var lastError: ErrorInfo?
+    package var database: String?
+    package var backupID: String?
+    /// A short description of the request, e.g. `restore 3f9a0c1b7e2d to shop_restored`.
+    package var summary: String
+    package var createdAt: Date
+    package var startedAt: Date?
+    package var finishedAt: Date?
+    package var progress: OperationProgress
+    /// Structured result of a completed operation (e.g. the URL of a restored database).
+    package var result: [String: String]
+
+    package init(
+        id: String,
+        kind: OperationKind,
+        status: OperationStatus = .pending,
+        step: String = "queued",
+        attempt: Int = 0,
+        maxAttempts: Int = 1,
+        isRetryable: Bool = false,
+        lastError: ErrorInfo? = nil,
+        database: String? = nil,
+        backupID: String? = nil,
+        summary: String,
+        createdAt: Date,
+        startedAt: Date? = nil,
+        finishedAt: Date? = nil,
+        progress: OperationProgress = OperationProgress(),
+        result: [String: String] = [:]
+    ) {
+        self.id = id
+        self.kind = kind
+        self.status = status
+        self.step = step
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+        self.isRetryable = isRetryable
+        self.lastError = lastError
+        self.database = database
+        self.backupID = backupID
+        self.summary = summary
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.progress = progress
+        self.result = result
+    }
+}
+
+/// One log line of an operation.
+package struct OperationLogLine: Sendable, Codable, Equatable {
+    package var time: Date
+    package var level: String
+    package var message: String
+
+    package init(time: Date, level: String, message: String) {
+        self.time = time
+        self.level = level
+        self.message = message
+    }
+}

@@ -1,0 +1,124 @@
+/// A database to connect to: connection settings plus the password.
+package struct DatabaseTarget: Sendable {
+    package var connection: DatabaseConnection
+    package var password: Secret<String>?
+
+    package init(connection: DatabaseConnection, password: Secret<String>?) {
+        self.connection = connection
+        self.password = password
+    }
+
+    /// The same server and credentials, another database.
+    package func with(database name: String) -> DatabaseTarget {
+        DatabaseTarget(connection: connection.with(database: name), password: password)
+    }
+}
+
+/// One object of a logical dump and what it depends on (a table, an index, a constraint…).
+///
+/// Engines record these in the manifest so that a one-table restore can be planned, and
+/// refused when impossible, before any data is read.
+package struct DumpObject: Sendable, Codable, Equatable {
+    /// The engine's id for the object inside the dump (pg_dump's dump id).
+    package var id: Int
+    /// The object kind as the engine names it, e.g. `TABLE`, `TABLE DATA`, `FK CONSTRAINT`.
+    package var kind: String
+    package var schema: String?
+    package var name: String
+    package var dependencies: [Int]
+    /// For a foreign key: the table it references, `schema.table`.
+    package var references: String?
+
+    package init(id: Int, kind: String, schema: String?, name: String, dependencies: [Int], references: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.schema = schema
+        self.name = name
+        self.dependencies = dependencies
+        self.references = references
+    }
+}
+
+/// What a dump captured, measured while it streamed.
+package struct DumpSummary: Sendable, Codable, Equatable {
+    package var serverVersion: String
+    package var format: String
+    package var databases: [DatabaseContents]
+    package var objects: [DumpObject]
+
+    package init(serverVersion: String, format: String, databases: [DatabaseContents], objects: [DumpObject]) {
+        self.serverVersion = serverVersion
+        self.format = format
+        self.databases = databases
+        self.objects = objects
+    }
+}
+
+/// What part of a backup to restore.
+package enum RestoreScope: Sendable, Equatable {
+    case everything
+    case table(schema: String, name: String)
+}
+
+/// Options that let a partial restore leave out dependencies that are not restored with it.
+package struct RestoreOptions: Sendable, Equatable {
+    package var skipMissingForeignKeys: Bool
+    package var skipMissingSequences: Bool
+    package var skipMissingViews: Bool
+
+    package init(skipMissingForeignKeys: Bool = false, skipMissingSequences: Bool = false, skipMissingViews: Bool = false) {
+        self.skipMissingForeignKeys = skipMissingForeignKeys
+        self.skipMissingSequences = skipMissingSequences
+        self.skipMissingViews = skipMissingViews
+    }
+}
+
+/// A restore the engine can carry out, already checked against the backup's dump objects.
+package struct RestorePlan: Sendable, Equatable {
+    package var scope: RestoreScope
+    /// The dump object ids to restore, in dump order; nil restores everything.
+    package var objectIDs: [Int]?
+    /// Objects left out because of a skip option, for the log.
+    package var skipped: [String]
+
+    package init(scope: RestoreScope, objectIDs: [Int]?, skipped: [String]) {
+        self.scope = scope
+        self.objectIDs = objectIDs
+        self.skipped = skipped
+    }
+}
+
+/// A database engine: dumps a database as a stream and restores such a stream into a new database.
+package protocol DatabaseEngine: Sendable {
+    var kind: EngineKind { get }
+
+    /// The server's version string; also proves the database is reachable with these credentials.
+    /// - Throws: `EngineError` with `database-unreachable`, `authentication-failed` or `database-not-found`.
+    func serverVersion(of target: DatabaseTarget) async throws -> String
+
+    /// Whether a database named `name` exists on the server of `target`.
+    func databaseExists(_ name: String, on target: DatabaseTarget) async throws -> Bool
+
+    /// Streams a consistent logical dump of `target` into `sink`, measuring it as it passes.
+    /// - Parameter progress: called with the tables dumped so far and the total.
+    func dump(
+        _ target: DatabaseTarget,
+        into sink: ([UInt8]) async throws -> Void,
+        progress: (_ tablesDone: Int, _ tablesTotal: Int) -> Void
+    ) async throws -> DumpSummary
+
+    /// Checks a restore request against the dump's objects before any work starts.
+    /// - Throws: `EngineError` with `table-not-found` or `missing-dependency`.
+    func planRestore(_ scope: RestoreScope, objects: [DumpObject], options: RestoreOptions) throws -> RestorePlan
+
+    /// Creates database `newDatabase` on the server of `server`, then restores the stream from
+    /// `source` into it; drops it again when the restore fails, so no half-restored database
+    /// remains. `server` connects to an existing database (the backup's source) for the
+    /// create and drop statements; the source itself is never written to.
+    func restore(
+        _ plan: RestorePlan,
+        server: DatabaseTarget,
+        newDatabase: String,
+        from source: () async throws -> [UInt8]?
+    ) async throws
+}

@@ -1,0 +1,44 @@
+package import TidemarkCore
+
+/// Errors of database engines, with the tool's own words kept out of `message` when they
+/// could hold connection details, and in `underlying` for the logs.
+package struct EngineError: UserFacingError {
+    package enum Code: String, Sendable {
+        case databaseUnreachable = "database-unreachable"
+        case authenticationFailed = "authentication-failed"
+        case databaseNotFound = "database-not-found"
+        case permissionDenied = "permission-denied"
+        case tableNotFound = "table-not-found"
+        case missingDependency = "missing-dependency"
+        case toolNotFound = "tool-not-found"
+        case dumpFailed = "dump-failed"
+        case restoreFailed = "restore-failed"
+        case archiveUnreadable = "archive-unreadable"
+        case notSupported = "not-supported"
+    }
+
+    package var kind: Code
+    package var message: String
+    package var hint: String?
+    package var underlying: String?
+
+    package init(_ kind: Code, _ message: String, hint: String? = nil, underlying: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+        self.underlying = underlying
+    }
+
+    package var code: String { kind.rawValue }
+
+    package var category: ErrorCategory {
+        switch kind {
+        case .databaseUnreachable: .unavailable
+        case .authenticationFailed, .permissionDenied: .authentication
+        case .databaseNotFound, .tableNotFound, .toolNotFound: .notFound
+        case .missingDependency, .notSupported: .invalidInput
+        case .dumpFailed, .restoreFailed: .toolFailed
+        case .archiveUnreadable: .integrity
+        }
+    }
+}

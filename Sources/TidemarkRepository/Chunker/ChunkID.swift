@@ -1,0 +1,81 @@
+/// The identity of a chunk: HMAC-SHA-256 of its plaintext under the repository's id key.
+///
+/// Stored as four words so that the in-memory index keys stay 32 bytes and hash fast.
+package struct ChunkID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    package var w0: UInt64
+    package var w1: UInt64
+    package var w2: UInt64
+    package var w3: UInt64
+
+    /// Builds an id from 32 bytes.
+    package init<Bytes: Collection<UInt8>>(bytes: Bytes) {
+        precondition(bytes.count == 32, "a chunk id is 32 bytes")
+        var words: [UInt64] = [0, 0, 0, 0]
+        for (offset, byte) in bytes.enumerated() {
+            words[offset / 8] = words[offset / 8] << 8 | UInt64(byte)
+        }
+        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+    }
+
+    /// Parses 64 lowercase hex digits; nil for anything else.
+    package init?(hex: some StringProtocol) {
+        guard let bytes = Hex.decode(hex), bytes.count == 32 else { return nil }
+        self.init(bytes: bytes)
+    }
+
+    /// The 32 bytes, big-endian word order.
+    package var bytes: [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(32)
+        for word in [w0, w1, w2, w3] {
+            for shift in stride(from: 56, through: 0, by: -8) {
+                result.append(UInt8(truncatingIfNeeded: word >> UInt64(shift)))
+            }
+        }
+        return result
+    }
+
+    /// 64 lowercase hex digits.
+    package var hex: String { Hex.encode(bytes) }
+    package var description: String { hex }
+
+    package static func < (lhs: ChunkID, rhs: ChunkID) -> Bool {
+        (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
+    }
+}
+
+/// Lowercase hex encoding.
+package enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func value(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+}

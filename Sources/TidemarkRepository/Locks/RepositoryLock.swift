@@ -1,0 +1,108 @@
+package import Foundation
+import TidemarkCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `locks/<id>` object (docs/FORMAT.md, "Locks").
+///
+/// Backups hold shared locks; garbage collection holds an exclusive one, so it never deletes
+/// a pack that a running backup has deduplicated against. A holder rewrites its lock every
+/// `refreshInterval`; a lock not refreshed for `staleAfter`, or held by a dead process on this
+/// host, is stale and ignored, so a crashed process never blocks work forever.
+package struct LockObject: Sendable, Codable, Equatable {
+    package var exclusive: Bool
+    package var host: String
+    package var pid: Int32
+    package var purpose: String
+    package var createdAt: Date
+    package var refreshedAt: Date
+}
+
+/// Timing of repository locks.
+package struct LockTiming: Sendable {
+    package var refreshInterval: Duration
+    package var staleAfter: TimeInterval
+
+    package init(refreshInterval: Duration = .seconds(300), staleAfter: TimeInterval = 1800) {
+        self.refreshInterval = refreshInterval
+        self.staleAfter = staleAfter
+    }
+}
+
+extension Repository {
+    /// Runs `body` holding a shared or exclusive repository lock.
+    /// - Throws: `RepositoryError` `repository-locked` naming the holder when a conflicting
+    ///   live lock exists.
+    package func withLock<T: Sendable>(
+        exclusive: Bool,
+        purpose: String,
+        timing: LockTiming = LockTiming(),
+        _ body: () async throws -> T
+    ) async throws -> T {
+        let started = now()
+        let lock = LockObject(
+            exclusive: exclusive,
+            host: ProcessInfo.processInfo.hostName,
+            pid: ProcessInfo.processInfo.processIdentifier,
+            purpose: purpose,
+            createdAt: started,
+            refreshedAt: started
+        )
+        let key = RepositoryLayout.lockKey(Identifier.make() + Identifier.make())
+        try await store.put(try JSONCoding.encode(lock), at: key)
+        do {
+            if let holder = try await conflictingLock(for: lock, ownKey: key, timing: timing) {
+                throw RepositoryError(
+                    .repositoryLocked,
+                    "the repository in \(store.location) is locked by \(holder.purpose) (\(holder.exclusive ? "exclusive" : "shared"), host \(holder.host), pid \(holder.pid), since \(holder.createdAt.formatted(.iso8601)))",
+                    hint: "Wait for it to finish and try again; a lock not refreshed for \(Int(timing.staleAfter / 60)) minutes is ignored."
+                )
+            }
+            let store = self.store
+            let now = self.now
+            let initial = lock
+            let result = try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    var refreshed = initial
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: timing.refreshInterval)
+                        refreshed.refreshedAt = now()
+                        try await store.put(try JSONCoding.encode(refreshed), at: key)
+                    }
+                    return nil
+                }
+                let value = try await body()
+                group.cancelAll()
+                return value
+            }
+            try? await store.delete(key)
+            return result
+        } catch {
+            try? await store.delete(key)
+            throw error
+        }
+    }
+
+    private func conflictingLock(for mine: LockObject, ownKey: String, timing: LockTiming) async throws -> LockObject? {
+        for info in try await store.list(prefix: RepositoryLayout.locksPrefix) where info.key != ownKey {
+            guard let bytes = try? await store.get(info.key),
+                let other = try? JSONCoding.decode(LockObject.self, from: bytes, what: info.key)
+            else { continue }
+            guard mine.exclusive || other.exclusive else { continue }
+            if isStale(other, timing: timing) { continue }
+            return other
+        }
+        return nil
+    }
+
+    private func isStale(_ lock: LockObject, timing: LockTiming) -> Bool {
+        if now().timeIntervalSince(lock.refreshedAt) > timing.staleAfter { return true }
+        if lock.host == ProcessInfo.processInfo.hostName {
+            // Signal 0 checks existence only; ESRCH means the holder died without removing its lock.
+            if kill(lock.pid, 0) != 0 && errno == ESRCH { return true }
+        }
+        return false
+    }
+}

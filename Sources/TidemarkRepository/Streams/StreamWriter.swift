@@ -1,0 +1,157 @@
+import TidemarkCore
+
+/// What writing one stream stored.
+package struct StreamWriteResult: Sendable {
+    package var chunks: [ChunkID]
+    /// Bytes of the stream.
+    package var size: Int64
+    /// Bytes of new packs uploaded for this stream (what the backup added to the repository).
+    package var storedBytes: Int64
+    package var newChunks: Int
+}
+
+/// A chunk after hashing and, when new, compression and sealing.
+private struct ProcessedChunk: Sendable {
+    var id: ChunkID
+    var sealed: [UInt8]?
+    var rawLength: Int
+}
+
+/// Chunks, deduplicates, compresses, encrypts and packs one byte stream into the repository.
+///
+/// Used only inside `Repository.writeStream(_:)`, which owns its tasks. Hashing and sealing
+/// run in up to `processingLimit` tasks at once and pack uploads in up to `uploadLimit`, so
+/// memory stays bounded: at most the chunker's buffer, `processingLimit` chunks and
+/// `uploadLimit + 1` packs are held at any time, whatever the stream's size.
+///
+/// Not Sendable: one task appends to it.
+package final class StreamWriter {
+    private let repository: Repository
+    private let known: ChunkIndex
+    private var chunker: GearChunker
+    private var packer: PackBuilder
+    private let processingLimit = 4
+    private let uploadLimit = 2
+    // Unstructured tasks because the work spans many `append` calls; `Repository.writeStream`
+    // cancels them if the stream fails, and `finish` awaits every one of them.
+    private var processing: [Task<ProcessedChunk, any Error>] = []
+    private var uploads: [Task<Int, any Error>] = []
+    private var chunks: [ChunkID] = []
+    private var addedThisStream: Set<ChunkID> = []
+    private var newPacks: [IndexObject.PackEntry] = []
+    private var size: Int64 = 0
+    private var storedBytes: Int64 = 0
+    private let progress: (_ bytesRead: Int64, _ bytesStored: Int64) -> Void
+
+    init(repository: Repository, known: ChunkIndex, progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void) {
+        self.repository = repository
+        self.known = known
+        self.chunker = GearChunker(parameters: repository.config.chunker, gear: repository.master.gearTable())
+        self.packer = PackBuilder(sealer: repository.sealer)
+        self.progress = progress
+    }
+
+    /// Adds the next bytes of the stream.
+    package func append(_ bytes: [UInt8]) async throws {
+        size += Int64(bytes.count)
+        chunker.append(bytes)
+        while let chunk = chunker.nextChunk(isFinal: false) {
+            try await submit(chunk)
+        }
+        progress(size, storedBytes)
+    }
+
+    func finish() async throws -> StreamWriteResult {
+        while let chunk = chunker.nextChunk(isFinal: true) {
+            try await submit(chunk)
+        }
+        while !processing.isEmpty {
+            try await absorb(try await processing.removeFirst().value)
+        }
+        if !packer.isEmpty {
+            try await upload(try packer.finish())
+        }
+        while !uploads.isEmpty {
+            storedBytes += Int64(try await uploads.removeFirst().value)
+        }
+        if !newPacks.isEmpty {
+            try await repository.writeIndex(newPacks)
+        }
+        progress(size, storedBytes)
+        return StreamWriteResult(chunks: chunks, size: size, storedBytes: storedBytes, newChunks: addedThisStream.count)
+    }
+
+    func cancelAll() {
+        processing.forEach { $0.cancel() }
+        uploads.forEach { $0.cancel() }
+    }
+
+    private func submit(_ chunk: [UInt8]) async throws {
+        if processing.count >= processingLimit {
+            try await absorb(try await processing.removeFirst().value)
+        }
+        let master = repository.master
+        let sealer = repository.sealer
+        let known = self.known
+        let level = repository.config.compression.level
+        processing.append(
+            Task {
+                let id = master.chunkID(of: chunk)
+                if known.contains(id) {
+                    return ProcessedChunk(id: id, sealed: nil, rawLength: chunk.count)
+                }
+                let sealed = try sealer.seal(Payload.encode(chunk, level: level), associatedData: id.bytes)
+                return ProcessedChunk(id: id, sealed: sealed, rawLength: chunk.count)
+            }
+        )
+    }
+
+    private func absorb(_ chunk: ProcessedChunk) async throws {
+        chunks.append(chunk.id)
+        guard let sealed = chunk.sealed, !known.contains(chunk.id), !addedThisStream.contains(chunk.id) else { return }
+        addedThisStream.insert(chunk.id)
+        packer.add(id: chunk.id, sealed: sealed, rawLength: chunk.rawLength)
+        if packer.size >= repository.config.packSize {
+            try await upload(try packer.finish())
+        }
+    }
+
+    private func upload(_ pack: Pack) async throws {
+        if uploads.count >= uploadLimit {
+            storedBytes += Int64(try await uploads.removeFirst().value)
+            progress(size, storedBytes)
+        }
+        newPacks.append(IndexObject.PackEntry(id: pack.id, blobs: pack.blobs))
+        let store = repository.store
+        uploads.append(
+            Task {
+                try await store.put(pack.bytes, at: pack.key)
+                return pack.bytes.count
+            }
+        )
+    }
+}
+
+extension Repository {
+    /// Writes one stream: `body` appends its bytes; packs and an index object are stored.
+    ///
+    /// The stream's chunks are only referenced once the caller saves a manifest listing them,
+    /// so a failure here leaves nothing that looks like a backup.
+    /// - Parameters:
+    ///   - index: the repository's index, for deduplication.
+    ///   - progress: called with bytes read and bytes stored so far.
+    package func writeStream(
+        index: ChunkIndex,
+        progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void = { _, _ in },
+        _ body: (StreamWriter) async throws -> Void
+    ) async throws -> StreamWriteResult {
+        let writer = StreamWriter(repository: self, known: index, progress: progress)
+        do {
+            try await body(writer)
+            return try await writer.finish()
+        } catch {
+            writer.cancelAll()
+            throw error
+        }
+    }
+}

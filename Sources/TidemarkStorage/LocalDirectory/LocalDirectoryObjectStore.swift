@@ -1,0 +1,191 @@
+import Foundation
+package import TidemarkCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An `ObjectStore` in a directory of this machine: one file per object.
+///
+/// Puts write a temporary file in the same directory, fsync it and rename it into place, so
+/// a crash leaves either the old state or the whole object (rename is atomic on POSIX file
+/// systems). Keys are validated so that nothing can be read or written outside `root`
+/// (SPEC §7: "local storage refuses paths outside its root").
+package struct LocalDirectoryObjectStore: ObjectStore {
+    package let root: String
+
+    /// - Parameter root: an absolute directory path; it must exist.
+    package init(root: String) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+    }
+
+    package var location: String { "local:\(root)" }
+
+    /// Creates `root` if needed and checks that files can be created in it.
+    /// - Throws: `StorageError` `storage-not-writable` or `storage-full`.
+    package func prepare() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } catch {
+            throw StorageError(
+                .notWritable,
+                "cannot create the storage directory \(root)",
+                hint: "Create it yourself or choose a directory this user can write to.",
+                underlying: "\(error)"
+            )
+        }
+        let probe = "\(root)/.tidemark-write-test-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw posixError(errno, path: root, writing: true) }
+        close(fd)
+        unlink(probe)
+    }
+
+    package func put(_ bytes: [UInt8], at key: String) async throws {
+        let path = try path(for: key)
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        if mkdirs(directory) != 0 { throw posixError(errno, path: directory, writing: true) }
+        let temporary = "\(directory)/.tmp-\(getpid())-\(Identifier.make())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw posixError(errno, path: directory, writing: true) }
+        var written = 0
+        let failure: Int32? = bytes.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let result = write(fd, buffer.baseAddress! + written, buffer.count - written)
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                written += result
+            }
+            return fsync(fd) == 0 ? nil : errno
+        }
+        close(fd)
+        if let failure {
+            unlink(temporary)
+            throw posixError(failure, path: path, writing: true)
+        }
+        if rename(temporary, path) != 0 {
+            let code = errno
+            unlink(temporary)
+            throw posixError(code, path: path, writing: true)
+        }
+    }
+
+    package func get(_ key: String) async throws -> [UInt8] {
+        guard let size = try await size(of: key) else {
+            throw StorageError(.notFound, "object \(key) does not exist in \(location)")
+        }
+        return try await get(key, range: 0..<size)
+    }
+
+    package func get(_ key: String, range: Range<Int64>) async throws -> [UInt8] {
+        let path = try path(for: key)
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw posixError(errno, path: path, writing: false, key: key) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: range.count)
+        var done = 0
+        let failure: Int32? = bytes.withUnsafeMutableBytes { buffer in
+            while done < buffer.count {
+                let result = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(range.lowerBound) + off_t(done))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                if result == 0 { break }
+                done += result
+            }
+            return nil
+        }
+        if let failure { throw posixError(failure, path: path, writing: false, key: key) }
+        if done < bytes.count { bytes.removeLast(bytes.count - done) }
+        return bytes
+    }
+
+    package func size(of key: String) async throws -> Int64? {
+        let path = try path(for: key)
+        var info = stat()
+        if stat(path, &info) != 0 {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw posixError(errno, path: path, writing: false, key: key)
+        }
+        return Int64(info.st_size)
+    }
+
+    package func delete(_ key: String) async throws {
+        let path = try path(for: key)
+        if unlink(path) != 0 && errno != ENOENT {
+            throw posixError(errno, path: path, writing: true, key: key)
+        }
+    }
+
+    package func list(prefix: String) async throws -> [ObjectInfo] {
+        var results: [ObjectInfo] = []
+        // Walk only the directory part of the prefix, so listing `data/` never reads `snapshots/`.
+        let directoryPart = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
+        if !directoryPart.isEmpty { _ = try path(for: directoryPart) }
+        let start = directoryPart.isEmpty ? root : "\(root)/\(directoryPart)"
+        guard let enumerator = FileManager.default.enumerator(atPath: start) else { return [] }
+        while let relative = enumerator.nextObject() as? String {
+            let name = relative.split(separator: "/").last.map(String.init) ?? relative
+            if name.hasPrefix(".") { continue }
+            let key = directoryPart.isEmpty ? relative : "\(directoryPart)/\(relative)"
+            guard key.hasPrefix(prefix) else { continue }
+            var info = stat()
+            guard stat("\(root)/\(key)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            results.append(ObjectInfo(key: key, size: Int64(info.st_size)))
+        }
+        return results.sorted { $0.key < $1.key }
+    }
+
+    /// The file path of `key`, refusing keys that could leave `root`.
+    private func path(for key: String) throws -> String {
+        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
+        let valid =
+            !key.isEmpty && !key.hasPrefix("/")
+            && segments.allSatisfy { segment in
+                !segment.isEmpty && segment != "." && segment != ".."
+                    && segment.unicodeScalars.allSatisfy { scalar in
+                        (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9")
+                            || scalar == "." || scalar == "-" || scalar == "_"
+                    }
+            }
+        guard valid else {
+            throw StorageError(.pathOutsideRoot, "object key '\(key)' is not a plain relative path inside \(root)")
+        }
+        return "\(root)/\(key)"
+    }
+
+    private func mkdirs(_ directory: String) -> Int32 {
+        var info = stat()
+        if stat(directory, &info) == 0 { return 0 }
+        let parent = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)])
+        if !parent.isEmpty && parent != directory {
+            let result = mkdirs(parent)
+            if result != 0 { return result }
+        }
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST { return -1 }
+        return 0
+    }
+
+    private func posixError(_ code: Int32, path: String, writing: Bool, key: String? = nil) -> StorageError {
+        let reason = String(cString: strerror(code))
+        switch code {
+        case ENOENT where key != nil:
+            return StorageError(.notFound, "object \(key!) does not exist in \(location)")
+        case ENOENT:
+            return StorageError(.directoryMissing, "the storage directory \(root) does not exist", hint: "Create it, or check that the volume is mounted.")
+        case ENOSPC, EDQUOT:
+            return StorageError(.diskFull, "no space left on the device holding \(root) while writing \(path)", hint: "Free space or purge old backups ('tidemark backup purge'), then retry.")
+        case EACCES, EPERM, EROFS:
+            return StorageError(
+                writing ? .notWritable : .notReadable,
+                "the storage directory \(root) is not \(writing ? "writable" : "readable") by this user (\(reason))",
+                hint: "Fix the directory's permissions or run Tidemark as a user that can \(writing ? "write" : "read") it."
+            )
+        default:
+            return StorageError(.ioError, "\(writing ? "writing" : "reading") \(path) failed: \(reason)", hint: "Check the device and retry.")
+        }
+    }
+}
