@@ -258,6 +258,9 @@ package struct CustomArchiveScanner {
 
     private var field: [UInt8] = Array(repeating: 0, count: 9)
     private var fieldLength = 0
+    /// The last bytes of the current table's data, to recognise the COPY terminator.
+    private var tail: [UInt8] = []
+    private static let copyTerminator: [UInt8] = Array("\\.\n\n\n".utf8)
 
     /// Collects a fixed-size field that may span buffers; returns nil until complete.
     private mutating func takeField(_ size: Int, from bytes: UnsafeRawBufferPointer, at index: inout Int) -> [UInt8]? {
@@ -315,6 +318,11 @@ package struct CustomArchiveScanner {
                     if isBlob {
                         state = .blobOID(dumpID: dumpID)
                     } else {
+                        if tail == Self.copyTerminator {
+                            statistics[dumpID, default: DataStatistics()].rows -= 3
+                            statistics[dumpID, default: DataStatistics()].bytes -= Int64(Self.copyTerminator.count)
+                        }
+                        tail.removeAll(keepingCapacity: true)
                         tablesDone += 1
                         state = .blockType
                     }
@@ -330,6 +338,14 @@ package struct CustomArchiveScanner {
                     }
                     statistics[dumpID, default: DataStatistics()].bytes += Int64(take)
                     statistics[dumpID, default: DataStatistics()].rows += rows
+                    let keep = Self.copyTerminator.count
+                    if take >= keep {
+                        tail.removeAll(keepingCapacity: true)
+                        tail.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(index + take - keep)..<(index + take)]))
+                    } else {
+                        tail.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + take)]))
+                        if tail.count > keep { tail.removeFirst(tail.count - keep) }
+                    }
                 }
                 index += take
                 state = remaining == take ? .chunkLength(dumpID: dumpID, isBlob: isBlob) : .chunkData(dumpID: dumpID, remaining: remaining - take, isBlob: isBlob)

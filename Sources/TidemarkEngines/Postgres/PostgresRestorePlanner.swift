@@ -35,12 +35,17 @@ package enum PostgresRestorePlanner {
             )
         }
         let byID = Dictionary(objects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let tableIDs = Set(objects.filter { $0.kind == "TABLE" }.map(\.id))
         var selected: Set<Int> = [table.id]
         var changed = true
         while changed {
             changed = false
             for object in objects where !selected.contains(object.id) {
-                let isDependent = dependentKinds.contains(object.kind) && object.dependencies.contains(where: selected.contains)
+                // A foreign key on another table depends on this table's primary key, but it
+                // belongs to the other table: every table an object depends on must be restored.
+                let isDependent =
+                    dependentKinds.contains(object.kind) && object.dependencies.contains(where: selected.contains)
+                    && object.dependencies.allSatisfy { !tableIDs.contains($0) || selected.contains($0) }
                 if isDependent {
                     selected.insert(object.id)
                     changed = true

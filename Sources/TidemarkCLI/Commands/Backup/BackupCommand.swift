@@ -1,0 +1,14 @@
+import ArgumentParser
+import TidemarkRepository
+import TidemarkControl
+import TidemarkCore
+import Foundation
+
+/// `tidemark backup …`
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Create, list, inspect, verify, export and purge backups.",
+        subcommands: [BackupCreate.self, BackupList.self, BackupShow.self, BackupVerify.self, BackupExport.self, BackupPurge.self]
+    )
+}

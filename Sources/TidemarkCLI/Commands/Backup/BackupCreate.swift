@@ -1,0 +1,29 @@
+import ArgumentParser
+import TidemarkRepository
+import Foundation
+import TidemarkControl
+import TidemarkCore
+
+/// `tidemark backup create DB [--storage S]`
+struct BackupCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Take a manual backup now (kept until purged).")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Name of the database.") var database: String
+    @Option(name: .long, help: "Storage to back up to (needed when several are registered).") var storage: String?
+
+    func run() async throws {
+        try await global.run { context in
+            let (observer, bar) = ProgressBar.observer(label: "backup \(database)", enabled: !context.isJSON)
+            defer { bar?.finish() }
+            let backup = try await context.control().createBackup(database: database, storage: storage, observer: observer)
+            bar?.finish()
+            if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true)) }
+            let tables = backup.databases.reduce(0) { $0 + $1.tables.count }
+            let rows = backup.databases.reduce(Int64(0)) { $0 + $1.tables.reduce(0) { $0 + $1.rows } }
+            let seconds = backup.finishedAt.map { $0.timeIntervalSince(backup.startedAt) } ?? 0
+            context.console.line(
+                "backup \(backup.id) completed: \(HumanFormat.bytes(backup.logicalBytes)) dumped (\(tables) tables, \(rows) rows), \(HumanFormat.bytes(backup.storedBytes)) stored, in \(HumanFormat.duration(seconds: seconds))"
+            )
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import TidemarkRepository
+import Foundation
+import TidemarkControl
+import TidemarkCore
+
+/// `tidemark backup export ID [--out FILE]`
+struct BackupExport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a backup as a standard pg_dump custom-format archive (readable by pg_restore)."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Backup id.") var id: String
+    @Option(name: .long, help: ArgumentHelp("File to write; standard output when omitted.", valueName: "file")) var out: String?
+
+    func run() async throws {
+        try await global.run { context in
+            let control = try context.control()
+            let handle: FileHandle
+            let temporary = out.map { "\($0).tidemark-partial" }
+            if let temporary {
+                guard FileManager.default.createFile(atPath: temporary, contents: nil) , let opened = FileHandle(forWritingAtPath: temporary) else {
+                    throw TidemarkError(code: "output-not-writable", message: "cannot create \(out ?? "")", hint: "Choose a writable path for --out.", category: .storage)
+                }
+                handle = opened
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            let (observer, bar) = ProgressBar.observer(label: "export \(id)", enabled: !context.isJSON && out != nil)
+            defer { bar?.finish() }
+            do {
+                let operation = try await control.exportBackup(id: id, observer: observer) { chunk in
+                    try handle.write(contentsOf: chunk)
+                }
+                if let out, let temporary {
+                    try handle.synchronize()
+                    try handle.close()
+                    // Renamed only when complete, so a failed export never leaves a file that looks whole.
+                    _ = try? FileManager.default.removeItem(atPath: out)
+                    try FileManager.default.moveItem(atPath: temporary, toPath: out)
+                    bar?.finish()
+                    if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
+                    context.console.line("exported backup \(id) to \(out) (\(HumanFormat.bytes(Int64(operation.result["bytes"] ?? "0") ?? 0)), \(operation.result["format"] ?? "")); restore it with: pg_restore -d DB \(out)")
+                }
+            } catch {
+                if let temporary { try? FileManager.default.removeItem(atPath: temporary) }
+                throw error
+            }
+        }
+    }
+}

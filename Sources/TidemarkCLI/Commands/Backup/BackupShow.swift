@@ -1,0 +1,38 @@
+import ArgumentParser
+import TidemarkRepository
+import Foundation
+import TidemarkControl
+import TidemarkCore
+
+/// `tidemark backup show ID`
+struct BackupShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one backup with its databases and tables.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Backup id.") var id: String
+
+    func run() async throws {
+        try await global.run { context in
+            let backup = try await context.control().backup(id: id)
+            if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true)) }
+            let console = context.console
+            console.line("id:         \(backup.id)")
+            console.line("database:   \(backup.database) (\(backup.engine.rawValue) \(backup.serverVersion ?? "?"))")
+            console.line("storage:    \(backup.storage)")
+            console.line("status:     \(backup.status.rawValue)")
+            console.line("trigger:    \(backup.trigger.rawValue), method \(backup.method.rawValue)")
+            console.line("started:    \(TimeText.iso(backup.startedAt))")
+            console.line("finished:   \(TimeText.iso(backup.finishedAt))")
+            console.line("size:       \(HumanFormat.bytes(backup.logicalBytes)) dumped, \(HumanFormat.bytes(backup.storedBytes)) stored")
+            console.line("expires:    never (manual backups are kept until purged)")
+            if let error = backup.error { console.line("error:      \(error.code): \(error.message)") }
+            for database in backup.databases {
+                console.line()
+                console.line("database \(database.name): \(database.tables.count) tables, \(HumanFormat.bytes(database.bytes))")
+                console.table(
+                    ["TABLE", "ROWS", "BYTES"],
+                    database.tables.map { [$0.qualifiedName, "\($0.rows)", HumanFormat.bytes($0.bytes)] }
+                )
+            }
+        }
+    }
+}

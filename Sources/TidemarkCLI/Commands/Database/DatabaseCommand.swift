@@ -1,0 +1,14 @@
+import ArgumentParser
+import TidemarkRepository
+import TidemarkControl
+import TidemarkCore
+import Foundation
+
+/// `tidemark db …`
+struct DatabaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Manage databases to back up.",
+        subcommands: [DatabaseAdd.self, DatabaseList.self, DatabaseShow.self]
+    )
+}

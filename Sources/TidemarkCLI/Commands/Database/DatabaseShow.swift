@@ -1,0 +1,30 @@
+import ArgumentParser
+import TidemarkRepository
+import Foundation
+import TidemarkControl
+import TidemarkCore
+
+/// `tidemark db show NAME`
+struct DatabaseShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one database and its latest backups.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Name of the database.") var name: String
+
+    func run() async throws {
+        try await global.run { context in
+            let control = try context.control()
+            let database = try await control.database(named: name)
+            if context.isJSON { return try context.console.json(DatabaseRepresentation(database)) }
+            let backups = try await control.backups(matching: BackupFilter(database: name))
+            let representation = DatabaseRepresentation(database)
+            context.console.line("name:     \(database.name)")
+            context.console.line("engine:   \(database.engine.rawValue)")
+            context.console.line("url:      \(representation.url)")
+            context.console.line("added:    \(TimeText.iso(database.createdAt))")
+            context.console.line("backups:  \(backups.count) (\(backups.filter { $0.status == .completed }.count) completed)")
+            if let last = backups.first(where: { $0.status == .completed }) {
+                context.console.line("last:     \(last.id) at \(TimeText.iso(last.finishedAt)) (\(TimeText.relative(last.finishedAt)))")
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import TidemarkRepository
+import Foundation
+import TidemarkControl
+import TidemarkCore
+
+/// `tidemark restore ID --to NEW [--table T] [--skip-missing-…]`
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a completed backup into a NEW database on the same server (the source is never touched)."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Backup id.") var backupID: String
+    @Option(name: .long, help: ArgumentHelp("Name of the new database; it must not exist.", valueName: "name")) var to: String
+    @Option(name: .long, help: ArgumentHelp("Restore only this table (SCHEMA.TABLE).", valueName: "table")) var table: String?
+    @Flag(name: .long, help: "Leave out foreign keys to tables that are not restored.") var skipMissingForeignKeys = false
+    @Flag(name: .long, help: "Leave out sequence defaults whose sequence is not restored.") var skipMissingSequences = false
+    @Flag(name: .long, help: "Leave out views whose tables are not restored.") var skipMissingViews = false
+
+    func run() async throws {
+        try await global.run { context in
+            let (observer, bar) = ProgressBar.observer(label: "restore \(backupID)", enabled: !context.isJSON)
+            defer { bar?.finish() }
+            let request = RestoreRequest(
+                backupID: backupID,
+                newName: to,
+                table: table,
+                options: RestoreOptions(
+                    skipMissingForeignKeys: skipMissingForeignKeys,
+                    skipMissingSequences: skipMissingSequences,
+                    skipMissingViews: skipMissingViews
+                )
+            )
+            let result = try await context.control().restore(request, observer: observer)
+            bar?.finish()
+            if context.isJSON { return try context.console.json(OperationRepresentation(result.operation)) }
+            for item in result.skipped { context.console.note("skipped \(item)") }
+            context.console.line("restored \(table.map { "table \($0) of " } ?? "")backup \(backupID) into \(result.database)")
+            context.console.line(result.url)
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import TidemarkRepository
+import TidemarkControl
+import TidemarkCore
+import Foundation
+
+/// `tidemark storage …`
+struct StorageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "storage",
+        abstract: "Manage storages (where repositories of backups live).",
+        subcommands: [StorageAdd.self, StorageList.self, StorageShow.self, StorageRemove.self]
+    )
+}

@@ -1,0 +1,42 @@
+package import TidemarkCore
+
+/// Errors of the control plane's own rules (names, states, lookups).
+package struct ControlError: UserFacingError {
+    package enum Code: String, Sendable {
+        case storageNotFound = "storage-not-found"
+        case databaseNotFound = "database-not-registered"
+        case backupNotFound = "backup-not-found"
+        case operationNotFound = "operation-not-found"
+        case backupNotRestorable = "backup-not-completed"
+        case targetExists = "target-exists"
+        case storageRequired = "storage-required"
+        case storageInUse = "storage-in-use"
+        case engineNotSupported = "engine-not-supported"
+        case verifyFailed = "verify-failed"
+        case invalidTable = "invalid-table-name"
+        case passphraseMissing = "passphrase-missing"
+        case repositoryMismatch = "repository-mismatch"
+    }
+
+    package var kind: Code
+    package var message: String
+    package var hint: String?
+
+    package init(_ kind: Code, _ message: String, hint: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+    }
+
+    package var code: String { kind.rawValue }
+
+    package var category: ErrorCategory {
+        switch kind {
+        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound: .notFound
+        case .backupNotRestorable, .targetExists, .storageInUse, .repositoryMismatch: .conflict
+        case .storageRequired, .engineNotSupported, .invalidTable: .invalidInput
+        case .verifyFailed: .integrity
+        case .passphraseMissing: .authentication
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+package import TidemarkCore
+
+extension ControlPlane {
+    /// Registers an external database after checking that it answers with these credentials.
+    /// - Throws: `invalid-name`, `invalid-url`, `name-conflict`, and the engine's
+    ///   `database-unreachable` / `authentication-failed` / `database-not-found`. Nothing is
+    ///   saved when the check fails.
+    package func addDatabase(name: String, engine kind: EngineKind, url: String) async throws -> (DatabaseRecord, serverVersion: String) {
+        try NameRule.validate(name, what: "database")
+        let parsed = try DatabaseURL(parsing: url, engine: kind)
+        if try await catalog.database(named: name) != nil {
+            throw CatalogErrorLike.conflict("a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
+        }
+        let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: parsed.connection, password: parsed.password))
+        let record = DatabaseRecord(name: name, engine: kind, connection: parsed.connection, password: parsed.password, createdAt: now())
+        try await catalog.insertDatabase(record)
+        return (record, version)
+    }
+
+    /// Every registered database.
+    package func databases() async throws -> [DatabaseRecord] {
+        try await catalog.databases()
+    }
+
+    /// The database named `name`.
+    /// - Throws: `ControlError` `database-not-registered`.
+    package func database(named name: String) async throws -> DatabaseRecord {
+        guard let database = try await catalog.database(named: name) else {
+            throw ControlError(.databaseNotFound, "database \(name) is not registered", hint: "Run 'tidemark db list', or register it with 'tidemark db add'.")
+        }
+        return database
+    }
+}
+
+extension DatabaseRecord {
+    /// The connection target, with the password.
+    var target: DatabaseTarget { DatabaseTarget(connection: connection, password: password) }
+}

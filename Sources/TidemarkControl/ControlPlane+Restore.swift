@@ -1,0 +1,109 @@
+import Logging
+import Foundation
+package import TidemarkCore
+import TidemarkRepository
+
+/// A restore request (SPEC §4.6).
+package struct RestoreRequest: Sendable {
+    package var backupID: String
+    /// Name of the NEW database; it must not exist.
+    package var newName: String
+    /// `schema.table` to restore only one table; a bare name means `public.name`.
+    package var table: String?
+    package var options: RestoreOptions
+
+    package init(backupID: String, newName: String, table: String? = nil, options: RestoreOptions = RestoreOptions()) {
+        self.backupID = backupID
+        self.newName = newName
+        self.table = table
+        self.options = options
+    }
+}
+
+/// What a restore created.
+package struct RestoreResult: Sendable {
+    package var operation: OperationRecord
+    package var database: String
+    /// Connection URL of the new database (password not included).
+    package var url: String
+    package var skipped: [String]
+}
+
+extension ControlPlane {
+    /// Restores a completed backup into a new database on the source's server.
+    ///
+    /// Every check that can fail without touching anything runs first: the backup is
+    /// completed, the name is valid and free on the server, the manifest is readable and the
+    /// table (and its foreign keys) can be restored. The source database is never written to.
+    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
+    ///   `table-not-found`, `missing-dependency`, then engine and repository errors.
+    package func restore(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
+        let backup = try await completedBackup(id: request.backupID)
+        try NameRule.validate(request.newName, what: "restore target")
+        let source = try await database(named: backup.database)
+        let engine = try engine(source.engine)
+        let scope = try Self.scope(for: request.table)
+        if try await engine.databaseExists(request.newName, on: source.target) {
+            throw ControlError(
+                .targetExists,
+                "database \(request.newName) already exists on \(source.connection.host):\(source.connection.port)",
+                hint: "Restores always create a new database; choose a name that is not in use."
+            )
+        }
+        let storage = try await storage(named: backup.storage)
+        let repository = try await openRepository(storage)
+        let manifest = try await repository.manifest(id: backup.id)
+        let plan = try engine.planRestore(scope, objects: manifest.dumpObjects, options: request.options)
+        guard let stream = manifest.streams.first else {
+            throw ControlError(.backupNotRestorable, "backup \(backup.id) has no data stream")
+        }
+
+        let what = request.table.map { "table \($0) of " } ?? ""
+        let run = try await OperationRun(
+            kind: .restore,
+            summary: "restore \(what)backup \(backup.id) to \(request.newName)",
+            database: backup.database,
+            backupID: backup.id,
+            control: self,
+            observer: observer
+        )
+        return try await run.run {
+            for item in plan.skipped {
+                try await run.log("skipping \(item)", level: .warning)
+            }
+            if case .table = scope {
+                try await run.log("restoring \(plan.objectIDs?.count ?? 0) of \(manifest.dumpObjects.count) dump objects")
+            }
+            run.progress {
+                $0.bytesTotal = stream.size
+                $0.tablesTotal = manifest.databases.reduce(0) { $0 + $1.tables.count }
+            }
+            try await run.step("loading index")
+            let index = try await repository.loadIndex()
+            try await run.step("restoring")
+            try await repository.withStreamReader(stream, index: index) { reader in
+                try await engine.restore(plan, server: source.target, newDatabase: request.newName) {
+                    let chunk = try await reader.nextChunk()
+                    run.progress { $0.bytesRead = reader.bytesRead }
+                    await run.saveProgressIfDue()
+                    return chunk
+                }
+            }
+            let url = DatabaseURL.render(source.connection.with(database: request.newName), engine: source.engine)
+            try await run.log("restored into \(url)")
+            try await run.complete(result: ["database": request.newName, "url": url])
+            return RestoreResult(operation: run.record, database: request.newName, url: url, skipped: plan.skipped)
+        }
+    }
+
+    static func scope(for table: String?) throws -> RestoreScope {
+        guard let table else { return .everything }
+        let parts = table.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        switch parts.count {
+        case 1 where !parts[0].isEmpty: return .table(schema: "public", name: parts[0])
+        case 2 where !parts[0].isEmpty && !parts[1].isEmpty: return .table(schema: parts[0], name: parts[1])
+        default:
+            throw ControlError(.invalidTable, "'\(table)' is not a table name", hint: "Give the table as SCHEMA.TABLE, e.g. public.orders.")
+        }
+    }
+}

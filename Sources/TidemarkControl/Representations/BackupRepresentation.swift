@@ -1,0 +1,194 @@
+package import Foundation
+package import TidemarkCore
+
+/// The documented JSON shape of a backup (SPEC §2.1, docs/OPERATIONS.md "JSON output").
+///
+/// Keys are camelCase; absent values are `null`, never missing, so scripts can rely on them.
+package struct BackupRepresentation: Encodable, Sendable {
+    package var id: String
+    package var database: String
+    package var storage: String
+    package var status: String
+    package var trigger: String
+    package var method: String
+    package var engine: String
+    package var serverVersion: String?
+    package var startedAt: Date
+    package var finishedAt: Date?
+    package var durationSeconds: Double?
+    package var logicalBytes: Int64
+    package var storedBytes: Int64
+    /// Null: manual backups are kept until purged (retention policies come with plans).
+    package var expiresAt: Date?
+    package var error: ErrorInfo?
+    package var operationId: String?
+    /// Only in `backup show`.
+    package var databases: [DatabaseContents]?
+
+    package init(_ backup: BackupRecord, includeContents: Bool) {
+        id = backup.id
+        database = backup.database
+        storage = backup.storage
+        status = backup.status.rawValue
+        trigger = backup.trigger.rawValue
+        method = backup.method.rawValue
+        engine = backup.engine.rawValue
+        serverVersion = backup.serverVersion
+        startedAt = backup.startedAt
+        finishedAt = backup.finishedAt
+        durationSeconds = backup.finishedAt.map { $0.timeIntervalSince(backup.startedAt) }
+        logicalBytes = backup.logicalBytes
+        storedBytes = backup.storedBytes
+        expiresAt = nil
+        error = backup.error
+        operationId = backup.operationID
+        databases = includeContents ? backup.databases : nil
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, database, storage, status, trigger, method, engine, serverVersion, startedAt, finishedAt, durationSeconds
+        case logicalBytes, storedBytes, expiresAt, error, operationId, databases
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(database, forKey: .database)
+        try container.encode(storage, forKey: .storage)
+        try container.encode(status, forKey: .status)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encode(method, forKey: .method)
+        try container.encode(engine, forKey: .engine)
+        try container.encode(serverVersion, forKey: .serverVersion)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(durationSeconds, forKey: .durationSeconds)
+        try container.encode(logicalBytes, forKey: .logicalBytes)
+        try container.encode(storedBytes, forKey: .storedBytes)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(error, forKey: .error)
+        try container.encode(operationId, forKey: .operationId)
+        if let databases { try container.encode(databases, forKey: .databases) }
+    }
+}
+
+/// The documented JSON shape of an operation.
+package struct OperationRepresentation: Encodable, Sendable {
+    package var id: String
+    package var kind: String
+    package var status: String
+    package var step: String
+    package var attempt: Int
+    package var maxAttempts: Int
+    package var retryable: Bool
+    package var lastError: ErrorInfo?
+    package var database: String?
+    package var backupId: String?
+    package var summary: String
+    package var createdAt: Date
+    package var startedAt: Date?
+    package var finishedAt: Date?
+    package var progress: OperationProgress
+    package var result: [String: String]
+
+    package init(_ operation: OperationRecord) {
+        id = operation.id
+        kind = operation.kind.rawValue
+        status = operation.status.rawValue
+        step = operation.step
+        attempt = operation.attempt
+        maxAttempts = operation.maxAttempts
+        retryable = operation.isRetryable
+        lastError = operation.lastError
+        database = operation.database
+        backupId = operation.backupID
+        summary = operation.summary
+        createdAt = operation.createdAt
+        startedAt = operation.startedAt
+        finishedAt = operation.finishedAt
+        progress = operation.progress
+        result = operation.result
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, status, step, attempt, maxAttempts, retryable, lastError, database, backupId, summary
+        case createdAt, startedAt, finishedAt, progress, result
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(status, forKey: .status)
+        try container.encode(step, forKey: .step)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(maxAttempts, forKey: .maxAttempts)
+        try container.encode(retryable, forKey: .retryable)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encode(database, forKey: .database)
+        try container.encode(backupId, forKey: .backupId)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(progress, forKey: .progress)
+        try container.encode(result, forKey: .result)
+    }
+}
+
+/// The documented JSON shape of a storage.
+package struct StorageRepresentation: Encodable, Sendable {
+    package var name: String
+    package var kind: String
+    package var location: String
+    package var repositoryId: String
+    package var createdAt: Date
+
+    package init(_ storage: StorageRecord) {
+        name = storage.name
+        kind = storage.settings.kind
+        location = storage.settings.location
+        repositoryId = storage.repositoryID
+        createdAt = storage.createdAt
+    }
+}
+
+/// The documented JSON shape of a database. The URL never contains the password.
+package struct DatabaseRepresentation: Encodable, Sendable {
+    package var name: String
+    package var engine: String
+    package var url: String
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var database: String
+    package var createdAt: Date
+    package var deprovisionedAt: Date?
+
+    package init(_ record: DatabaseRecord) {
+        name = record.name
+        engine = record.engine.rawValue
+        url = DatabaseURL.render(record.connection, engine: record.engine, password: record.password)
+        host = record.connection.host
+        port = record.connection.port
+        user = record.connection.user
+        database = record.connection.database
+        createdAt = record.createdAt
+        deprovisionedAt = record.deprovisionedAt
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, engine, url, host, port, user, database, createdAt, deprovisionedAt }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(engine, forKey: .engine)
+        try container.encode(url, forKey: .url)
+        try container.encode(host, forKey: .host)
+        try container.encode(port, forKey: .port)
+        try container.encode(user, forKey: .user)
+        try container.encode(database, forKey: .database)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(deprovisionedAt, forKey: .deprovisionedAt)
+    }
+}
