@@ -18,6 +18,15 @@ package struct LockObject: Sendable, Codable, Equatable {
     package var purpose: String
     package var createdAt: Date
     package var refreshedAt: Date
+
+    package init(exclusive: Bool, host: String, pid: Int32, purpose: String, createdAt: Date, refreshedAt: Date) {
+        self.exclusive = exclusive
+        self.host = host
+        self.pid = pid
+        self.purpose = purpose
+        self.createdAt = createdAt
+        self.refreshedAt = refreshedAt
+    }
 }
 
 /// Timing of repository locks.
