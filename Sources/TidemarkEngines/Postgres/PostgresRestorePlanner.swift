@@ -21,6 +21,14 @@ package enum PostgresRestorePlanner {
         "TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY", "CONVERSION",
     ]
 
+    /// Kinds whose pg_dump tag is "<table> <name>".
+    static let tableOwnedKinds: Set<String> = ["CONSTRAINT", "FK CONSTRAINT", "CHECK CONSTRAINT", "TRIGGER", "POLICY", "RULE", "DEFAULT"]
+
+    static func owningTable(of object: DumpObject) -> String? {
+        guard tableOwnedKinds.contains(object.kind), let first = object.name.split(separator: " ").first else { return nil }
+        return "\(object.schema ?? "").\(first)"
+    }
+
     package static func plan(_ scope: RestoreScope, objects: [DumpObject], options: RestoreOptions) throws -> RestorePlan {
         guard case .table(let schema, let name) = scope else {
             return RestorePlan(scope: scope, objectIDs: nil, skipped: [])
@@ -37,15 +45,21 @@ package enum PostgresRestorePlanner {
         let byID = Dictionary(objects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let tableIDs = Set(objects.filter { $0.kind == "TABLE" }.map(\.id))
         var selected: Set<Int> = [table.id]
+        let selectedTables: Set<String> = ["\(schema).\(name)"]
         var changed = true
         while changed {
             changed = false
             for object in objects where !selected.contains(object.id) {
-                // A foreign key on another table depends on this table's primary key, but it
-                // belongs to the other table: every table an object depends on must be restored.
-                let isDependent =
-                    dependentKinds.contains(object.kind) && object.dependencies.contains(where: selected.contains)
-                    && object.dependencies.allSatisfy { !tableIDs.contains($0) || selected.contains($0) }
+                // A foreign key on another table depends on this table's key, but it belongs to
+                // the other table. pg_dump tags table-owned objects "table name", so the owner
+                // is known; for other kinds, every table depended on must be restored.
+                let belongs: Bool
+                if let owner = owningTable(of: object) {
+                    belongs = selectedTables.contains(owner)
+                } else {
+                    belongs = object.dependencies.allSatisfy { !tableIDs.contains($0) || selected.contains($0) }
+                }
+                let isDependent = belongs && dependentKinds.contains(object.kind) && object.dependencies.contains(where: selected.contains)
                 if isDependent {
                     selected.insert(object.id)
                     changed = true
