@@ -65,12 +65,12 @@ package struct DatabaseURL: Sendable, Equatable {
         var port = defaultPort
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else {
-                throw Self.invalid("the database URL has an unterminated IPv6 address", hint: nil)
+                throw Self.invalid("the database URL has an unterminated IPv6 address", hint: "Write IPv6 hosts in brackets, e.g. [::1]:5432.")
             }
             let after = host[host.index(after: close)...]
             if after.hasPrefix(":") {
                 guard let value = Int(after.dropFirst()), (1...65535).contains(value) else {
-                    throw Self.invalid("the database URL port '\(after.dropFirst())' is not a number from 1 to 65535", hint: nil)
+                    throw Self.invalid("the database URL port '\(after.dropFirst())' is not a number from 1 to 65535", hint: "Use the server's TCP port, e.g. 5432.")
                 }
                 port = value
             }
@@ -78,7 +78,7 @@ package struct DatabaseURL: Sendable, Equatable {
         } else if let colon = host.lastIndex(of: ":") {
             let portText = host[host.index(after: colon)...]
             guard let value = Int(portText), (1...65535).contains(value) else {
-                throw Self.invalid("the database URL port '\(portText)' is not a number from 1 to 65535", hint: nil)
+                throw Self.invalid("the database URL port '\(portText)' is not a number from 1 to 65535", hint: "Use the server's TCP port, e.g. 5432.")
             }
             port = value
             host = String(host[..<colon])
@@ -112,7 +112,7 @@ package struct DatabaseURL: Sendable, Equatable {
         return text
     }
 
-    private static func invalid(_ message: String, hint: String?) -> TidemarkError {
+    private static func invalid(_ message: String, hint: String) -> TidemarkError {
         TidemarkError(code: "invalid-url", message: message, hint: hint, category: .invalidInput)
     }
 

@@ -1,4 +1,8 @@
 import Subprocess
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import SystemPackage
 package import TidemarkCore
 
@@ -10,7 +14,13 @@ package import TidemarkCore
 package struct SubprocessRunner: ProcessRunner {
     private static let errorTailLimit = 64 << 10
 
-    package init() {}
+    package init() {
+        // A child that exits before reading all its input (psql rejecting a password,
+        // pg_restore stopping on an error) would otherwise kill this whole process with SIGPIPE
+        // on our next write; ignored, the write fails with EPIPE and the child's exit status and
+        // stderr explain what happened. Idempotent, so every runner may set it.
+        signal(SIGPIPE, SIG_IGN)
+    }
 
     package func run(_ command: ProcessCommand, output: ([UInt8]) async throws -> Void) async throws -> ProcessOutcome {
         let result = try await Subprocess.run(

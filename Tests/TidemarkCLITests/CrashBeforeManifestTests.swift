@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import Testing
+@testable import TidemarkCLI
+import TidemarkCatalog
+import TidemarkControl
+import TidemarkCore
+import TidemarkEngines
+import TidemarkRepository
+import TidemarkStorage
+import TidemarkTesting
+
+@Suite struct CrashBeforeManifestTests {
+    @Test("when the manifest cannot be written, the backup is failed, not completed, and the repository has no backup")
+    func manifestWriteFails() async throws {
+        try await withTemporaryPostgres { postgres in
+            try await withTemporaryDirectory { directory in
+                try await postgres.execute("CREATE DATABASE shop;")
+                try await postgres.execute(awkwardSchema, database: "shop")
+                let repositoryPath = "\(directory)/repo"
+                let catalog = try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 3, count: 32)))
+                let control = ControlPlane(
+                    catalog: catalog,
+                    openStore: { _, create in
+                        let local = LocalDirectoryObjectStore(root: repositoryPath)
+                        if create { try local.prepare() }
+                        return FaultyObjectStore(base: local).failing(
+                            .put, matching: "snapshots/", with: TidemarkError(code: "simulated-crash", message: "the process died", category: .internal)
+                        )
+                    },
+                    engines: [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
+                    now: { Date() },
+                    passphrase: { Secret("pass") },
+                    logger: Logger(label: "test")
+                )
+                _ = try await control.addStorage(name: "local1", settings: .local(path: repositoryPath))
+                let url = DatabaseURL.render(postgres.target(database: "shop").connection, engine: .postgres, password: postgres.password, revealPassword: true)
+                _ = try await control.addDatabase(name: "shop", engine: .postgres, url: url)
+
+                let error = await #expect(throws: TidemarkError.self) { _ = try await control.createBackup(database: "shop") }
+                #expect(error?.code == "simulated-crash")
+
+                let backups = try await control.backups(matching: BackupFilter())
+                #expect(backups.map(\.status) == [.failed])
+                #expect(backups.first?.error?.code == "simulated-crash")
+                let operation = try #require(try await control.operations(status: .failed).first)
+                #expect(operation.step == "writing manifest")
+                #expect(operation.lastError?.code == "simulated-crash")
+                let packs = try await LocalDirectoryObjectStore(root: repositoryPath).list(prefix: "data/")
+                #expect(!packs.isEmpty)
+                #expect(try await LocalDirectoryObjectStore(root: repositoryPath).list(prefix: "snapshots/").isEmpty)
+                let restore = await #expect(throws: ControlError.self) {
+                    _ = try await control.restore(RestoreRequest(backupID: backups[0].id, newName: "from_failed"))
+                }
+                #expect(restore?.kind == .backupNotRestorable)
+            }
+        }
+    }
+}
