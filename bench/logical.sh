@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Logical backup/restore benchmark (SPEC §8, issue 2). Not a test: run by hand.
+#
+#   bench/logical.sh [SIZE_GB]        (default 1)
+#
+# Starts a throwaway PostgreSQL, fills it with SIZE_GB of realistic mixed-type data (about 2.5x
+# compressible, unlike pgbench's filler), then measures side by side in one run:
+#   pg_dump -Fc -Z0 > /dev/null, pg_dump -Fc > file, tidemark backup create (release build),
+#   pg_restore of the -Fc file, tidemark restore; peak RSS (GNU time); and the stored bytes of a
+#   second backup after a realistic change (1% new rows + updates of recent rows).
+# Prints a Markdown table; copy it into bench/RESULTS.md with the date and the command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[[ -d /opt/swift/usr/bin ]] && export PATH="/opt/swift/usr/bin:$PATH"
+size_gb=${1:-1}
+scripts/install-dependencies.sh
+command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+swift build -c release --product tidemark >/dev/null
+tidemark=$PWD/.build/release/tidemark
+bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+
+work=$(mktemp -d /tmp/tidemark-bench-XXXXXX)
+chmod 755 "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg=()
+[[ $(id -u) -eq 0 ]] && { chown postgres "$work"; as_pg=(runuser -u postgres --); }
+cleanup() { "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+echo "benchpw" > "$work/pw"; chmod 644 "$work/pw"
+"${as_pg[@]}" "$bindir/initdb" -D "$work/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile="$work/pw" --no-sync >/dev/null
+"${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+    -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min" start >/dev/null
+export PGPASSWORD=benchpw PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+psql() { "$bindir/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+psql -d postgres -c "CREATE DATABASE bench"
+
+rows=$((size_gb * 4200000))
+echo "generating $rows rows (~${size_gb} GB of COPY text)…" >&2
+psql -d bench <<SQL
+CREATE TABLE customers (id int PRIMARY KEY, name text, email text, country text, created_at timestamptz);
+INSERT INTO customers SELECT i, 'Customer ' || i, 'user' || i || '@example.com',
+    (ARRAY['DE','FR','US','JP','BR','IN','GB','NL'])[1 + i % 8], timestamptz '2020-01-01' + i * interval '7 minutes'
+FROM generate_series(1, 200000) i;
+CREATE TABLE orders (
+    id bigserial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), status text NOT NULL,
+    amount numeric(12,2) NOT NULL, currency text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz,
+    sku text NOT NULL, quantity int NOT NULL, note text, payload jsonb, ip inet);
+INSERT INTO orders (customer_id, status, amount, currency, created_at, updated_at, sku, quantity, note, payload, ip)
+SELECT 1 + (random() * 199999)::int,
+       (ARRAY['new','paid','shipped','delivered','returned'])[1 + (random() * 4)::int],
+       round((random() * 1000)::numeric, 2), (ARRAY['EUR','USD','JPY'])[1 + i % 3],
+       timestamptz '2024-01-01' + i * interval '2 seconds', NULL,
+       'SKU-' || substr(md5((i % 50000)::text), 1, 10), 1 + (random() * 9)::int,
+       CASE WHEN random() < 0.3 THEN NULL ELSE
+            (ARRAY['gift wrap please','leave at the door','call before delivery','fragile','express'])[1 + (random() * 4)::int]
+            || ' ' || substr(md5(random()::text), 1, 8 + (random() * 24)::int) END,
+       jsonb_build_object('campaign', (ARRAY['spring','summer','black-friday','none'])[1 + i % 4],
+                          'score', round((random() * 100)::numeric, 3), 'ref', md5(random()::text), 'session', md5(random()::text)),
+       ('10.' || (i % 256) || '.' || ((i / 256) % 256) || '.' || (random() * 255)::int)::inet
+FROM generate_series(1, $rows) i;
+CREATE INDEX orders_customer ON orders (customer_id);
+ANALYZE;
+SQL
+db_size=$(psql -d bench -At -c "SELECT pg_size_pretty(pg_database_size('bench'))")
+
+timeit() { # label, command… ; records seconds and peak RSS (KiB) of the command
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$work/time.$label" "$@"
+    read -r seconds rss < "$work/time.$label"
+    echo "$label $seconds $rss" >> "$work/results"
+    echo "$label: ${seconds}s, peak RSS $((rss / 1024)) MiB" >&2
+}
+
+sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
+timeit pg_dump_z0_devnull bash -c "'$bindir/pg_dump' -d bench -Fc -Z0 > /dev/null"
+timeit pg_dump_fc_file bash -c "'$bindir/pg_dump' -d bench -Fc -f '$work/bench.dump'"
+fc_size=$(stat -c %s "$work/bench.dump")
+z0_size=$("$bindir/pg_dump" -d bench -Fc -Z0 | wc -c)
+
+export TIDEMARK_HOME=$work/home TIDEMARK_PASSPHRASE=bench-passphrase
+"$tidemark" storage add local1 --local "$work/repo" >/dev/null
+"$tidemark" db add bench --url "postgres://postgres:benchpw@127.0.0.1:$port/bench" >/dev/null
+timeit tidemark_backup "$tidemark" backup create bench --output json
+first_json=$("$tidemark" backup list bench --output json)
+first_id=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])' <<<"$first_json")
+first_stored=$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["storedBytes"])' <<<"$first_json")
+timeit tidemark_backup_unchanged "$tidemark" backup create bench --output json
+
+psql -d postgres -c "CREATE DATABASE restore_pg"
+timeit pg_restore_fc bash -c "'$bindir/pg_restore' -d restore_pg --exit-on-error --no-owner '$work/bench.dump'"
+"$bindir/pg_dump" -d bench -Fc -Z0 -f "$work/bench_z0.dump"
+psql -d postgres -c "CREATE DATABASE restore_pg_z0"
+timeit pg_restore_z0 bash -c "'$bindir/pg_restore' -d restore_pg_z0 --exit-on-error --no-owner '$work/bench_z0.dump'"
+rm -f "$work/bench_z0.dump"
+timeit tidemark_restore "$tidemark" restore "$first_id" --to restore_tm --output json >/dev/null
+check=$(psql -d restore_tm -At -c "SELECT count(*) FROM orders")
+
+# A realistic day of change: 1% new rows, and updates concentrated on the most recent rows.
+psql -d bench <<SQL
+INSERT INTO orders (customer_id, status, amount, currency, created_at, sku, quantity, note, payload, ip)
+SELECT customer_id, 'new', amount, currency, created_at + interval '100 days', sku, quantity, note, payload, ip
+FROM orders WHERE id <= $((rows / 100));
+UPDATE orders SET status = 'shipped', updated_at = now() WHERE id > $((rows - rows / 50)) AND id <= $rows;
+SQL
+timeit tidemark_backup_after_change "$tidemark" backup create bench --output json
+second_stored=$("$tidemark" backup list bench --output json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["storedBytes"])')
+repo_size=$(du -sb "$work/repo" | cut -f1)
+
+awk -v db="$db_size" -v fc="$fc_size" -v z0="$z0_size" -v s1="$first_stored" -v s2="$second_stored" -v rows="$rows" -v check="$check" -v repo="$repo_size" '
+{ t[$1] = $2; m[$1] = $3 }
+END {
+  printf "| measurement | seconds | peak RSS (MiB) |\n|---|---:|---:|\n"
+  n = split("pg_dump_z0_devnull pg_dump_fc_file tidemark_backup tidemark_backup_unchanged tidemark_backup_after_change pg_restore_fc pg_restore_z0 tidemark_restore", k, " ")
+  for (i = 1; i <= n; i++) if (k[i] in t) printf "| %s | %.1f | %.0f |\n", k[i], t[k[i]], m[k[i]] / 1024
+  printf "\n- database: %s on disk, %d orders rows (restored copy has %s)\n", db, rows, check
+  printf "- pg_dump -Fc -Z0 stream: %.2f GiB; pg_dump -Fc file: %.2f GiB (%.2fx)\n", z0 / 2^30, fc / 2^30, z0 / fc
+  printf "- tidemark first backup stored %.2f GiB (%.2fx smaller than the stream)\n", s1 / 2^30, z0 / s1
+  printf "- backup time vs pg_dump -Fc -Z0 > /dev/null: %.2fx (target <= 1.2x); vs pg_dump -Fc to a file: %.2fx (target < 1)\n", t["tidemark_backup"] / t["pg_dump_z0_devnull"], t["tidemark_backup"] / t["pg_dump_fc_file"]
+  printf "- restore time vs pg_restore of the -Fc file: %.2fx; vs the -Z0 file: %.2fx (target <= 1.2x)\n", t["tidemark_restore"] / t["pg_restore_fc"], t["tidemark_restore"] / t["pg_restore_z0"]
+  printf "- second backup after 1%% new rows + updates of the newest 2%%: stored %.1f MiB = %.1f%% of the first (target <= 10%%)\n", s2 / 2^20, 100 * s2 / s1
+  printf "- repository size after three backups: %.2f GiB\n", repo / 2^30
+}' "$work/results"
