@@ -65,7 +65,7 @@ db_size=$(psql -d bench -At -c "SELECT pg_size_pretty(pg_database_size('bench'))
 
 timeit() { # label, command… ; records seconds and peak RSS (KiB) of the command
     local label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$work/time.$label" "$@"
+    /usr/bin/time -f "%e %M" -o "$work/time.$label" "$@" > "$work/stdout.$label"
     read -r seconds rss < "$work/time.$label"
     echo "$label $seconds $rss" >> "$work/results"
     echo "$label: ${seconds}s, peak RSS $((rss / 1024)) MiB" >&2
