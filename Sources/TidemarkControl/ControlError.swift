@@ -9,6 +9,7 @@ package struct ControlError: UserFacingError {
         case operationNotFound = "operation-not-found"
         case backupNotRestorable = "backup-not-completed"
         case targetExists = "target-exists"
+        case nameTaken = "name-conflict"
         case storageRequired = "storage-required"
         case storageInUse = "storage-in-use"
         case engineNotSupported = "engine-not-supported"
@@ -33,7 +34,7 @@ package struct ControlError: UserFacingError {
     package var category: ErrorCategory {
         switch kind {
         case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound: .notFound
-        case .backupNotRestorable, .targetExists, .storageInUse, .repositoryMismatch: .conflict
+        case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .repositoryMismatch: .conflict
         case .storageRequired, .engineNotSupported, .invalidTable: .invalidInput
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication

@@ -10,7 +10,8 @@ extension ControlPlane {
         try NameRule.validate(name, what: "database")
         let parsed = try DatabaseURL(parsing: url, engine: kind)
         if try await catalog.database(named: name) != nil {
-            throw CatalogErrorLike.conflict("a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
+            // Checked before the server is contacted, so a taken name fails fast and offline.
+            throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
         }
         let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: parsed.connection, password: parsed.password))
         let record = DatabaseRecord(name: name, engine: kind, connection: parsed.connection, password: parsed.password, createdAt: now())

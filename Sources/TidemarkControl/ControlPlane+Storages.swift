@@ -10,7 +10,8 @@ extension ControlPlane {
     package func addStorage(name: String, settings: StorageSettings) async throws -> StorageRecord {
         try NameRule.validate(name, what: "storage")
         if try await catalog.storage(named: name) != nil {
-            throw CatalogErrorLike.conflict("a storage named \(name) already exists", hint: "Choose another name, or remove it first with 'tidemark storage remove \(name)'.")
+            // Checked before the repository is initialized, so a taken name touches no storage.
+            throw ControlError(.nameTaken, "a storage named \(name) already exists", hint: "Choose another name, or remove it first with 'tidemark storage remove \(name)'.")
         }
         let store = try await openStore(settings, true)
         let passphrase = try passphrase()
@@ -76,12 +77,5 @@ extension ControlPlane {
             )
         }
         return only
-    }
-}
-
-/// Conflicts detected by the control plane before the catalog sees them.
-enum CatalogErrorLike {
-    static func conflict(_ message: String, hint: String) -> TidemarkError {
-        TidemarkError(code: "name-conflict", message: message, hint: hint, category: .conflict)
     }
 }
