@@ -61,3 +61,41 @@ let awkwardSchema = """
 func rows(of table: String, in database: String, on postgres: LocalPostgresInstance) async throws -> String {
     try await postgres.execute("SELECT t::text FROM \(table) t ORDER BY 1;", database: database)
 }
+
+/// A real PostgreSQL with database `shop` (the awkward schema) and a CLI home.
+struct ShopFixture {
+    var postgres: LocalPostgresInstance
+    var cli: TidemarkBinary
+    var directory: String
+
+    /// The URL of `shop`, with the password, as a user types it into `db add`.
+    var url: String {
+        DatabaseURL.render(postgres.target(database: "shop").connection, engine: .postgres, password: postgres.password, revealPassword: true)
+    }
+
+    /// Registers storage `local1` (in `<directory>/repo`) and database `shop`.
+    func register() async throws {
+        _ = try await cli.run(["storage", "add", "local1", "--local", "\(directory)/repo"])
+        _ = try await cli.run(["db", "add", "shop", "--url", url])
+    }
+
+    /// Takes a backup of `shop` and returns its id.
+    func backup() async throws -> String {
+        let result = try await cli.run(["backup", "create", "shop", "--output", "json"])
+        guard let id = (try result.json() as? [String: Any])?["id"] as? String else {
+            throw TidemarkError(code: "test-backup-failed", message: "backup failed: \(result.standardError)", category: .internal)
+        }
+        return id
+    }
+}
+
+/// Runs `body` with a fresh cluster holding `shop`, and a fresh CLI home; both removed after.
+func withShop(_ body: (ShopFixture) async throws -> Void) async throws {
+    try await withTemporaryPostgres { postgres in
+        try await withTemporaryDirectory { directory in
+            try await postgres.execute("CREATE DATABASE shop;")
+            try await postgres.execute(awkwardSchema, database: "shop")
+            try await body(ShopFixture(postgres: postgres, cli: TidemarkBinary(home: "\(directory)/home"), directory: directory))
+        }
+    }
+}

@@ -69,54 +69,45 @@ import TidemarkTesting
 
     @Test("a corrupted pack makes verify --read-data exit 8 naming the object")
     func corruptionDetected() async throws {
-        try await withTemporaryPostgres { postgres in
-            try await withTemporaryDirectory { directory in
-                try await postgres.execute("CREATE DATABASE shop;")
-                try await postgres.execute(awkwardSchema, database: "shop")
-                let cli = TidemarkBinary(home: "\(directory)/home")
-                let url = DatabaseURL.render(postgres.target(database: "shop").connection, engine: .postgres, password: postgres.password, revealPassword: true)
-                _ = try await cli.run(["storage", "add", "local1", "--local", "\(directory)/repo"])
-                _ = try await cli.run(["db", "add", "shop", "--url", url])
-                let id = try #require((try await cli.run(["backup", "create", "shop", "--output", "json"]).json() as? [String: Any])?["id"] as? String)
-                let packs = try FileManager.default.subpathsOfDirectory(atPath: "\(directory)/repo/data").filter { $0.count > 60 }
-                let pack = try #require(packs.first)
-                let path = "\(directory)/repo/data/\(pack)"
-                var bytes = try #require(FileManager.default.contents(atPath: path))
-                bytes[bytes.count / 2] ^= 0x55
-                try bytes.write(to: URL(fileURLWithPath: path))
+        try await withShop { shop in
+            let (postgres, cli, directory) = (shop.postgres, shop.cli, shop.directory)
+            try await shop.register()
+            let id = try await shop.backup()
+            let packs = try FileManager.default.subpathsOfDirectory(atPath: "\(directory)/repo/data").filter { $0.count > 60 }
+            let pack = try #require(packs.first)
+            let path = "\(directory)/repo/data/\(pack)"
+            var bytes = try #require(FileManager.default.contents(atPath: path))
+            bytes[bytes.count / 2] ^= 0x55
+            try bytes.write(to: URL(fileURLWithPath: path))
 
-                let result = try await cli.run(["backup", "verify", id, "--read-data"])
-                #expect(result.exitCode == 8)
-                #expect(result.standardError.contains("error: backup \(id) is damaged"))
-                #expect(result.standardError.contains("data/\(pack)"))
-                let restore = try await cli.run(["restore", id, "--to", "from_corrupt"])
-                #expect(restore.exitCode == 8, "\(restore.standardError)")
-                #expect(try await postgres.execute("SELECT count(*) FROM pg_database WHERE datname = 'from_corrupt';").contains("0"))
-            }
+            let result = try await cli.run(["backup", "verify", id, "--read-data"])
+            #expect(result.exitCode == 8)
+            #expect(result.standardError.contains("error: backup \(id) is damaged"))
+            #expect(result.standardError.contains("data/\(pack)"))
+            let restore = try await cli.run(["restore", id, "--to", "from_corrupt"])
+            #expect(restore.exitCode == 8, "\(restore.standardError)")
+            #expect(try await postgres.execute("SELECT count(*) FROM pg_database WHERE datname = 'from_corrupt';").contains("0"))
         }
     }
 
     @Test("a storage directory that fills up fails the backup with storage-full; no backup is shown completed")
     func diskFull() async throws {
-        try await withTemporaryPostgres { postgres in
-            try await withTemporaryDirectory { directory in
-                try await postgres.execute("CREATE DATABASE shop;")
-                try await postgres.execute(awkwardSchema, database: "shop")
-                let url = DatabaseURL.render(postgres.target(database: "shop").connection, engine: .postgres, password: postgres.password, revealPassword: true)
-                let cli = TidemarkBinary(home: "\(directory)/home")
-                let ran = try await withSmallFilesystem(kilobytes: 300) { small in
-                    #expect(try await cli.run(["storage", "add", "small", "--local", small]).exitCode == 0)
-                    _ = try await cli.run(["db", "add", "shop", "--url", url])
-                    let result = try await cli.run(["backup", "create", "shop"])
-                    #expect(result.exitCode == 7, "\(result.standardError)")
-                    #expect(result.standardError.contains("error: no space left on the device holding \(small)"))
-                    let listed = try await cli.run(["backup", "list", "--output", "json"])
-                    let statuses = (try listed.json() as? [[String: Any]])?.compactMap { $0["status"] as? String }
-                    #expect(statuses == ["failed"])
-                    return true
-                }
-                if ran == nil { print("skipped: mounting a tmpfs needs root") }
+        try await withShop { shop in
+            let (postgres, directory) = (shop.postgres, shop.directory)
+            let url = DatabaseURL.render(postgres.target(database: "shop").connection, engine: .postgres, password: postgres.password, revealPassword: true)
+            let cli = TidemarkBinary(home: "\(directory)/home")
+            let ran = try await withSmallFilesystem(kilobytes: 300) { small in
+                #expect(try await cli.run(["storage", "add", "small", "--local", small]).exitCode == 0)
+                _ = try await cli.run(["db", "add", "shop", "--url", url])
+                let result = try await cli.run(["backup", "create", "shop"])
+                #expect(result.exitCode == 7, "\(result.standardError)")
+                #expect(result.standardError.contains("error: no space left on the device holding \(small)"))
+                let listed = try await cli.run(["backup", "list", "--output", "json"])
+                let statuses = (try listed.json() as? [[String: Any]])?.compactMap { $0["status"] as? String }
+                #expect(statuses == ["failed"])
+                return true
             }
+            if ran == nil { print("skipped: mounting a tmpfs needs root") }
         }
     }
 
