@@ -85,10 +85,6 @@ final class OperationRun {
         }
     }
 
-    func setBackupID(_ id: String) {
-        record.backupID = id
-    }
-
     /// Marks the operation completed with `result`.
     func complete(result: [String: String] = [:]) async throws {
         record.status = .completed

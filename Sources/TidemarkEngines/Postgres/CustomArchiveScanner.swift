@@ -31,7 +31,7 @@ package struct CustomArchiveScanner {
     }
 
     /// What the header says.
-    package struct Header: Sendable, Equatable {
+    package struct Header: Sendable {
         package var version: (major: UInt8, minor: UInt8, revision: UInt8) = (0, 0, 0)
         package var intSize = 4
         package var offsetSize = 8
@@ -40,10 +40,6 @@ package struct CustomArchiveScanner {
         package var serverVersion = ""
         package var dumpVersion = ""
 
-        package static func == (lhs: Header, rhs: Header) -> Bool {
-            lhs.version == rhs.version && lhs.intSize == rhs.intSize && lhs.serverVersion == rhs.serverVersion
-                && lhs.databaseName == rhs.databaseName
-        }
 
         var versionNumber: Int { Int(version.major) << 16 | Int(version.minor) << 8 | Int(version.revision) }
     }

@@ -72,6 +72,7 @@ package struct PostgresEngine: DatabaseEngine {
             throw PostgresErrorClassifier.classify(created.standardError, target: server.connection, doing: "creating database \(newDatabase)", failure: .restoreFailed)
         }
         var listFile: String?
+        defer { if let listFile { try? FileManager.default.removeItem(atPath: listFile) } }
         do {
             var arguments = connectionArguments(server.connection.with(database: newDatabase)) + ["--exit-on-error", "--no-owner"]
             if let ids = plan.objectIDs {
@@ -85,9 +86,7 @@ package struct PostgresEngine: DatabaseEngine {
             guard outcome.succeeded else {
                 throw PostgresErrorClassifier.classify(outcome.standardError, target: server.connection, doing: "restoring into \(newDatabase)", failure: .restoreFailed)
             }
-            if let listFile { try? FileManager.default.removeItem(atPath: listFile) }
         } catch {
-            if let listFile { try? FileManager.default.removeItem(atPath: listFile) }
             _ = try? await psql(server, sql: "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);", variables: ["name": newDatabase])
             throw error
         }

@@ -86,12 +86,14 @@ package struct PackBuilder {
             Self.appendLittleEndian(blob.rawLength, to: &header)
         }
         let sealedHeader = try sealer.seal(header, associatedData: SealLabel.packHeader)
+        // Taking the buffer before appending keeps it uniquely referenced, so the header is
+        // appended in place instead of copying the whole 16 MiB pack.
         var packBytes = bytes
+        bytes = []
         packBytes.append(contentsOf: sealedHeader)
         Self.appendLittleEndian(UInt32(sealedHeader.count), to: &packBytes)
         let id = Hex.encode(SHA256.hash(data: packBytes))
         let pack = Pack(id: id, bytes: packBytes, blobs: blobs)
-        bytes = []
         blobs = []
         return pack
     }

@@ -108,7 +108,8 @@ package final class StreamWriter {
 
     private func absorb(_ chunk: ProcessedChunk) async throws {
         chunks.append(chunk.id)
-        guard let sealed = chunk.sealed, !known.contains(chunk.id), !addedThisStream.contains(chunk.id) else { return }
+        // `sealed` is nil for chunks the index already had; only duplicates inside this stream remain.
+        guard let sealed = chunk.sealed, !addedThisStream.contains(chunk.id) else { return }
         addedThisStream.insert(chunk.id)
         packer.add(id: chunk.id, sealed: sealed, rawLength: chunk.rawLength)
         if packer.size >= repository.config.packSize {
