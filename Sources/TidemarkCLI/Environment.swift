@@ -13,7 +13,7 @@ import TidemarkStorage
 /// The composition root: the only place that names concrete adapters (STYLE.md §1, rule 2).
 enum Environment {
     /// The control plane for the catalog in `home`, with the real stores, engines and clock.
-    static func live(home: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ControlPlane {
+    static func live(home: String, http: S3HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ControlPlane {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -26,18 +26,30 @@ enum Environment {
         }
         let catalog = try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: environment))
         let runner = SubprocessRunner()
-        var logger = Logger(label: "tidemark")
-        logger.logLevel = environment["TIDEMARK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        let logger = {
+            var logger = Logger(label: "tidemark")
+            logger.logLevel = environment["TIDEMARK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+            return logger
+        }()
         return ControlPlane(
             catalog: catalog,
-            openStore: { settings, create in
+            openStore: { settings, secret, use in
+                let store: any ObjectStore
                 switch settings {
                 case .local(let path):
-                    let store = LocalDirectoryObjectStore(root: path)
-                    if create { try store.prepare() }
-                    return store
+                    let local = LocalDirectoryObjectStore(root: path)
+                    if use == .create { try local.prepare() }
+                    store = local
+                case .s3(let s3):
+                    guard let secret else {
+                        throw TidemarkError(code: "s3-secret-missing", message: "no secret access key is stored for \(settings.location)", hint: "Set it again with 'tidemark storage update NAME' and TIDEMARK_S3_SECRET_ACCESS_KEY.", category: .authentication)
+                    }
+                    store = try S3ObjectStore(settings: s3, secretAccessKey: secret, http: http, logger: logger)
                 }
+                // The connection test and first contact must fail fast; work survives blips.
+                return use == .work ? RetryingObjectStore(store, logger: logger) : store
             },
+            testConnection: { store in await StorageConnectionTest.run(on: store) },
             engines: [.postgres: PostgresEngine(runner: runner, tools: PostgresTools.discover(environment: environment))],
             now: { Date() },
             passphrase: { try Passphrase.read(environment: environment) },

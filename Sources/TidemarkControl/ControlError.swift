@@ -17,6 +17,7 @@ package struct ControlError: UserFacingError {
         case invalidTable = "invalid-table-name"
         case passphraseMissing = "passphrase-missing"
         case repositoryMismatch = "repository-mismatch"
+        case storageKindChange = "storage-kind-change"
     }
 
     package var kind: Code
@@ -35,7 +36,7 @@ package struct ControlError: UserFacingError {
         switch kind {
         case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound: .notFound
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .repositoryMismatch: .conflict
-        case .storageRequired, .engineNotSupported, .invalidTable: .invalidInput
+        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange: .invalidInput
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication
         }

@@ -3,17 +3,20 @@ package import TidemarkCore
 package import TidemarkRepository
 
 extension ControlPlane {
-    /// Registers a storage and initializes its repository, or attaches the repository already
-    /// there when the passphrase opens it. Nothing is saved unless the repository works.
-    /// - Throws: `invalid-name`, `name-conflict`, storage errors (not writable, full),
-    ///   `wrong-passphrase`.
-    package func addStorage(name: String, settings: StorageSettings) async throws -> StorageRecord {
+    /// Registers a storage: runs the connection test, then initializes its repository, or
+    /// attaches the repository already there when the passphrase opens it. Nothing is saved
+    /// unless both work.
+    /// - Throws: `invalid-name`, `name-conflict`, `ConnectionTestFailedError` (its code is the
+    ///   failure category), storage errors, `wrong-passphrase`.
+    package func addStorage(name: String, settings: StorageSettings, secret: Secret<String>? = nil) async throws -> StorageRecord {
         try NameRule.validate(name, what: "storage")
         if try await catalog.storage(named: name) != nil {
             // Checked before the repository is initialized, so a taken name touches no storage.
             throw ControlError(.nameTaken, "a storage named \(name) already exists", hint: "Choose another name, or remove it first with 'tidemark storage remove \(name)'.")
         }
-        let store = try await openStore(settings, true)
+        let report = await testConnection(try await openStore(settings, secret, .create))
+        guard report.passed else { throw ConnectionTestFailedError(report: report) }
+        let store = try await openStore(settings, secret, .work)
         let passphrase = try passphrase()
         let repository: Repository
         if try await store.size(of: RepositoryLayout.config) != nil {
@@ -21,9 +24,32 @@ extension ControlPlane {
         } else {
             repository = try await Repository.initialize(in: store, passphrase: passphrase, now: now)
         }
-        let record = StorageRecord(name: name, settings: settings, repositoryID: repository.config.id, createdAt: now())
+        let record = StorageRecord(name: name, settings: settings, repositoryID: repository.config.id, createdAt: now(), secretAccessKey: secret)
         try await catalog.insertStorage(record)
         return record
+    }
+
+    /// Changes where or how a storage is reached (endpoint, credentials, addressing). Saved only
+    /// when the connection test passes and the same repository is found at the new settings.
+    /// - Throws: `storage-not-found`, `ConnectionTestFailedError`, `repository-mismatch`.
+    package func updateStorage(name: String, settings: StorageSettings, secret: Secret<String>?) async throws -> StorageRecord {
+        var record = try await storage(named: name)
+        guard record.settings.kind == settings.kind else {
+            throw ControlError(.storageKindChange, "storage \(name) is a \(record.settings.kind) storage and cannot become \(settings.kind)", hint: "Add a new storage instead.")
+        }
+        let report = await testConnection(try await openStore(settings, secret, .connectionTest))
+        guard report.passed else { throw ConnectionTestFailedError(report: report) }
+        record.settings = settings
+        record.secretAccessKey = secret
+        _ = try await openRepository(record)
+        try await catalog.updateStorage(record)
+        return record
+    }
+
+    /// Runs the connection test on a registered storage.
+    package func testStorage(named name: String) async throws -> ConnectionTestReport {
+        let record = try await storage(named: name)
+        return await testConnection(try await openStore(record.settings, record.secretAccessKey, .connectionTest))
     }
 
     /// Every registered storage.
@@ -53,7 +79,7 @@ extension ControlPlane {
 
     /// Opens the repository of `storage`, checking it is the one registered.
     package func openRepository(_ storage: StorageRecord) async throws -> Repository {
-        let store = try await openStore(storage.settings, false)
+        let store = try await openStore(storage.settings, storage.secretAccessKey, .work)
         let repository = try await Repository.open(store, passphrase: try passphrase(), now: now)
         guard repository.config.id == storage.repositoryID else {
             throw ControlError(
@@ -73,7 +99,7 @@ extension ControlPlane {
             throw ControlError(
                 .storageRequired,
                 all.isEmpty ? "no storage is registered" : "\(all.count) storages are registered and none was chosen",
-                hint: all.isEmpty ? "Add one with 'tidemark storage add NAME --local DIR'." : "Pass --storage NAME."
+                hint: all.isEmpty ? "Add one with 'tidemark storage add NAME --local DIR' or '--s3 …'." : "Pass --storage NAME."
             )
         }
         return only

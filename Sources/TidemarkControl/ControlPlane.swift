@@ -8,12 +8,14 @@ package import TidemarkCore
 /// It sees only ports: the catalog, a factory for object stores, the engines, the clock and
 /// the passphrase source. `Environment.live(home:)` in the CLI supplies the real ones.
 package struct ControlPlane: Sendable {
-    /// Opens the object store for storage settings; with `create`, prepares it for first use
-    /// (creates a local directory and checks it is writable).
-    package typealias StoreOpener = @Sendable (_ settings: StorageSettings, _ create: Bool) async throws -> any ObjectStore
+    /// Opens the object store for storage settings and their secret (S3 secret access key).
+    package typealias StoreOpener = @Sendable (_ settings: StorageSettings, _ secret: Secret<String>?, _ use: StoreUse) async throws -> any ObjectStore
+    /// Runs the storage connection test (SPEC §4.4) on a bare store.
+    package typealias ConnectionTester = @Sendable (_ store: any ObjectStore) async -> ConnectionTestReport
 
     package let catalog: any Catalog
     package let openStore: StoreOpener
+    package let testConnection: ConnectionTester
     package let engines: [EngineKind: any DatabaseEngine]
     package let now: @Sendable () -> Date
     /// The repository passphrase (TIDEMARK_PASSPHRASE or a prompt), asked for only when needed.
@@ -23,6 +25,7 @@ package struct ControlPlane: Sendable {
     package init(
         catalog: any Catalog,
         openStore: @escaping StoreOpener,
+        testConnection: @escaping ConnectionTester,
         engines: [EngineKind: any DatabaseEngine],
         now: @escaping @Sendable () -> Date,
         passphrase: @escaping @Sendable () throws -> Secret<String>,
@@ -30,6 +33,7 @@ package struct ControlPlane: Sendable {
     ) {
         self.catalog = catalog
         self.openStore = openStore
+        self.testConnection = testConnection
         self.engines = engines
         self.now = now
         self.passphrase = passphrase
@@ -44,4 +48,14 @@ package struct ControlPlane: Sendable {
         }
         return engine
     }
+}
+
+/// What a store is opened for.
+package enum StoreUse: Sendable {
+    /// First use: create a local directory if missing. No retries, so failures show at once.
+    case create
+    /// The connection test: the bare store, no retries.
+    case connectionTest
+    /// Backups, restores and maintenance: wrapped for retries.
+    case work
 }

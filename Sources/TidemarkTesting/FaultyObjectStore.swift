@@ -13,7 +13,7 @@ package final class FaultyObjectStore: ObjectStore {
     private struct Rule: Sendable {
         var operation: Operation
         var keyPrefix: String
-        var error: TidemarkError
+        var error: any UserFacingError
         /// Fail only the nth matching call (1-based); nil fails every matching call.
         var call: Int?
         var seen = 0
@@ -31,13 +31,13 @@ package final class FaultyObjectStore: ObjectStore {
     /// Makes `operation` on keys starting with `keyPrefix` fail with `error` (only the
     /// `call`th such call when given).
     @discardableResult
-    package func failing(_ operation: Operation, matching keyPrefix: String = "", call: Int? = nil, with error: TidemarkError) -> FaultyObjectStore {
+    package func failing(_ operation: Operation, matching keyPrefix: String = "", call: Int? = nil, with error: any UserFacingError) -> FaultyObjectStore {
         rules.withLock { $0.append(Rule(operation: operation, keyPrefix: keyPrefix, error: error, call: call)) }
         return self
     }
 
     private func check(_ operation: Operation, _ key: String) throws {
-        let failure: TidemarkError? = rules.withLock { rules in
+        let failure: (any UserFacingError)? = rules.withLock { rules in
             for index in rules.indices where rules[index].operation == operation && key.hasPrefix(rules[index].keyPrefix) {
                 rules[index].seen += 1
                 if rules[index].call == nil || rules[index].call == rules[index].seen { return rules[index].error }

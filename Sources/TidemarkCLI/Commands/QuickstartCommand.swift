@@ -3,6 +3,7 @@ import TidemarkRepository
 import Foundation
 import TidemarkControl
 import TidemarkCore
+import TidemarkStorage
 import TidemarkEngines
 
 /// `tidemark quickstart`: the whole product in one run on embedded defaults.
@@ -49,7 +50,9 @@ struct QuickstartCommand: AsyncParsableCommand {
             runner: runner
         )
         do {
-            try await demo(instance: instance, home: home, directory: directory, environment: environment, console: console)
+            try await withS3HTTPClient { http in
+                try await demo(instance: instance, home: home, http: http, directory: directory, environment: environment, console: console)
+            }
         } catch {
             await finish(instance: instance, directory: directory, console: console)
             throw error
@@ -57,12 +60,12 @@ struct QuickstartCommand: AsyncParsableCommand {
         await finish(instance: instance, directory: directory, console: console)
     }
 
-    private func demo(instance: LocalPostgresInstance, home: String, directory: String, environment: [String: String], console: Console) async throws {
+    private func demo(instance: LocalPostgresInstance, home: String, http: S3HTTPClient, directory: String, environment: [String: String], console: Console) async throws {
         try await instance.execute("CREATE DATABASE shop;")
         try await instance.execute(SampleData.sql(rows: rows), database: "shop")
         console.line("• created database shop with sample data (customers, products, orders; jsonb, bytea, arrays, NULLs, non-ASCII text)")
 
-        let control = try Environment.live(home: home, environment: environment)
+        let control = try Environment.live(home: home, http: http, environment: environment)
         let storage = try await control.addStorage(name: "local1", settings: .local(path: "\(directory)/backups"))
         console.line("• tidemark storage add local1 --local \(storage.settings.location)   (repository \(storage.repositoryID), encrypted)")
         let url = DatabaseURL.render(instance.target(database: "shop").connection, engine: .postgres, password: instance.password, revealPassword: true)

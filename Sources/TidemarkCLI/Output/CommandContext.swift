@@ -2,17 +2,20 @@ import ArgumentParser
 import Foundation
 import TidemarkControl
 import TidemarkCore
+import TidemarkStorage
 
 /// What a command needs: the console and, built lazily, the control plane.
 struct CommandContext {
     let options: GlobalOptions
     let console: Console
+    /// The process's S3 connection pool, shut down when the command ends.
+    let http: S3HTTPClient
 
     var isJSON: Bool { console.format == .json }
 
     /// The control plane for `--home`.
     func control() throws -> ControlPlane {
-        try Environment.live(home: options.resolvedHome())
+        try Environment.live(home: options.resolvedHome(), http: http)
     }
 }
 
@@ -20,8 +23,17 @@ extension GlobalOptions {
     /// Runs a command body, turning every error into `error:`/`hint:` lines and a stable exit code.
     func run(_ body: (CommandContext) async throws -> Void) async throws {
         let console = Console(format: resolvedFormat())
+        let http = S3HTTPClient()
+        let outcome: Result<Void, any Error>
         do {
-            try await body(CommandContext(options: self, console: console))
+            try await body(CommandContext(options: self, console: console, http: http))
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try? await http.shutdown()
+        do {
+            try outcome.get()
         } catch let error as any UserFacingError {
             console.error(error)
             throw ExitCode(ExitCodes.code(for: error.category))

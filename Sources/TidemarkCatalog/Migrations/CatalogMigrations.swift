@@ -65,7 +65,11 @@ enum CatalogMigrations {
             message TEXT NOT NULL
         );
         CREATE INDEX operation_logs_by_operation ON operation_logs (operation_id, sequence);
+        """,
+        // S3 storages: the secret access key, sealed like database passwords.
         """
+        ALTER TABLE storages ADD COLUMN sealed_secret BLOB;
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

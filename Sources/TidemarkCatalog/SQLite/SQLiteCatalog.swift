@@ -21,8 +21,8 @@ package final class SQLiteCatalog: Catalog {
     package func insertStorage(_ storage: StorageRecord) async throws {
         do {
             try connection.execute(
-                "INSERT INTO storages (name, settings, repository_id, created_at) VALUES (?, ?, ?, ?)",
-                [.text(storage.name), .text(try json(storage.settings)), .text(storage.repositoryID), date(storage.createdAt)]
+                "INSERT INTO storages (name, settings, repository_id, created_at, sealed_secret) VALUES (?, ?, ?, ?, ?)",
+                [.text(storage.name), .text(try json(storage.settings)), .text(storage.repositoryID), date(storage.createdAt), try sealedSecret(of: storage)]
             )
         } catch let error as CatalogError where error.kind == .nameConflict {
             throw CatalogError(.nameConflict, "a storage named \(storage.name) already exists", hint: "Choose another name, or remove it first with 'tidemark storage remove \(storage.name)'.")
@@ -37,6 +37,16 @@ package final class SQLiteCatalog: Catalog {
         try connection.query("SELECT * FROM storages ORDER BY name").map(storageRecord)
     }
 
+    package func updateStorage(_ storage: StorageRecord) async throws {
+        guard try await self.storage(named: storage.name) != nil else {
+            throw CatalogError(.notFound, "storage \(storage.name) does not exist", hint: "Run 'tidemark storage list' to see registered storages.")
+        }
+        try connection.execute(
+            "UPDATE storages SET settings = ?, repository_id = ?, sealed_secret = ? WHERE name = ?",
+            [.text(try json(storage.settings)), .text(storage.repositoryID), try sealedSecret(of: storage), .text(storage.name)]
+        )
+    }
+
     package func deleteStorage(named name: String) async throws {
         guard try await storage(named: name) != nil else {
             throw CatalogError(.notFound, "storage \(name) does not exist", hint: "Run 'tidemark storage list' to see registered storages.")
@@ -45,12 +55,18 @@ package final class SQLiteCatalog: Catalog {
     }
 
     private func storageRecord(_ row: SQLiteRow) throws -> StorageRecord {
-        StorageRecord(
-            name: row["name"].string ?? "",
+        let name = row["name"].string ?? ""
+        return StorageRecord(
+            name: name,
             settings: try decode(StorageSettings.self, row["settings"]),
             repositoryID: row["repository_id"].string ?? "",
-            createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0)
+            createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
+            secretAccessKey: try row["sealed_secret"].bytes.map { Secret(try sealer.open($0, label: "storage:\(name)")) }
         )
+    }
+
+    private func sealedSecret(of storage: StorageRecord) throws -> SQLiteValue {
+        try storage.secretAccessKey.map { .blob(try sealer.seal($0.revealed, label: "storage:\(storage.name)")) } ?? .null
     }
 
     // MARK: Databases

@@ -143,6 +143,20 @@ package struct StorageRepresentation: Encodable, Sendable {
     package var location: String
     package var repositoryId: String
     package var createdAt: Date
+    /// S3 settings (never the secret); null for local storages.
+    package var s3: S3? = nil
+
+    /// The S3 part of a storage's JSON shape.
+    package struct S3: Encodable, Sendable {
+        package var endpoint: String
+        package var bucket: String
+        package var prefix: String
+        package var region: String
+        package var pathStyle: Bool
+        package var accessKeyId: String
+        package var checksumHeaders: Bool
+        package var secretAccessKeyStored: Bool
+    }
 
     package init(_ storage: StorageRecord) {
         name = storage.name
@@ -150,6 +164,13 @@ package struct StorageRepresentation: Encodable, Sendable {
         location = storage.settings.location
         repositoryId = storage.repositoryID
         createdAt = storage.createdAt
+        if case .s3(let settings) = storage.settings {
+            s3 = S3(
+                endpoint: settings.endpoint, bucket: settings.bucket, prefix: settings.prefix, region: settings.region,
+                pathStyle: settings.pathStyle, accessKeyId: settings.accessKeyID, checksumHeaders: settings.checksumHeaders,
+                secretAccessKeyStored: storage.secretAccessKey != nil
+            )
+        }
     }
 }
 

@@ -22,6 +22,8 @@ package protocol Catalog: Sendable {
     func insertStorage(_ storage: StorageRecord) async throws
     func storage(named name: String) async throws -> StorageRecord?
     func storages() async throws -> [StorageRecord]
+    /// Replaces the settings, repository id and secret of an existing storage.
+    func updateStorage(_ storage: StorageRecord) async throws
     func deleteStorage(named name: String) async throws
 
     func insertDatabase(_ database: DatabaseRecord) async throws

@@ -31,8 +31,19 @@ package protocol ObjectStore: Sendable {
     func size(of key: String) async throws -> Int64?
     /// Removes the object under `key`; succeeds when it does not exist.
     func delete(_ key: String) async throws
+    /// Removes many objects; keys that do not exist are skipped. Stores with a batch call (S3
+    /// DeleteObjects) override the one-by-one default.
+    func delete(keys: [String]) async throws
     /// Every object whose key starts with `prefix`, sorted by key.
     func list(prefix: String) async throws -> [ObjectInfo]
     /// A description without secrets, e.g. `local:/srv/backups`.
     var location: String { get }
+}
+
+extension ObjectStore {
+    package func delete(keys: [String]) async throws {
+        for key in keys {
+            try await delete(key)
+        }
+    }
 }

@@ -50,13 +50,12 @@ extension Repository {
             var rewritten = 0
             if !doomed.isEmpty {
                 let newKey = kept.isEmpty ? nil : try await writeIndex(kept)
-                for key in indexKeys where key != newKey {
-                    try await store.delete(key)
-                    rewritten += 1
-                }
-                for info in doomed {
-                    try await store.delete(info.key)
-                }
+                // Old indexes go before the packs they list, so an interrupted GC never leaves
+                // an index naming a deleted pack.
+                let oldIndexes = indexKeys.filter { $0 != newKey }
+                try await store.delete(keys: oldIndexes)
+                rewritten = oldIndexes.count
+                try await store.delete(keys: doomed.map(\.key))
             }
             return GarbageCollectionReport(
                 packsDeleted: doomed.count,

@@ -141,16 +141,7 @@ package struct LocalDirectoryObjectStore: ObjectStore {
 
     /// The file path of `key`, refusing keys that could leave `root`.
     private func path(for key: String) throws -> String {
-        let segments = key.split(separator: "/", omittingEmptySubsequences: false)
-        let valid =
-            !key.isEmpty && !key.hasPrefix("/")
-            && segments.allSatisfy { segment in
-                !segment.isEmpty && segment != "." && segment != ".."
-                    && segment.unicodeScalars.allSatisfy { scalar in
-                        (scalar >= "a" && scalar <= "z") || (scalar >= "A" && scalar <= "Z") || (scalar >= "0" && scalar <= "9")
-                            || scalar == "." || scalar == "-" || scalar == "_"
-                    }
-            }
+        let valid = ObjectKeyRule.isValid(key)
         guard valid else {
             throw StorageError(.pathOutsideRoot, "object key '\(key)' is not a plain relative path inside \(root)")
         }

@@ -1,32 +1,50 @@
 import ArgumentParser
-import TidemarkRepository
 import Foundation
 import TidemarkControl
 import TidemarkCore
 
-/// `tidemark storage add NAME --local DIR`
+/// `tidemark storage add NAME --local DIR` / `--s3 --endpoint URL --bucket B …`
 struct StorageAdd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Register a storage and initialize its repository (or attach the one already there).",
-        discussion: "The repository passphrase comes from TIDEMARK_PASSPHRASE or a prompt; keep it safe, without it no backup can be read."
+        discussion: """
+            The storage is saved only when the connection test passes (PUT, GET, LIST and DELETE of a \
+            temporary object). The repository passphrase comes from TIDEMARK_PASSPHRASE or a prompt; keep \
+            it safe, without it no backup can be read. The S3 secret access key comes from \
+            TIDEMARK_S3_SECRET_ACCESS_KEY or standard input, never from the command line.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Name of the storage.") var name: String
     @Option(name: .long, help: ArgumentHelp("Directory for the repository (created if missing).", valueName: "dir")) var local: String?
+    @Flag(name: .long, help: "Store the repository in an S3-compatible bucket.") var s3 = false
+    @OptionGroup var s3Options: S3Options
 
     func validate() throws {
-        guard local != nil else { throw ValidationError("Give the repository location with --local DIR (S3 storages come in a later release).") }
+        guard (local != nil) != s3 else { throw ValidationError("Give exactly one location: --local DIR, or --s3 with --endpoint, --bucket and --access-key-id.") }
         if let local, !local.hasPrefix("/") { throw ValidationError("--local needs an absolute path, got '\(local)'.") }
+        if s3 { _ = try s3Options.settings() }
     }
 
     func run() async throws {
         try await global.run { context in
-            let storage = try await context.control().addStorage(name: name, settings: .local(path: local ?? ""))
+            let settings: StorageSettings
+            var secret: Secret<String>?
+            if s3 {
+                settings = .s3(try s3Options.settings())
+                secret = try S3Secret.read()
+            } else {
+                settings = .local(path: local ?? "")
+            }
+            let storage = try await ConnectionTestOutput.reportingFailure(context) {
+                try await context.control().addStorage(name: name, settings: settings, secret: secret)
+            }
             if context.isJSON {
                 try context.console.json(StorageRepresentation(storage))
             } else {
+                context.console.line("connection test passed: put, get, list, delete")
                 context.console.line("storage \(storage.name) added: \(storage.settings.location) (repository \(storage.repositoryID))")
             }
         }

@@ -9,6 +9,6 @@ struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage",
         abstract: "Manage storages (where repositories of backups live).",
-        subcommands: [StorageAdd.self, StorageList.self, StorageShow.self, StorageRemove.self]
+        subcommands: [StorageAdd.self, StorageTest.self, StorageUpdate.self, StorageList.self, StorageShow.self, StorageRemove.self]
     )
 }

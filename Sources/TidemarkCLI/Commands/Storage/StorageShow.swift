@@ -19,6 +19,15 @@ struct StorageShow: AsyncParsableCommand {
             context.console.line("name:        \(storage.name)")
             context.console.line("kind:        \(storage.settings.kind)")
             context.console.line("location:    \(storage.settings.location)")
+            if case .s3(let s3) = storage.settings {
+                context.console.line("endpoint:    \(s3.endpoint)")
+                context.console.line("bucket:      \(s3.bucket)")
+                context.console.line("prefix:      \(s3.prefix.isEmpty ? "(bucket root)" : s3.prefix)")
+                context.console.line("region:      \(s3.region)")
+                context.console.line("addressing:  \(s3.pathStyle ? "path-style" : "virtual-hosted")")
+                context.console.line("access key:  \(s3.accessKeyID) (secret \(storage.secretAccessKey == nil ? "missing" : "stored sealed"))")
+                context.console.line("checksums:   \(s3.checksumHeaders ? "x-amz-checksum-sha256" : "Content-MD5")")
+            }
             context.console.line("repository:  \(storage.repositoryID)")
             context.console.line("created:     \(TimeText.iso(storage.createdAt))")
             context.console.line("backups:     \(backups.count)")
