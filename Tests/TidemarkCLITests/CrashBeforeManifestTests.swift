@@ -21,13 +21,14 @@ import TidemarkTesting
                 let catalog = try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 3, count: 32)))
                 let control = ControlPlane(
                     catalog: catalog,
-                    openStore: { _, create in
+                    openStore: { _, _, use in
                         let local = LocalDirectoryObjectStore(root: repositoryPath)
-                        if create { try local.prepare() }
+                        if use == .create { try local.prepare() }
                         return FaultyObjectStore(base: local).failing(
                             .put, matching: "snapshots/", with: TidemarkError(code: "simulated-crash", message: "the process died", category: .internal)
                         )
                     },
+                    testConnection: { store in await StorageConnectionTest.run(on: store) },
                     engines: [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
                     now: { Date() },
                     passphrase: { Secret("pass") },

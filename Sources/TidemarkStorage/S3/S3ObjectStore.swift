@@ -251,3 +251,11 @@ package struct S3ObjectStore: ObjectStore {
         return Response(status: status, headers: response.headers, body: bytes)
     }
 }
+
+extension S3ObjectStore {
+    /// Creates the bucket (in `us-east-1` style, without a location constraint). Tidemark never
+    /// creates buckets for users; tests and benchmarks use this against their own endpoint.
+    package func createBucket() async throws {
+        _ = try await send(.PUT, nil, action: .put, displayKey: settings.bucket)
+    }
+}
