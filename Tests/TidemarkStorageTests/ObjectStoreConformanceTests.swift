@@ -4,9 +4,11 @@ import TidemarkCore
 import TidemarkStorage
 import TidemarkTesting
 
-/// The stores the conformance suite runs against (S3 on moto joins with the S3 issue).
+/// The stores the conformance suite runs against: a local directory and S3 (moto's server,
+/// under a key prefix, through our own client).
 enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible {
     case localDirectory
+    case s3OnMoto
 
     var testDescription: String { rawValue }
 
@@ -17,6 +19,12 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible {
                 let store = LocalDirectoryObjectStore(root: directory)
                 try store.prepare()
                 try await body(store)
+            }
+        case .s3OnMoto:
+            try await withMotoServer { moto in
+                try await withS3HTTPClient { http in
+                    try await body(try moto.store(prefix: "team/prod", http: http))
+                }
             }
         }
     }
@@ -60,6 +68,16 @@ enum StoreUnderTest: String, CaseIterable, CustomTestStringConvertible {
             #expect(try await store.list(prefix: "snapshots/").map(\.key) == ["snapshots/s"])
             #expect(try await store.list(prefix: "").count == 5)
             #expect(try await store.list(prefix: "locks/").isEmpty)
+        }
+    }
+
+    @Test("a batch delete removes every key given, skips missing ones and keeps the rest", arguments: StoreUnderTest.allCases)
+    func batchDelete(_ kind: StoreUnderTest) async throws {
+        try await kind.withStore { store in
+            let keys = (0..<30).map { "data/\($0 % 3)/object-\($0)" }
+            for key in keys { try await store.put([UInt8(keys.firstIndex(of: key) ?? 0)], at: key) }
+            try await store.delete(keys: Array(keys[0..<20]) + ["data/none/missing"])
+            #expect(try await store.list(prefix: "data/").map(\.key) == keys[20...].sorted())
         }
     }
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import NIOHTTP1
 import Logging
+import TidemarkCore
 
 extension S3ObjectStore {
     /// S3's limits: at most 10,000 parts, each at least 5 MiB but the last.
@@ -99,5 +100,14 @@ extension S3ObjectStore {
         } catch {
             logger.warning("could not abort a failed multipart upload", metadata: ["key": "\(displayKey)", "uploadId": "\(uploadID)", "error": "\(error)"])
         }
+    }
+}
+
+extension S3ObjectStore {
+    /// Keys of multipart uploads started under the prefix and neither completed nor aborted.
+    package func pendingMultipartUploads() async throws -> [String] {
+        let rootPrefix = settings.prefix.isEmpty ? "" : settings.prefix + "/"
+        let response = try await send(.GET, nil, query: [(name: "uploads", value: ""), (name: "prefix", value: rootPrefix)], action: .list, displayKey: "multipart uploads")
+        return S3XML(response.body).blocks("Upload").compactMap { $0.value("Key") }
     }
 }

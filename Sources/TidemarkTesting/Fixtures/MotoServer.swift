@@ -64,7 +64,9 @@ package func withMotoServer<T>(authentication: Bool = false, _ body: (MotoServer
     process.standardError = logHandle
     try process.run()
     defer {
-        process.terminate()
+        // SIGKILL: moto keeps everything in memory, and a test runner may hand its children an
+        // ignored SIGTERM.
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try? logHandle.close()
         try? FileManager.default.removeItem(at: log)
