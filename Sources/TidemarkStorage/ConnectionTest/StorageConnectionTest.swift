@@ -9,7 +9,7 @@ package import TidemarkCore
 package enum StorageConnectionTest {
     /// Tests `store`. Never throws: every failure becomes the report's one category.
     package static func run(on store: any ObjectStore, clock: ContinuousClock = ContinuousClock()) async -> ConnectionTestReport {
-        let key = ".tidemark-connection-test-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        let key = "tidemark-connection-test-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
         let content = (0..<1024).map { _ in UInt8.random(in: 0...255) }
         var steps: [ConnectionTestReport.Step] = []
         var failure: ConnectionTestReport.Failure?
