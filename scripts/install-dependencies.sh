@@ -6,12 +6,21 @@ dpkg -s libzstd-dev >/dev/null 2>&1 || packages+=(libzstd-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || packages+=(libsqlite3-dev)
 dpkg -s postgresql >/dev/null 2>&1 || packages+=(postgresql)
 dpkg -s zstd >/dev/null 2>&1 || packages+=(zstd)
+# S3 tests: stunnel gives moto an HTTPS front with a self-signed certificate made by openssl.
+dpkg -s stunnel4 >/dev/null 2>&1 || packages+=(stunnel4)
+dpkg -s openssl >/dev/null 2>&1 || packages+=(openssl)
 if ((${#packages[@]})); then
     sudo_cmd=()
     [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
     echo "installing: ${packages[*]}" >&2
     "${sudo_cmd[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+# The S3 tests run moto's server (a real S3 HTTP endpoint) and cross-check signatures with
+# botocore; the benchmark compares with the AWS CLI.
+if ! python3 -c "import moto.server, boto3, botocore, flask" >/dev/null 2>&1; then
+    echo "installing: moto[server] (pip)" >&2
+    python3 -m pip install -q 'moto[server]' boto3
 fi
 # The Debian package starts a cluster on 5432; Tidemark's tests start their own on free ports.
 if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then

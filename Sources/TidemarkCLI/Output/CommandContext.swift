@@ -23,7 +23,8 @@ extension GlobalOptions {
     /// Runs a command body, turning every error into `error:`/`hint:` lines and a stable exit code.
     func run(_ body: (CommandContext) async throws -> Void) async throws {
         let console = Console(format: resolvedFormat())
-        let http = S3HTTPClient()
+        // A private CA (self-hosted MinIO, an internal S3 gateway) is trusted through this file.
+        let http = S3HTTPClient(trustRootsFile: ProcessInfo.processInfo.environment["TIDEMARK_S3_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 })
         let outcome: Result<Void, any Error>
         do {
             try await body(CommandContext(options: self, console: console, http: http))
