@@ -13,7 +13,8 @@ let package = Package(
     name: "tidemark",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "tidemark", targets: ["TidemarkCLI"])
+        .executable(name: "tidemark", targets: ["TidemarkCLI"]),
+        .executable(name: "tidemark-bench", targets: ["TidemarkBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -91,6 +92,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "TidemarkBench",
+            dependencies: ["TidemarkCore", "TidemarkStorage"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -39,7 +39,11 @@ package final class S3HTTPClient: Sendable {
 }
 
 /// Runs `body` with a fresh client and shuts the client down afterwards, whatever happens.
-package func withS3HTTPClient<T>(_ client: S3HTTPClient = S3HTTPClient(), _ body: (S3HTTPClient) async throws -> T) async throws -> T {
+package func withS3HTTPClient<T>(
+    _ client: S3HTTPClient = S3HTTPClient(),
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (S3HTTPClient) async throws -> T
+) async throws -> T {
     let result: Result<T, any Error>
     do {
         result = .success(try await body(client))

@@ -33,13 +33,15 @@ extension S3ObjectStore {
     /// Uploads `partCount` parts, asking `readPart` (1-based) for each, `partConcurrency` at a
     /// time so memory stays at about `partConcurrency × partSize`.
     func multipartUpload(partCount: Int, at objectKey: String, displayKey: String, readPart: @escaping @Sendable (Int) async throws -> [UInt8]) async throws {
-        let created = try await send(.POST, objectKey, query: [(name: "uploads", value: "")], headers: [("content-type", "application/octet-stream")], action: .put, displayKey: displayKey)
+        var createHeaders = [("content-type", "application/octet-stream")]
+        if settings.checksumHeaders { createHeaders.append(("x-amz-checksum-algorithm", "SHA256")) }
+        let created = try await send(.POST, objectKey, query: [(name: "uploads", value: "")], headers: createHeaders, action: .put, displayKey: displayKey)
         guard let uploadID = S3XML(created.body).value("UploadId"), !uploadID.isEmpty else {
             throw StorageError(.unexpectedResponse, "starting a multipart upload of \(displayKey) to \(location) returned no UploadId", httpStatus: created.status)
         }
         do {
-            var etags = [String](repeating: "", count: partCount)
-            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            var etags = [UploadedPart](repeating: UploadedPart(etag: "", checksum: nil), count: partCount)
+            try await withThrowingTaskGroup(of: (Int, UploadedPart).self) { group in
                 var next = 1
                 func addPart(_ number: Int) {
                     group.addTask {
@@ -63,8 +65,9 @@ extension S3ObjectStore {
                 }
             }
             var document = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-            for (index, etag) in etags.enumerated() {
-                document += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(S3XML.escape(etag))</ETag></Part>"
+            for (index, part) in etags.enumerated() {
+                let checksum = part.checksum.map { "<ChecksumSHA256>\($0)</ChecksumSHA256>" } ?? ""
+                document += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag>\(checksum)</Part>"
             }
             document += "</CompleteMultipartUpload>"
             let completed = try await send(.POST, objectKey, query: [(name: "uploadId", value: uploadID)], headers: [("content-type", "application/xml")], body: Array(document.utf8), action: .put, displayKey: displayKey)
@@ -79,18 +82,20 @@ extension S3ObjectStore {
         }
     }
 
-    private func uploadPart(_ body: [UInt8], number: Int, uploadID: String, objectKey: String, displayKey: String) async throws -> String {
-        // Content-MD5 is the part checksum every S3-compatible service accepts; the signed
-        // SHA-256 payload hash covers the body as well.
+    private func uploadPart(_ body: [UInt8], number: Int, uploadID: String, objectKey: String, displayKey: String) async throws -> UploadedPart {
+        // One SHA-256 serves as the signed payload hash and the part's checksum; without
+        // checksum headers, Content-MD5 is the part checksum every service accepts.
+        let digest = SHA256.hash(data: body)
+        let checksum = settings.checksumHeaders ? Data(digest).base64EncodedString() : nil
+        let header = checksum.map { ("x-amz-checksum-sha256", $0) } ?? ("content-md5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())
         let response = try await send(
             .PUT, objectKey, query: [(name: "partNumber", value: "\(number)"), (name: "uploadId", value: uploadID)],
-            headers: [("content-md5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())],
-            body: body, action: .put, displayKey: displayKey
+            headers: [header], body: body, payloadHash: SigV4Signer.hex(digest), action: .put, displayKey: displayKey
         )
         guard let etag = response.headers.first(name: "etag") else {
             throw StorageError(.unexpectedResponse, "uploading part \(number) of \(displayKey) to \(location) returned no ETag", httpStatus: response.status)
         }
-        return etag
+        return UploadedPart(etag: etag, checksum: checksum)
     }
 
     /// Best effort: an abort that fails leaves parts the bucket's lifecycle rule must clean.
@@ -110,4 +115,10 @@ extension S3ObjectStore {
         let response = try await send(.GET, nil, query: [(name: "uploads", value: ""), (name: "prefix", value: rootPrefix)], action: .list, displayKey: "multipart uploads")
         return S3XML(response.body).blocks("Upload").compactMap { $0.value("Key") }
     }
+}
+
+/// What CompleteMultipartUpload needs of each part.
+struct UploadedPart: Sendable {
+    var etag: String
+    var checksum: String?
 }

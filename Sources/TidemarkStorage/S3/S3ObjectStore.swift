@@ -23,7 +23,7 @@ package struct S3ObjectStore: ObjectStore {
     /// Uploads larger than this use multipart upload.
     package var multipartThreshold = 64 << 20
     /// The size of each part (at least 5 MiB, grown when an object would need > 10,000 parts).
-    package var partSize = 16 << 20
+    package var partSize = 8 << 20
     /// How many parts are in flight at once.
     package var partConcurrency = 4
     /// Retries of single parts, so a transient failure does not restart a large upload.

@@ -1,0 +1,71 @@
+# Shared by the benchmark scripts: a throwaway PostgreSQL, a realistic data set, timing.
+# Source it after `cd` to the repository root; it sets `work` (a temporary directory removed on
+# exit) and starts nothing until start_postgres is called.
+
+work=$(mktemp -d /tmp/tidemark-bench-XXXXXX)
+chmod 755 "$work"
+bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_pg=()
+[[ $(id -u) -eq 0 ]] && { chown postgres "$work"; as_pg=(runuser -u postgres --); }
+cleanup_hooks=()
+cleanup() {
+    for hook in "${cleanup_hooks[@]}"; do eval "$hook" || true; done
+    "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -m fast stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+psql() { "$bindir/psql" -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+# Starts PostgreSQL on a free loopback port with database `bench`; exports PG* variables.
+start_postgres() {
+    port=$(free_port)
+    echo "benchpw" > "$work/pw"; chmod 644 "$work/pw"
+    "${as_pg[@]}" "$bindir/initdb" -D "$work/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 --pwfile="$work/pw" --no-sync >/dev/null
+    "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+        -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min" start >/dev/null
+    export PGPASSWORD=benchpw PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+    psql -d postgres -c "CREATE DATABASE bench"
+}
+
+# Fills `bench` with customers and ROWS realistic orders (about 2.5x compressible).
+generate_orders() {
+    local rows=$1
+    echo "generating $rows rows…" >&2
+    psql -d bench <<SQL
+    CREATE TABLE customers (id int PRIMARY KEY, name text, email text, country text, created_at timestamptz);
+    INSERT INTO customers SELECT i, 'Customer ' || i, 'user' || i || '@example.com',
+        (ARRAY['DE','FR','US','JP','BR','IN','GB','NL'])[1 + i % 8], timestamptz '2020-01-01' + i * interval '7 minutes'
+    FROM generate_series(1, 200000) i;
+    CREATE TABLE orders (
+        id bigserial PRIMARY KEY, customer_id int NOT NULL REFERENCES customers(id), status text NOT NULL,
+        amount numeric(12,2) NOT NULL, currency text NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz,
+        sku text NOT NULL, quantity int NOT NULL, note text, payload jsonb, ip inet);
+    INSERT INTO orders (customer_id, status, amount, currency, created_at, updated_at, sku, quantity, note, payload, ip)
+    SELECT 1 + (random() * 199999)::int,
+           (ARRAY['new','paid','shipped','delivered','returned'])[1 + (random() * 4)::int],
+           round((random() * 1000)::numeric, 2), (ARRAY['EUR','USD','JPY'])[1 + i % 3],
+           timestamptz '2024-01-01' + i * interval '2 seconds', NULL,
+           'SKU-' || substr(md5((i % 50000)::text), 1, 10), 1 + (random() * 9)::int,
+           CASE WHEN random() < 0.3 THEN NULL ELSE
+                (ARRAY['gift wrap please','leave at the door','call before delivery','fragile','express'])[1 + (random() * 4)::int]
+                || ' ' || substr(md5(random()::text), 1, 8 + (random() * 24)::int) END,
+           jsonb_build_object('campaign', (ARRAY['spring','summer','black-friday','none'])[1 + i % 4],
+                              'score', round((random() * 100)::numeric, 3), 'ref', md5(random()::text), 'session', md5(random()::text)),
+           ('10.' || (i % 256) || '.' || ((i / 256) % 256) || '.' || (random() * 255)::int)::inet
+    FROM generate_series(1, $rows) i;
+    CREATE INDEX orders_customer ON orders (customer_id);
+    ANALYZE;
+SQL
+}
+
+# timeit LABEL COMMAND…: records seconds and peak RSS (KiB) in $work/results.
+timeit() { # label, command… ; records seconds and peak RSS (KiB) of the command
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$work/time.$label" "$@" > "$work/stdout.$label"
+    read -r seconds rss < "$work/time.$label"
+    echo "$label $seconds $rss" >> "$work/results"
+    echo "$label: ${seconds}s, peak RSS $((rss / 1024)) MiB" >&2
+}
+
