@@ -46,6 +46,16 @@ import TidemarkTesting
                 let report = try #require(try tested.json() as? [String: Any])
                 #expect((report["steps"] as? [[String: Any]])?.compactMap { $0["result"] as? String } == ["passed", "passed", "passed", "passed"])
 
+                // A change of settings is tested before it is saved: keys without delete are refused.
+                let noDelete = try #require(moto.users["noDelete"])
+                let refused = try await cli.run(["storage", "update", "s3a", "--access-key-id", noDelete.accessKeyID], environment: ["TIDEMARK_S3_SECRET_ACCESS_KEY": noDelete.secret])
+                #expect(refused.exitCode == 5)
+                #expect(refused.standardOutput.contains("result: failed: missing-permission(delete) (HTTP 403 AccessDenied)"))
+                #expect(try await cli.run(["storage", "show", "s3a"]).standardOutput.contains("access key:  \(admin.accessKeyID)"))
+                let updated = try await cli.run(["storage", "update", "s3a", "--keep-secret", "--no-checksum-headers"])
+                #expect(updated.exitCode == 0, "\(updated.standardError)")
+                #expect(try await cli.run(["storage", "show", "s3a"]).standardOutput.contains("checksums:   Content-MD5"))
+
                 #expect(try await cli.run(["db", "add", "shop", "--url", shop.url]).exitCode == 0)
                 let first = try await shop.backup()
                 let second = try await shop.backup()
