@@ -23,14 +23,18 @@ struct S3Options: ParsableArguments {
     @Flag(name: .long, help: "Send Content-MD5 instead of x-amz-checksum-sha256, for services that reject the newer checksum headers.")
     var noChecksumHeaders = false
 
+    /// `/team//prod/` → `team/prod`: no empty segments, no leading or trailing slash.
+    static func normalized(prefix: String) -> String {
+        prefix.split(separator: "/").joined(separator: "/")
+    }
+
     /// The settings, after checking the required flags are there.
     func settings() throws -> S3StorageSettings {
         guard let endpoint, !endpoint.isEmpty else { throw ValidationError("--s3 needs --endpoint URL.") }
         guard let bucket, bucket.count >= 3 else { throw ValidationError("--s3 needs --bucket NAME (at least 3 characters).") }
         guard let accessKeyId, !accessKeyId.isEmpty else { throw ValidationError("--s3 needs --access-key-id ID (the secret comes from TIDEMARK_S3_SECRET_ACCESS_KEY or stdin).") }
-        let trimmedPrefix = (prefix ?? "").split(separator: "/").joined(separator: "/")
         return S3StorageSettings(
-            endpoint: endpoint, bucket: bucket, prefix: trimmedPrefix, region: region ?? "us-east-1",
+            endpoint: endpoint, bucket: bucket, prefix: Self.normalized(prefix: prefix ?? ""), region: region ?? "us-east-1",
             pathStyle: pathStyle, accessKeyID: accessKeyId, checksumHeaders: !noChecksumHeaders
         )
     }

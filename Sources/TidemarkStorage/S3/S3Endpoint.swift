@@ -27,7 +27,8 @@ struct S3Endpoint: Sendable {
             throw StorageError(.invalidConfiguration, "the S3 endpoint '\(endpoint)' has a path, query or user part", hint: "Give only scheme, host and port; put the bucket in --bucket and the folder in --prefix.")
         }
         self.scheme = scheme
-        self.host = host
+        // IPv6 literals are kept bare and bracketed again when a URL or Host header is built.
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.port = components.port
     }
 
@@ -35,13 +36,12 @@ struct S3Endpoint: Sendable {
         let encodedKey = key.map { "/" + SigV4Signer.encode($0, keepingSlash: true) } ?? ""
         let host = pathStyle ? self.host : "\(bucket).\(self.host)"
         let isDefaultPort = port == nil || (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
-        let hostPort = isDefaultPort ? host : "\(host):\(port ?? 0)"
-        let urlHost = host.contains(":") ? "[\(host)]" : host
-        let urlHostPort = isDefaultPort ? urlHost : "\(urlHost):\(port ?? 0)"
+        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let authority = isDefaultPort ? bracketed : "\(bracketed):\(port ?? 0)"
         return Target(
-            baseURL: "\(scheme)://\(urlHostPort)",
+            baseURL: "\(scheme)://\(authority)",
             encodedPath: pathStyle ? "/\(SigV4Signer.encode(bucket))\(encodedKey)" : (encodedKey.isEmpty ? "/" : encodedKey),
-            hostHeader: host.contains(":") ? "[\(host)]" + (isDefaultPort ? "" : ":\(port ?? 0)") : hostPort
+            hostHeader: authority
         )
     }
 }
