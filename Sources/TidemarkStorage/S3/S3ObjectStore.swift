@@ -40,7 +40,7 @@ package struct S3ObjectStore: ObjectStore {
         self.logger = logger
     }
 
-    package var location: String { "s3:\(settings.bucket)\(settings.prefix.isEmpty ? "" : "/" + settings.prefix) at \(settings.endpoint)" }
+    package var location: String { "s3://\(settings.bucket)\(settings.prefix.isEmpty ? "" : "/" + settings.prefix) at \(settings.endpoint)" }
 
     // MARK: ObjectStore
 
