@@ -83,19 +83,15 @@ extension S3ObjectStore {
     }
 
     private func uploadPart(_ body: [UInt8], number: Int, uploadID: String, objectKey: String, displayKey: String) async throws -> UploadedPart {
-        // One SHA-256 serves as the signed payload hash and the part's checksum; without
-        // checksum headers, Content-MD5 is the part checksum every service accepts.
-        let digest = SHA256.hash(data: body)
-        let checksum = settings.checksumHeaders ? Data(digest).base64EncodedString() : nil
-        let header = checksum.map { ("x-amz-checksum-sha256", $0) } ?? ("content-md5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())
+        let checksum = uploadChecksum(of: body)
         let response = try await send(
             .PUT, objectKey, query: [(name: "partNumber", value: "\(number)"), (name: "uploadId", value: uploadID)],
-            headers: [header], body: body, payloadHash: SigV4Signer.hex(digest), action: .put, displayKey: displayKey
+            headers: [checksum.header], body: body, payloadHash: checksum.payloadHash, action: .put, displayKey: displayKey
         )
         guard let etag = response.headers.first(name: "etag") else {
             throw StorageError(.unexpectedResponse, "uploading part \(number) of \(displayKey) to \(location) returned no ETag", httpStatus: response.status)
         }
-        return UploadedPart(etag: etag, checksum: checksum)
+        return UploadedPart(etag: etag, checksum: checksum.sha256Base64)
     }
 
     /// Best effort: an abort that fails leaves parts the bucket's lifecycle rule must clean.

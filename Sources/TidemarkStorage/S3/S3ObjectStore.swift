@@ -50,14 +50,11 @@ package struct S3ObjectStore: ObjectStore {
             try await multipartUpload(of: bytes, at: objectKey, displayKey: key)
             return
         }
-        var headers = [("content-type", "application/octet-stream")]
-        let digest = SHA256.hash(data: bytes)
-        if settings.checksumHeaders {
-            headers.append(("x-amz-checksum-sha256", Data(digest).base64EncodedString()))
-        } else {
-            headers.append(("content-md5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()))
-        }
-        _ = try await send(.PUT, objectKey, headers: headers, body: bytes, payloadHash: SigV4Signer.hex(digest), action: .put, displayKey: key)
+        let checksum = uploadChecksum(of: bytes)
+        _ = try await send(
+            .PUT, objectKey, headers: [("content-type", "application/octet-stream"), checksum.header],
+            body: bytes, payloadHash: checksum.payloadHash, action: .put, displayKey: key
+        )
     }
 
     package func get(_ key: String) async throws -> [UInt8] {
@@ -138,7 +135,7 @@ package struct S3ObjectStore: ObjectStore {
             let bytes = Array(body.utf8)
             let response = try await send(
                 .POST, nil, query: [(name: "delete", value: "")],
-                headers: [("content-type", "application/xml"), ("content-md5", Data(Insecure.MD5.hash(data: bytes)).base64EncodedString())],
+                headers: [("content-type", "application/xml"), Self.contentMD5(bytes)],
                 body: bytes, action: .delete, displayKey: batch.first ?? ""
             )
             let failures = S3XML(response.body).blocks("Error").filter { $0.value("Code") != "NoSuchKey" }
@@ -168,6 +165,23 @@ package struct S3ObjectStore: ObjectStore {
             throw StorageError(.invalidKey, "object key '\(key)' is not a plain relative path")
         }
         return settings.prefix.isEmpty ? key : "\(settings.prefix)/\(key)"
+    }
+
+    /// The checksum of an upload body: one SHA-256 gives both the signed payload hash and
+    /// `x-amz-checksum-sha256` (its base64 is kept for CompleteMultipartUpload); with checksum
+    /// headers off, `Content-MD5` is sent instead.
+    func uploadChecksum(of body: [UInt8]) -> (header: (String, String), payloadHash: String, sha256Base64: String?) {
+        let digest = SHA256.hash(data: body)
+        guard settings.checksumHeaders else {
+            return (Self.contentMD5(body), SigV4Signer.hex(digest), nil)
+        }
+        let base64 = Data(digest).base64EncodedString()
+        return (("x-amz-checksum-sha256", base64), SigV4Signer.hex(digest), base64)
+    }
+
+    /// The `Content-MD5` header of `body`, the checksum every S3-compatible service accepts.
+    static func contentMD5(_ body: [UInt8]) -> (String, String) {
+        ("content-md5", Data(Insecure.MD5.hash(data: body)).base64EncodedString())
     }
 
     private var checksumModeHeader: [(String, String)] {
