@@ -70,6 +70,38 @@ enum CatalogMigrations {
         """
         ALTER TABLE storages ADD COLUMN sealed_secret BLOB;
         """,
+        // The control plane (issue 4): plans, retention policies, queued operations with leases.
+        """
+        CREATE TABLE policies (
+            name TEXT PRIMARY KEY,
+            daily INTEGER NOT NULL,
+            monthly INTEGER NOT NULL,
+            yearly INTEGER NOT NULL,
+            days INTEGER,
+            keep_final INTEGER NOT NULL
+        );
+        INSERT INTO policies (name, daily, monthly, yearly, days, keep_final) VALUES ('default', 30, 12, 6, NULL, 1);
+        CREATE TABLE plans (
+            database TEXT PRIMARY KEY,
+            storage TEXT NOT NULL,
+            schedule TEXT NOT NULL,
+            policy TEXT NOT NULL,
+            method TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            next_run_at REAL,
+            last_run_at REAL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX plans_due ON plans (next_run_at) WHERE paused = 0;
+        ALTER TABLE operations ADD COLUMN parameters TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE operations ADD COLUMN not_before REAL;
+        ALTER TABLE operations ADD COLUMN lease_owner TEXT;
+        ALTER TABLE operations ADD COLUMN lease_expires_at REAL;
+        ALTER TABLE operations ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX operations_by_database ON operations (database, kind, status);
+        CREATE INDEX operations_running ON operations (status, lease_expires_at)
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

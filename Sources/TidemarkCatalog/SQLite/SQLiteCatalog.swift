@@ -6,7 +6,7 @@ package import TidemarkCore
 /// Every query is a named method (pgBackRest `db.h` style). JSON columns hold nested values
 /// (storage settings, backup contents, progress) that are read and written whole.
 package final class SQLiteCatalog: Catalog {
-    private let connection: SQLiteConnection
+    let connection: SQLiteConnection
     private let sealer: SecretSealer
 
     /// Opens (creating and migrating if needed) the catalog at `path`.
@@ -94,7 +94,7 @@ package final class SQLiteCatalog: Catalog {
         try connection.query("SELECT * FROM databases ORDER BY name").map(databaseRecord)
     }
 
-    private func databaseRecord(_ row: SQLiteRow) throws -> DatabaseRecord {
+    func databaseRecord(_ row: SQLiteRow) throws -> DatabaseRecord {
         let name = row["name"].string ?? ""
         let password = try row["sealed_password"].bytes.map { Secret(try sealer.open($0, label: "database:\(name)")) }
         return DatabaseRecord(
@@ -148,6 +148,9 @@ package final class SQLiteCatalog: Catalog {
             clauses.append("status = ?")
             bindings.append(.text(status.rawValue))
         }
+        if let deprovisioned = filter.deprovisioned {
+            clauses.append("database \(deprovisioned ? "" : "NOT ")IN (SELECT name FROM databases WHERE deprovisioned_at IS NOT NULL)")
+        }
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         return try connection.query("SELECT * FROM backups \(whereClause) ORDER BY started_at DESC, id", bindings).map(backupRecord)
     }
@@ -170,7 +173,7 @@ package final class SQLiteCatalog: Catalog {
         ]
     }
 
-    private func backupRecord(_ row: SQLiteRow) throws -> BackupRecord {
+    func backupRecord(_ row: SQLiteRow) throws -> BackupRecord {
         BackupRecord(
             id: row["id"].string ?? "",
             database: row["database"].string ?? "",
@@ -196,20 +199,28 @@ package final class SQLiteCatalog: Catalog {
         try connection.execute(
             """
             INSERT INTO operations (id, kind, status, step, attempt, max_attempts, retryable, last_error, database, backup_id,
-                summary, created_at, started_at, finished_at, progress, result)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                summary, created_at, started_at, finished_at, progress, result, parameters, not_before,
+                lease_owner, lease_expires_at, cancel_requested)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            try operationValues(operation)
+            try operationValues(operation) + [
+                operation.leaseOwner.map(SQLiteValue.text) ?? .null, operation.leaseExpiresAt.map(date) ?? .null,
+                .integer(operation.isCancelRequested ? 1 : 0),
+            ]
         )
     }
 
     package func updateOperation(_ operation: OperationRecord) async throws {
         var values = try operationValues(operation)
-        values.append(values.removeFirst())
+        let id = values.removeFirst()
+        values += [.text(operation.status.rawValue), .text(operation.status.rawValue), id]
         try connection.execute(
             """
             UPDATE operations SET kind = ?, status = ?, step = ?, attempt = ?, max_attempts = ?, retryable = ?, last_error = ?,
-                database = ?, backup_id = ?, summary = ?, created_at = ?, started_at = ?, finished_at = ?, progress = ?, result = ?
+                database = ?, backup_id = ?, summary = ?, created_at = ?, started_at = ?, finished_at = ?, progress = ?, result = ?,
+                parameters = ?, not_before = ?,
+                lease_owner = CASE WHEN ? = 'running' THEN lease_owner END,
+                lease_expires_at = CASE WHEN ? = 'running' THEN lease_expires_at END
             WHERE id = ?
             """,
             values
@@ -240,18 +251,18 @@ package final class SQLiteCatalog: Catalog {
         }
     }
 
-    private func operationValues(_ operation: OperationRecord) throws -> [SQLiteValue] {
+    func operationValues(_ operation: OperationRecord) throws -> [SQLiteValue] {
         [
             .text(operation.id), .text(operation.kind.rawValue), .text(operation.status.rawValue), .text(operation.step),
             .integer(Int64(operation.attempt)), .integer(Int64(operation.maxAttempts)), .integer(operation.isRetryable ? 1 : 0),
             try operation.lastError.map { .text(try json($0)) } ?? .null, operation.database.map(SQLiteValue.text) ?? .null,
             operation.backupID.map(SQLiteValue.text) ?? .null, .text(operation.summary), date(operation.createdAt),
             operation.startedAt.map(date) ?? .null, operation.finishedAt.map(date) ?? .null, .text(try json(operation.progress)),
-            .text(try json(operation.result)),
+            .text(try json(operation.result)), .text(try json(operation.parameters)), operation.notBefore.map(date) ?? .null,
         ]
     }
 
-    private func operationRecord(_ row: SQLiteRow) throws -> OperationRecord {
+    func operationRecord(_ row: SQLiteRow) throws -> OperationRecord {
         OperationRecord(
             id: row["id"].string ?? "",
             kind: OperationKind(rawValue: row["kind"].string ?? "") ?? .backup,
@@ -268,19 +279,24 @@ package final class SQLiteCatalog: Catalog {
             startedAt: dateValue(row["started_at"]),
             finishedAt: dateValue(row["finished_at"]),
             progress: try decode(OperationProgress.self, row["progress"]),
-            result: try decode([String: String].self, row["result"])
+            result: try decode([String: String].self, row["result"]),
+            parameters: try decode([String: String].self, row["parameters"]),
+            notBefore: dateValue(row["not_before"]),
+            leaseOwner: row["lease_owner"].string,
+            leaseExpiresAt: dateValue(row["lease_expires_at"]),
+            isCancelRequested: row["cancel_requested"].int == 1
         )
     }
 
     // MARK: Encoding
 
-    private func json(_ value: some Encodable) throws -> String {
+    func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ value: SQLiteValue) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ value: SQLiteValue) throws -> T {
         guard let text = value.string else {
             throw CatalogError(.queryFailed, "the catalog holds an empty value where \(T.self) was expected")
         }
@@ -291,6 +307,6 @@ package final class SQLiteCatalog: Catalog {
         }
     }
 
-    private func date(_ value: Date) -> SQLiteValue { .real(value.timeIntervalSince1970) }
-    private func dateValue(_ value: SQLiteValue) -> Date? { value.double.map(Date.init(timeIntervalSince1970:)) }
+    func date(_ value: Date) -> SQLiteValue { .real(value.timeIntervalSince1970) }
+    func dateValue(_ value: SQLiteValue) -> Date? { value.double.map(Date.init(timeIntervalSince1970:)) }
 }

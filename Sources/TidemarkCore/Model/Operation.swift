@@ -7,6 +7,8 @@ package enum OperationKind: String, Sendable, Codable, CaseIterable {
     case verify
     case export
     case purge
+    case retention
+    case deprovision
 }
 
 /// Lifecycle of an operation.
@@ -57,6 +59,16 @@ package struct OperationRecord: Sendable, Equatable {
     package var progress: OperationProgress
     /// Structured result of a completed operation (e.g. the URL of a restored database).
     package var result: [String: String]
+    /// What to do, for a worker that picks the operation up (e.g. `database`, `storage`, `trigger`).
+    package var parameters: [String: String]
+    /// A queued operation does not start before this time (retry backoff).
+    package var notBefore: Date?
+    /// The process running the operation (`serve` or a CLI), while it runs.
+    package var leaseOwner: String?
+    /// The lease ends here unless renewed; an expired lease means the worker died.
+    package var leaseExpiresAt: Date?
+    /// Set by `op cancel` on a running operation; the worker stops at its next heartbeat.
+    package var isCancelRequested: Bool
 
     package init(
         id: String,
@@ -74,7 +86,12 @@ package struct OperationRecord: Sendable, Equatable {
         startedAt: Date? = nil,
         finishedAt: Date? = nil,
         progress: OperationProgress = OperationProgress(),
-        result: [String: String] = [:]
+        result: [String: String] = [:],
+        parameters: [String: String] = [:],
+        notBefore: Date? = nil,
+        leaseOwner: String? = nil,
+        leaseExpiresAt: Date? = nil,
+        isCancelRequested: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -92,7 +109,15 @@ package struct OperationRecord: Sendable, Equatable {
         self.finishedAt = finishedAt
         self.progress = progress
         self.result = result
+        self.parameters = parameters
+        self.notBefore = notBefore
+        self.leaseOwner = leaseOwner
+        self.leaseExpiresAt = leaseExpiresAt
+        self.isCancelRequested = isCancelRequested
     }
+
+    /// Whether the operation has ended (completed, failed or cancelled).
+    package var isFinished: Bool { status == .completed || status == .failed || status == .cancelled }
 }
 
 /// One log line of an operation.

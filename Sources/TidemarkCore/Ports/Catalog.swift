@@ -1,12 +1,17 @@
+package import Foundation
+
 
 /// Filters for listing backups.
 package struct BackupFilter: Sendable, Equatable {
     package var database: String?
     package var status: BackupStatus?
+    /// true: only backups of deprovisioned databases; false: only of active ones; nil: both.
+    package var deprovisioned: Bool?
 
-    package init(database: String? = nil, status: BackupStatus? = nil) {
+    package init(database: String? = nil, status: BackupStatus? = nil, deprovisioned: Bool? = nil) {
         self.database = database
         self.status = status
+        self.deprovisioned = deprovisioned
     }
 }
 
@@ -44,6 +49,41 @@ package protocol Catalog: Sendable {
     func operation(id: String) async throws -> OperationRecord?
     /// Operations, newest first, optionally only those with `status`.
     func operations(status: OperationStatus?) async throws -> [OperationRecord]
+    /// Marks a database deprovisioned at `time`.
+    func markDeprovisioned(database name: String, at time: Date) async throws
+
+    /// Atomically takes the oldest runnable pending operation (`notBefore` passed; for a
+    /// backup, no other backup of its database running), or the pending operation `id` when
+    /// given: status `running`, attempt + 1, leased to `owner` until `leaseUntil`.
+    func claimOperation(id: String?, owner: String, now: Date, leaseUntil: Date) async throws -> OperationRecord?
+    /// Extends the lease of a running operation held by `owner`.
+    func renewLease(operationID: String, owner: String, until: Date) async throws -> LeaseRenewal
+    /// Running operations whose lease ended before `now` (their worker died).
+    func operationsWithExpiredLease(now: Date) async throws -> [OperationRecord]
+    /// Takes an expired lease away from `previousOwner` so exactly one process reconciles it.
+    /// - Returns: false when the operation moved on (renewed, finished, or taken by another).
+    func takeExpiredLease(operationID: String, previousOwner: String?, now: Date) async throws -> Bool
+    /// Asks the worker running `operationID` to stop.
+    func requestCancel(operationID: String) async throws
+    /// Number of pending and running operations of `kind` for `database`.
+    func activeOperationCount(kind: OperationKind, database: String) async throws -> Int
+
+    /// Creates or replaces the plan of `plan.database`.
+    func savePlan(_ plan: PlanRecord) async throws
+    func plan(database: String) async throws -> PlanRecord?
+    func plans() async throws -> [PlanRecord]
+    /// Active plans (not paused, database not deprovisioned) due at or before `now`, oldest first.
+    func duePlans(now: Date, limit: Int) async throws -> [PlanRecord]
+    /// In one transaction: inserts each run's operation and moves its plan to `nextRunAt`.
+    func recordScheduledRuns(_ runs: [ScheduledRun]) async throws
+    /// Names of databases with a pending or running backup operation.
+    func databasesWithActiveBackups() async throws -> Set<String>
+
+    /// Creates or replaces a retention policy.
+    func savePolicy(_ policy: RetentionPolicy) async throws
+    func policy(named name: String) async throws -> RetentionPolicy?
+    func policies() async throws -> [RetentionPolicy]
+
     func appendLog(operationID: String, line: OperationLogLine) async throws
     func logs(operationID: String) async throws -> [OperationLogLine]
 }
