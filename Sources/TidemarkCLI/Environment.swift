@@ -13,7 +13,18 @@ import TidemarkStorage
 /// The composition root: the only place that names concrete adapters (STYLE.md §1, rule 2).
 enum Environment {
     /// The control plane for the catalog in `home`, with the real stores, engines and clock.
-    static func live(home: String, http: S3HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ControlPlane {
+    /// - Parameters:
+    ///   - workerID: names this process in operation leases.
+    ///   - passphrase: a passphrase read once up front (`serve`); nil reads it when needed.
+    ///   - logLevel: the level when `TIDEMARK_LOG_LEVEL` is not set.
+    static func live(
+        home: String,
+        http: S3HTTPClient,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+        passphrase: Secret<String>? = nil,
+        logLevel: Logger.Level = .critical
+    ) throws -> ControlPlane {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
@@ -28,7 +39,7 @@ enum Environment {
         let runner = SubprocessRunner()
         let logger = {
             var logger = Logger(label: "tidemark")
-            logger.logLevel = environment["TIDEMARK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+            logger.logLevel = environment["TIDEMARK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? logLevel
             return logger
         }()
         return ControlPlane(
@@ -52,9 +63,29 @@ enum Environment {
             testConnection: { store in await StorageConnectionTest.run(on: store) },
             engines: [.postgres: PostgresEngine(runner: runner, tools: PostgresTools.discover(environment: environment))],
             now: { Date() },
-            passphrase: { try Passphrase.read(environment: environment) },
-            logger: logger
+            passphrase: { try passphrase ?? Passphrase.read(environment: environment) },
+            logger: logger,
+            configuration: try configuration(workerID: workerID, environment: environment)
         )
+    }
+}
+
+extension Environment {
+    /// Lease and retry settings, from `TIDEMARK_LEASE_SECONDS` and `TIDEMARK_RETRY_DELAY_SECONDS`
+    /// (docs/OPERATIONS.md); short values make crash tests fast.
+    static func configuration(workerID: String, environment: [String: String]) throws -> ControlPlane.Configuration {
+        var configuration = ControlPlane.Configuration(workerID: workerID)
+        for (key, apply) in [
+            ("TIDEMARK_LEASE_SECONDS", { (value: Double) in configuration.leaseDuration = value }),
+            ("TIDEMARK_RETRY_DELAY_SECONDS", { (value: Double) in configuration.retryDelay = value }),
+        ] {
+            guard let text = environment[key], !text.isEmpty else { continue }
+            guard let value = Double(text), value > 0 else {
+                throw TidemarkError(code: "invalid-setting", message: "\(key)=\(text) is not a positive number of seconds", hint: "Unset it or give e.g. \(key)=30.", category: .invalidInput)
+            }
+            apply(value)
+        }
+        return configuration
     }
 }
 

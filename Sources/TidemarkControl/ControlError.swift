@@ -18,6 +18,17 @@ package struct ControlError: UserFacingError {
         case passphraseMissing = "passphrase-missing"
         case repositoryMismatch = "repository-mismatch"
         case storageKindChange = "storage-kind-change"
+        case operationCancelled = "operation-cancelled"
+        case leaseLost = "lease-lost"
+        case workerLost = "worker-lost"
+        case operationNotRetryable = "operation-not-retryable"
+        case operationFinished = "operation-finished"
+        case backupInProgress = "backup-in-progress"
+        case planNotFound = "plan-not-found"
+        case policyNotFound = "policy-not-found"
+        case confirmationRequired = "confirmation-required"
+        case databaseDeprovisioned = "database-deprovisioned"
+        case cannotRunInBackground = "cannot-run-in-background"
     }
 
     package var kind: Code
@@ -34,9 +45,12 @@ package struct ControlError: UserFacingError {
 
     package var category: ErrorCategory {
         switch kind {
-        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound: .notFound
-        case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .repositoryMismatch: .conflict
-        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange: .invalidInput
+        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound: .notFound
+        case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .repositoryMismatch, .operationCancelled,
+            .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost:
+            .conflict
+        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground: .invalidInput
+        case .workerLost: .unavailable
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication
         }

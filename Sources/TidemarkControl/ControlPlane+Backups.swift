@@ -7,44 +7,98 @@ extension ControlPlane {
     ///
     /// The backup is listed as `running` from the start and becomes `completed` only after
     /// its manifest, written last, is stored; any failure marks it `failed` with the error.
+    /// Retention for the database then runs (SPEC §4.3).
     /// - Parameters:
-    ///   - storageName: the storage to use; may be nil when only one is registered.
+    ///   - storageName: the storage to use; defaults to the plan's, or the only one registered.
     ///   - observer: sees the operation's record as progress is made.
-    /// - Throws: the engine's connection errors, storage errors, `wrong-passphrase`,
-    ///   `repository-locked`.
+    /// - Throws: `backup-in-progress`, `database-deprovisioned`, the engine's connection
+    ///   errors, storage errors, `wrong-passphrase`, `repository-locked`.
     package func createBackup(
         database name: String,
         storage storageName: String? = nil,
         trigger: BackupTrigger = .manual,
         observer: OperationObserver? = nil
     ) async throws -> BackupRecord {
-        let database = try await database(named: name)
-        let storage = try await resolveStorage(storageName)
-        let engine = try engine(database.engine)
-        let backupID = Identifier.make()
+        let request = try await backupRequest(database: name, storage: storageName, trigger: trigger)
         let run = try await OperationRun(
-            kind: .backup,
-            summary: "backup \(name) to \(storage.name)",
+            starting: .backup,
+            summary: request.summary,
             database: name,
-            backupID: backupID,
+            backupID: request.backupID,
+            parameters: request.parameters,
             control: self,
             observer: observer
         )
+        let backup = try await run.execute { try await performBackup(request, run: run) }
+        await applyRetentionAfterBackup(database: name, storage: request.storage)
+        return backup
+    }
+
+    /// Queues a backup of `name` for `serve` (`backup create --async`, scheduled runs).
+    /// - Throws: as ``createBackup(database:storage:trigger:observer:)`` before any work starts.
+    package func enqueueBackup(database name: String, storage storageName: String? = nil, trigger: BackupTrigger = .manual) async throws -> OperationRecord {
+        let request = try await backupRequest(database: name, storage: storageName, trigger: trigger)
+        let operation = request.operation(createdAt: now(), attempts: configuration.backgroundAttempts)
+        try await catalog.insertOperation(operation)
+        try await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: now(), level: "info", message: "\(request.summary): queued"))
+        return operation
+    }
+
+    /// Checks a backup request and fixes its storage and backup id.
+    func backupRequest(database name: String, storage storageName: String?, trigger: BackupTrigger) async throws -> BackupRequest {
+        let database = try await database(named: name)
+        if database.deprovisionedAt != nil && trigger != .final {
+            throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned", hint: "Its backups stay listable with 'tidemark backup list --deprovisioned' and can be restored.")
+        }
+        _ = try engine(database.engine)
+        var storageName = storageName
+        if storageName == nil { storageName = try await catalog.plan(database: name)?.storage }
+        let storage = try await resolveStorage(storageName)
+        if try await catalog.activeOperationCount(kind: .backup, database: name) > 0 {
+            let running = try await catalog.operations(status: nil).first { $0.kind == .backup && $0.database == name && !$0.isFinished }
+            throw ControlError(
+                .backupInProgress,
+                "a backup of \(name) is already queued or running (operation \(running?.id ?? "?"))",
+                hint: "Wait for it ('tidemark op show \(running?.id ?? "ID")'), or cancel it with 'tidemark op cancel'."
+            )
+        }
+        return BackupRequest(database: name, storage: storage.name, trigger: trigger, backupID: Identifier.make())
+    }
+
+    /// The work of a backup operation, in the operation's run (in-process or claimed by a worker).
+    ///
+    /// On a later attempt, a manifest already stored under the backup's id (the previous
+    /// attempt died after writing it) is recorded instead of dumping again.
+    func performBackup(_ request: BackupRequest, run: OperationRun) async throws -> BackupRecord {
+        let name = request.database
+        let database = try await database(named: name)
+        let storage = try await self.storage(named: request.storage)
+        let engine = try engine(database.engine)
+        let backupID = request.backupID
         var backup = BackupRecord(
             id: backupID,
             database: name,
             storage: storage.name,
             status: .running,
-            trigger: trigger,
+            trigger: request.trigger,
             method: .logical,
             engine: database.engine,
             startedAt: run.record.startedAt ?? now(),
             operationID: run.id
         )
-        try await catalog.insertBackup(backup)
+        if let existing = try await catalog.backup(id: backupID) {
+            backup.startedAt = existing.startedAt
+            try await catalog.updateBackup(backup)
+        } else {
+            try await catalog.insertBackup(backup)
+        }
         do {
             try await run.step("opening repository")
             let repository = try await openRepository(storage)
+            if run.record.attempt > 1, let manifest = try? await repository.manifest(id: backupID) {
+                try await run.log("attempt \(run.record.attempt): the manifest of backup \(backupID) is already stored; recording it")
+                return try await record(manifest, into: backup, run: run)
+            }
             try await run.step("connecting")
             let version = try await engine.serverVersion(of: database.target)
             backup.serverVersion = version
@@ -68,7 +122,7 @@ extension ControlPlane {
                         database.target,
                         into: { buffer in
                             try await writer.append(buffer)
-                            await run.saveProgressIfDue()
+                            try await run.saveProgressIfDue()
                         },
                         progress: { done, total in
                             run.progress {
@@ -88,7 +142,7 @@ extension ControlPlane {
                     database: name,
                     engine: database.engine,
                     method: .logical,
-                    trigger: trigger,
+                    trigger: request.trigger,
                     serverVersion: summary.serverVersion.isEmpty ? version : summary.serverVersion,
                     startedAt: backup.startedAt,
                     finishedAt: now(),
@@ -101,23 +155,38 @@ extension ControlPlane {
                 try await repository.saveManifest(manifest)
                 return manifest
             }
-            try await run.step("recording")
-            backup.status = .completed
-            backup.finishedAt = manifest.finishedAt
-            backup.logicalBytes = manifest.logicalBytes
-            backup.storedBytes = manifest.storedBytes
-            backup.databases = manifest.databases
-            try await catalog.updateBackup(backup)
-            try await run.complete(result: ["backupId": backupID])
-            return backup
+            return try await record(manifest, into: backup, run: run)
         } catch {
-            backup.status = .failed
-            backup.finishedAt = now()
-            backup.error = ErrorInfo(error)
+            switch run.outcome(of: error) {
+            case .retry, .resumeLater:
+                backup.status = .pending
+                backup.error = ErrorInfo(error)
+            case .leaseLost:
+                throw error
+            case .cancelled, .failed:
+                backup.status = .failed
+                backup.finishedAt = now()
+                backup.error = ErrorInfo(error)
+            }
             try? await catalog.updateBackup(backup)
-            await run.fail(error)
             throw error
         }
+    }
+
+    private func record(_ manifest: BackupManifest, into backup: BackupRecord, run: OperationRun) async throws -> BackupRecord {
+        var backup = backup
+        try await run.step("recording")
+        backup.status = .completed
+        backup.serverVersion = manifest.serverVersion
+        backup.startedAt = manifest.startedAt
+        backup.finishedAt = manifest.finishedAt
+        backup.logicalBytes = manifest.logicalBytes
+        backup.storedBytes = manifest.storedBytes
+        backup.databases = manifest.databases
+        backup.error = nil
+        try await catalog.updateBackup(backup)
+        try await run.complete(result: ["backupId": backup.id])
+        return backup
     }
 
     /// Backups matching `filter`, newest first.
@@ -146,5 +215,54 @@ extension ControlPlane {
             )
         }
         return backup
+    }
+}
+
+/// A checked backup request, as stored in its operation's parameters.
+struct BackupRequest: Sendable {
+    var database: String
+    var storage: String
+    var trigger: BackupTrigger
+    var backupID: String
+
+    var summary: String { "\(trigger == .manual ? "" : "\(trigger.rawValue) ")backup \(database) to \(storage)" }
+
+    var parameters: [String: String] {
+        ["database": database, "storage": storage, "trigger": trigger.rawValue, "backupId": backupID]
+    }
+
+    init(database: String, storage: String, trigger: BackupTrigger, backupID: String) {
+        self.database = database
+        self.storage = storage
+        self.trigger = trigger
+        self.backupID = backupID
+    }
+
+    /// Reads the request back from a queued operation.
+    init(_ operation: OperationRecord) throws {
+        let parameters = operation.parameters
+        guard let database = parameters["database"] ?? operation.database, let storage = parameters["storage"],
+            let backupID = parameters["backupId"] ?? operation.backupID
+        else {
+            throw TidemarkError(code: "invalid-operation", message: "operation \(operation.id) lacks the database, storage or backup id of its backup", category: .internal)
+        }
+        self.init(database: database, storage: storage, trigger: BackupTrigger(rawValue: parameters["trigger"] ?? "") ?? .manual, backupID: backupID)
+    }
+
+    /// A pending operation that runs this request.
+    func operation(createdAt: Date, attempts: Int) -> OperationRecord {
+        OperationRecord(
+            id: Identifier.make(),
+            kind: .backup,
+            status: .pending,
+            step: "queued",
+            attempt: 0,
+            maxAttempts: attempts,
+            database: database,
+            backupID: backupID,
+            summary: summary,
+            createdAt: createdAt,
+            parameters: parameters
+        )
     }
 }

@@ -2,21 +2,39 @@ import Foundation
 package import TidemarkCore
 
 extension ControlPlane {
-    /// Registers an external database after checking that it answers with these credentials.
-    /// - Throws: `invalid-name`, `invalid-url`, `name-conflict`, and the engine's
+    /// Registers an external database after checking that it answers with these credentials,
+    /// and gives it a backup plan (SPEC §1).
+    ///
+    /// - Parameter plan: the plan to create (nil fields: `@daily`, policy `default`, the only
+    ///   storage); nil for none. With no storage registered and none named, no plan is made.
+    /// - Throws: `invalid-name`, `invalid-url`, `name-conflict`, `invalid-cron`,
+    ///   `storage-not-found`, `storage-required`, `policy-not-found`, and the engine's
     ///   `database-unreachable` / `authentication-failed` / `database-not-found`. Nothing is
-    ///   saved when the check fails.
-    package func addDatabase(name: String, engine kind: EngineKind, url: String) async throws -> (DatabaseRecord, serverVersion: String) {
+    ///   saved when a check fails.
+    package func addDatabase(name: String, engine kind: EngineKind, url: String, plan: PlanChange? = PlanChange()) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
         try NameRule.validate(name, what: "database")
         let parsed = try DatabaseURL(parsing: url, engine: kind)
         if try await catalog.database(named: name) != nil {
             // Checked before the server is contacted, so a taken name fails fast and offline.
             throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
         }
+        var plan = plan
+        if let change = plan {
+            // Every plan setting is checked before anything is saved.
+            if change.storage == nil, try await catalog.storages().isEmpty {
+                plan = nil
+            } else {
+                _ = try await resolveStorage(change.storage)
+                if let schedule = change.schedule { _ = try CronExpression(parsing: schedule) }
+                _ = try await policy(named: change.policy ?? RetentionPolicy.defaultName)
+            }
+        }
         let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: parsed.connection, password: parsed.password))
         let record = DatabaseRecord(name: name, engine: kind, connection: parsed.connection, password: parsed.password, createdAt: now())
         try await catalog.insertDatabase(record)
-        return (record, version)
+        var created: PlanRecord?
+        if let plan { created = try await setPlan(database: name, plan) }
+        return (record, version, created)
     }
 
     /// Every registered database.

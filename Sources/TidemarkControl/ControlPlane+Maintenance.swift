@@ -19,14 +19,22 @@ extension ControlPlane {
         let backup = try await completedBackup(id: id)
         let storage = try await storage(named: backup.storage)
         let run = try await OperationRun(
-            kind: .verify,
+            starting: .verify,
             summary: "verify backup \(id)\(readData ? " with data" : "")",
             database: backup.database,
             backupID: id,
+            parameters: ["backupId": id, "readData": "\(readData)"],
             control: self,
             observer: observer
         )
-        return try await run.run {
+        return try await run.execute { try await performVerify(id: id, readData: readData, run: run) }
+    }
+
+    /// The work of a verify operation.
+    func performVerify(id: String, readData: Bool, run: OperationRun) async throws -> (VerifyReport, OperationRecord) {
+        let backup = try await completedBackup(id: id)
+        let storage = try await storage(named: backup.storage)
+        do {
             try await run.step("opening repository")
             let repository = try await openRepository(storage)
             try await run.step(readData ? "reading data" : "checking objects")
@@ -58,8 +66,8 @@ extension ControlPlane {
     package func exportBackup(id: String, observer: OperationObserver? = nil, into sink: ([UInt8]) async throws -> Void) async throws -> OperationRecord {
         let backup = try await completedBackup(id: id)
         let storage = try await storage(named: backup.storage)
-        let run = try await OperationRun(kind: .export, summary: "export backup \(id)", database: backup.database, backupID: id, control: self, observer: observer)
-        return try await run.run {
+        let run = try await OperationRun(starting: .export, summary: "export backup \(id)", database: backup.database, backupID: id, control: self, observer: observer)
+        return try await run.execute {
             try await run.step("opening repository")
             let repository = try await openRepository(storage)
             let manifest = try await repository.manifest(id: id)
@@ -74,7 +82,7 @@ extension ControlPlane {
                 while let chunk = try await reader.nextChunk() {
                     try await sink(chunk)
                     run.progress { $0.bytesRead = reader.bytesRead }
-                    await run.saveProgressIfDue()
+                    try await run.saveProgressIfDue()
                 }
             }
             try await run.complete(result: ["bytes": "\(stream.size)", "format": stream.format])
@@ -87,9 +95,18 @@ extension ControlPlane {
     /// backup holds the repository lock; the next purge collects what is left.
     package func purgeBackup(id: String, observer: OperationObserver? = nil) async throws -> PurgeResult {
         let backup = try await backup(id: id)
+        let run = try await OperationRun(
+            starting: .purge, summary: "purge backup \(id)", database: backup.database, backupID: id,
+            parameters: ["backupId": id], control: self, observer: observer
+        )
+        return try await run.execute { try await performPurge(id: id, run: run) }
+    }
+
+    /// The work of a purge operation.
+    func performPurge(id: String, run: OperationRun) async throws -> PurgeResult {
+        let backup = try await backup(id: id)
         let storage = try await storage(named: backup.storage)
-        let run = try await OperationRun(kind: .purge, summary: "purge backup \(id)", database: backup.database, backupID: id, control: self, observer: observer)
-        return try await run.run {
+        do {
             try await run.step("opening repository")
             let repository = try await openRepository(storage)
             try await run.step("deleting manifest")

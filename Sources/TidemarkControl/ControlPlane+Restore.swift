@@ -18,6 +18,37 @@ package struct RestoreRequest: Sendable {
         self.table = table
         self.options = options
     }
+
+    /// Reads the request back from a queued operation.
+    init(_ operation: OperationRecord) throws {
+        let parameters = operation.parameters
+        guard let backupID = parameters["backupId"], let newName = parameters["newName"] else {
+            throw TidemarkError(code: "invalid-operation", message: "operation \(operation.id) lacks the backup id or new name of its restore", category: .internal)
+        }
+        self.init(
+            backupID: backupID,
+            newName: newName,
+            table: parameters["table"],
+            options: RestoreOptions(
+                skipMissingForeignKeys: parameters["skipMissingForeignKeys"] == "true",
+                skipMissingSequences: parameters["skipMissingSequences"] == "true",
+                skipMissingViews: parameters["skipMissingViews"] == "true"
+            )
+        )
+    }
+
+    var summary: String { "restore \(table.map { "table \($0) of " } ?? "")backup \(backupID) to \(newName)" }
+
+    var parameters: [String: String] {
+        var parameters = [
+            "backupId": backupID, "newName": newName,
+            "skipMissingForeignKeys": "\(options.skipMissingForeignKeys)",
+            "skipMissingSequences": "\(options.skipMissingSequences)",
+            "skipMissingViews": "\(options.skipMissingViews)",
+        ]
+        parameters["table"] = table
+        return parameters
+    }
 }
 
 /// What a restore created.
@@ -40,6 +71,24 @@ extension ControlPlane {
     package func restore(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
         let backup = try await completedBackup(id: request.backupID)
         try NameRule.validate(request.newName, what: "restore target")
+        _ = try Self.scope(for: request.table)
+        let run = try await OperationRun(
+            starting: .restore,
+            summary: request.summary,
+            database: backup.database,
+            backupID: backup.id,
+            parameters: request.parameters,
+            control: self,
+            observer: observer
+        )
+        return try await run.execute { try await performRestore(request, run: run) }
+    }
+
+    /// The work of a restore operation: the checks that touch nothing, then the restore.
+    func performRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
+        try await run.step("checking")
+        let backup = try await completedBackup(id: request.backupID)
+        try NameRule.validate(request.newName, what: "restore target")
         let source = try await database(named: backup.database)
         let engine = try engine(source.engine)
         let scope = try Self.scope(for: request.table)
@@ -57,43 +106,31 @@ extension ControlPlane {
         guard let stream = manifest.streams.first else {
             throw ControlError(.backupNotRestorable, "backup \(backup.id) has no data stream")
         }
-
-        let what = request.table.map { "table \($0) of " } ?? ""
-        let run = try await OperationRun(
-            kind: .restore,
-            summary: "restore \(what)backup \(backup.id) to \(request.newName)",
-            database: backup.database,
-            backupID: backup.id,
-            control: self,
-            observer: observer
-        )
-        return try await run.run {
-            for item in plan.skipped {
-                try await run.log("skipping \(item)", level: .warning)
-            }
-            if case .table = scope {
-                try await run.log("restoring \(plan.objectIDs?.count ?? 0) of \(manifest.dumpObjects.count) dump objects")
-            }
-            run.progress {
-                $0.bytesTotal = stream.size
-                $0.tablesTotal = manifest.databases.reduce(0) { $0 + $1.tables.count }
-            }
-            try await run.step("loading index")
-            let index = try await repository.loadIndex()
-            try await run.step("restoring")
-            try await repository.withStreamReader(stream, index: index) { reader in
-                try await engine.restore(plan, server: source.target, newDatabase: request.newName) {
-                    let chunk = try await reader.nextChunk()
-                    run.progress { $0.bytesRead = reader.bytesRead }
-                    await run.saveProgressIfDue()
-                    return chunk
-                }
-            }
-            let url = DatabaseURL.render(source.connection.with(database: request.newName), engine: source.engine)
-            try await run.log("restored into \(url)")
-            try await run.complete(result: ["database": request.newName, "url": url])
-            return RestoreResult(operation: run.record, database: request.newName, url: url, skipped: plan.skipped)
+        for item in plan.skipped {
+            try await run.log("skipping \(item)", level: .warning)
         }
+        if case .table = scope {
+            try await run.log("restoring \(plan.objectIDs?.count ?? 0) of \(manifest.dumpObjects.count) dump objects")
+        }
+        run.progress {
+            $0.bytesTotal = stream.size
+            $0.tablesTotal = manifest.databases.reduce(0) { $0 + $1.tables.count }
+        }
+        try await run.step("loading index")
+        let index = try await repository.loadIndex()
+        try await run.step("restoring")
+        try await repository.withStreamReader(stream, index: index) { reader in
+            try await engine.restore(plan, server: source.target, newDatabase: request.newName) {
+                let chunk = try await reader.nextChunk()
+                run.progress { $0.bytesRead = reader.bytesRead }
+                try await run.saveProgressIfDue()
+                return chunk
+            }
+        }
+        let url = DatabaseURL.render(source.connection.with(database: request.newName), engine: source.engine)
+        try await run.log("restored into \(url)")
+        try await run.complete(result: ["database": request.newName, "url": url])
+        return RestoreResult(operation: run.record, database: request.newName, url: url, skipped: plan.skipped)
     }
 
     static func scope(for table: String?) throws -> RestoreScope {

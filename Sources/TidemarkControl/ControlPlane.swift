@@ -21,6 +21,10 @@ package struct ControlPlane: Sendable {
     /// The repository passphrase (TIDEMARK_PASSPHRASE or a prompt), asked for only when needed.
     package let passphrase: @Sendable () throws -> Secret<String>
     package let logger: Logger
+    /// Lease identity and retry rules of this process.
+    package let configuration: Configuration
+    /// Waits (the lease heartbeat); injected so tests need not sleep.
+    package let sleep: @Sendable (TimeInterval) async throws -> Void
 
     package init(
         catalog: any Catalog,
@@ -29,7 +33,9 @@ package struct ControlPlane: Sendable {
         engines: [EngineKind: any DatabaseEngine],
         now: @escaping @Sendable () -> Date,
         passphrase: @escaping @Sendable () throws -> Secret<String>,
-        logger: Logger
+        logger: Logger,
+        configuration: Configuration = Configuration(),
+        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
     ) {
         self.catalog = catalog
         self.openStore = openStore
@@ -38,6 +44,8 @@ package struct ControlPlane: Sendable {
         self.now = now
         self.passphrase = passphrase
         self.logger = logger
+        self.configuration = configuration
+        self.sleep = sleep
     }
 
     /// The engine for `kind`.

@@ -69,7 +69,7 @@ struct QuickstartCommand: AsyncParsableCommand {
         let storage = try await control.addStorage(name: "local1", settings: .local(path: "\(directory)/backups"))
         console.line("• tidemark storage add local1 --local \(storage.settings.location)   (repository \(storage.repositoryID), encrypted)")
         let url = DatabaseURL.render(instance.target(database: "shop").connection, engine: .postgres, password: instance.password, revealPassword: true)
-        let (database, version) = try await control.addDatabase(name: "shop", engine: .postgres, url: url)
+        let (database, version, _) = try await control.addDatabase(name: "shop", engine: .postgres, url: url)
         console.line("• tidemark db add shop --engine postgres --url \(DatabaseRepresentation(database).url)   (PostgreSQL \(version); password stored sealed)")
 
         let (observer, bar) = ProgressBar.observer(label: "backup shop", enabled: true)

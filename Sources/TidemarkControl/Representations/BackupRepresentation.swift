@@ -18,14 +18,15 @@ package struct BackupRepresentation: Encodable, Sendable {
     package var durationSeconds: Double?
     package var logicalBytes: Int64
     package var storedBytes: Int64
-    /// Null: manual backups are kept until purged (retention policies come with plans).
+    /// When retention deletes the backup under the current policy; null when kept forever
+    /// (manual and kept final backups) or not completed.
     package var expiresAt: Date?
     package var error: ErrorInfo?
     package var operationId: String?
     /// Only in `backup show`.
     package var databases: [DatabaseContents]?
 
-    package init(_ backup: BackupRecord, includeContents: Bool) {
+    package init(_ backup: BackupRecord, includeContents: Bool, expiresAt: Date? = nil) {
         id = backup.id
         database = backup.database
         storage = backup.storage
@@ -39,7 +40,7 @@ package struct BackupRepresentation: Encodable, Sendable {
         durationSeconds = backup.finishedAt.map { $0.timeIntervalSince(backup.startedAt) }
         logicalBytes = backup.logicalBytes
         storedBytes = backup.storedBytes
-        expiresAt = nil
+        self.expiresAt = expiresAt
         error = backup.error
         operationId = backup.operationID
         databases = includeContents ? backup.databases : nil
@@ -90,6 +91,11 @@ package struct OperationRepresentation: Encodable, Sendable {
     package var finishedAt: Date?
     package var progress: OperationProgress
     package var result: [String: String]
+    /// A queued retry does not start before this time.
+    package var notBefore: Date?
+    /// The process holding the lease while it runs (`serve:host:pid`, `cli:host:pid`).
+    package var leaseOwner: String?
+    package var leaseExpiresAt: Date?
 
     package init(_ operation: OperationRecord) {
         id = operation.id
@@ -108,11 +114,14 @@ package struct OperationRepresentation: Encodable, Sendable {
         finishedAt = operation.finishedAt
         progress = operation.progress
         result = operation.result
+        notBefore = operation.notBefore
+        leaseOwner = operation.leaseOwner
+        leaseExpiresAt = operation.leaseExpiresAt
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, kind, status, step, attempt, maxAttempts, retryable, lastError, database, backupId, summary
-        case createdAt, startedAt, finishedAt, progress, result
+        case createdAt, startedAt, finishedAt, progress, result, notBefore, leaseOwner, leaseExpiresAt
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -133,6 +142,9 @@ package struct OperationRepresentation: Encodable, Sendable {
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(progress, forKey: .progress)
         try container.encode(result, forKey: .result)
+        try container.encode(notBefore, forKey: .notBefore)
+        try container.encode(leaseOwner, forKey: .leaseOwner)
+        try container.encode(leaseExpiresAt, forKey: .leaseExpiresAt)
     }
 }
 

@@ -1,3 +1,5 @@
+package import Foundation
+
 /// Formats byte counts and durations for people.
 package enum HumanFormat {
     /// `1536` → `1.5 KiB`.
@@ -21,6 +23,20 @@ package enum HumanFormat {
         let total = Int(seconds.rounded())
         if total < 3600 { return "\(total / 60)m\(String(format2: total % 60))s" }
         return "\(total / 3600)h\(String(format2: (total % 3600) / 60))m"
+    }
+
+    /// `2026-11-21T03:00:00Z` (UTC, seconds).
+    package static func timestamp(_ date: Date) -> String {
+        let wall = WallTime(secondsSinceEpoch: Int64(date.timeIntervalSince1970.rounded(.down)))
+        let two = { (value: Int) in String(format2: value) }
+        return "\(wall.year)-\(two(wall.month))-\(two(wall.day))T\(two(wall.hour)):\(two(wall.minute)):\(two(wall.second))Z"
+    }
+
+    /// A coarse distance between two times for people: `29 days`, `5h20m`, `40s`.
+    package static func interval(from start: Date, to end: Date) -> String {
+        let seconds = end.timeIntervalSince(start)
+        if seconds >= 2 * 86_400 { return "\(Int(seconds / 86_400)) days" }
+        return duration(seconds: max(0, seconds))
     }
 }
 

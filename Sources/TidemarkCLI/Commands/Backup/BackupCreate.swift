@@ -9,10 +9,16 @@ struct BackupCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "create", abstract: "Take a manual backup now (kept until purged).")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Name of the database.") var database: String
-    @Option(name: .long, help: "Storage to back up to (needed when several are registered).") var storage: String?
+    @Option(name: .long, help: "Storage to back up to (default: the plan's, or the only one registered).") var storage: String?
+    @Flag(name: .long, help: "Queue the backup for 'tidemark serve' and return at once.") var async = false
 
     func run() async throws {
         try await global.run { context in
+            if async {
+                let operation = try await context.control().enqueueBackup(database: database, storage: storage)
+                if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
+                return context.console.line("backup of \(database) queued as operation \(operation.id); a running 'tidemark serve' takes it")
+            }
             let (observer, bar) = ProgressBar.observer(label: "backup \(database)", enabled: !context.isJSON)
             defer { bar?.finish() }
             let backup = try await context.control().createBackup(database: database, storage: storage, observer: observer)

@@ -15,6 +15,7 @@ struct BackupList: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Only backups of this database.") var database: String?
     @Option(name: .long, help: "Only backups with this status: pending, running, completed, failed.") var status: BackupStatus?
+    @Flag(name: .long, help: "Backups of deprovisioned databases (listed only with this flag or by database name).") var deprovisioned = false
 
     private func duration(of backup: BackupRecord) -> String {
         guard let end = backup.finishedAt else { return "-" }
@@ -23,11 +24,16 @@ struct BackupList: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let backups = try await context.control().backups(matching: BackupFilter(database: database, status: status))
-            if context.isJSON { return try context.console.json(backups.map { BackupRepresentation($0, includeContents: false) }) }
+            let control = try context.control()
+            let filter = BackupFilter(database: database, status: status, deprovisioned: database == nil ? deprovisioned : nil)
+            let backups = try await control.backups(matching: filter)
+            let expiries = try await control.expiries(of: backups)
+            let now = control.now()
+            if context.isJSON { return try context.console.json(backups.map { BackupRepresentation($0, includeContents: false, expiresAt: expiries[$0.id]) }) }
             let complete = backups.filter { $0.status == .completed }
             let incomplete = backups.filter { $0.status != .completed }
             if backups.isEmpty {
+                if deprovisioned { return context.console.line("No backups of deprovisioned databases.") }
                 return context.console.line("No backups\(database.map { " of \($0)" } ?? ""). Take one with: tidemark backup create DB")
             }
             if !complete.isEmpty {
@@ -36,7 +42,8 @@ struct BackupList: AsyncParsableCommand {
                     complete.map {
                         [
                             $0.id, $0.database, TimeText.iso($0.startedAt), $0.trigger.rawValue, $0.method.rawValue, $0.status.rawValue,
-                            HumanFormat.bytes($0.logicalBytes), HumanFormat.bytes($0.storedBytes), "never (manual)",
+                            HumanFormat.bytes($0.logicalBytes), HumanFormat.bytes($0.storedBytes),
+                            ExpiryText.describe($0, expiresAt: expiries[$0.id], now: now),
                         ]
                     }
                 )

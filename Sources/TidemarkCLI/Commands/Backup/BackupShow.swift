@@ -12,8 +12,10 @@ struct BackupShow: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let backup = try await context.control().backup(id: id)
-            if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true)) }
+            let control = try context.control()
+            let backup = try await control.backup(id: id)
+            let expiresAt = try await control.expiries(of: [backup])[backup.id]
+            if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true, expiresAt: expiresAt)) }
             let console = context.console
             console.line("id:         \(backup.id)")
             console.line("database:   \(backup.database) (\(backup.engine.rawValue) \(backup.serverVersion ?? "?"))")
@@ -23,7 +25,7 @@ struct BackupShow: AsyncParsableCommand {
             console.line("started:    \(TimeText.iso(backup.startedAt))")
             console.line("finished:   \(TimeText.iso(backup.finishedAt))")
             console.line("size:       \(HumanFormat.bytes(backup.logicalBytes)) dumped, \(HumanFormat.bytes(backup.storedBytes)) stored")
-            console.line("expires:    never (manual backups are kept until purged)")
+            console.line("expires:    \(ExpiryText.describe(backup, expiresAt: expiresAt, now: control.now()))")
             if let error = backup.error { console.line("error:      \(error.code): \(error.message)") }
             for database in backup.databases {
                 console.line()

@@ -16,12 +16,23 @@ struct DatabaseAdd: AsyncParsableCommand {
     @Argument(help: "Name for the database in Tidemark.") var name: String
     @Option(name: .long, help: "Engine: postgres.") var engine: EngineKind = .postgres
     @Option(name: .long, help: ArgumentHelp("Connection URL, e.g. postgres://user:pw@127.0.0.1:5432/shop.", valueName: "url")) var url: String
+    @Option(name: .long, help: "Storage of the database's plan (default: the only one registered).") var storage: String?
+    @Option(name: .long, help: "Schedule of the plan (six-field cron; default @daily).") var schedule: String?
+    @Option(name: .long, help: "Retention policy of the plan (default: default).") var policy: String?
+    @Flag(name: .long, help: "Create no backup plan (no automatic backups).") var noPlan = false
 
     func run() async throws {
         try await global.run { context in
-            let (database, version) = try await context.control().addDatabase(name: name, engine: engine, url: url)
+            let control = try context.control()
+            let change = noPlan ? nil : PlanChange(storage: storage, schedule: schedule, policy: policy)
+            let (database, version, plan) = try await control.addDatabase(name: name, engine: engine, url: url, plan: change)
             if context.isJSON { return try context.console.json(DatabaseRepresentation(database)) }
             context.console.line("database \(database.name) added: \(DatabaseRepresentation(database).url) (server \(version))")
+            if let plan {
+                context.console.line("plan: \(plan.schedule) to \(plan.storage), policy \(plan.policy); next run \(PlanText.next(plan, now: control.now()))")
+            } else if !noPlan {
+                context.console.line("no plan yet (no storage registered): add a storage, then 'tidemark plan set \(database.name)'")
+            }
         }
     }
 }

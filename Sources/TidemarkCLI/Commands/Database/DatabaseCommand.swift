@@ -9,6 +9,6 @@ struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Manage databases to back up.",
-        subcommands: [DatabaseAdd.self, DatabaseList.self, DatabaseShow.self]
+        subcommands: [DatabaseAdd.self, DatabaseList.self, DatabaseShow.self, DatabaseDeprovision.self]
     )
 }

@@ -8,8 +8,8 @@ import TidemarkCore
 struct OperationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "op",
-        abstract: "Inspect operations (backups, restores, verifications, exports, purges).",
-        subcommands: [OperationList.self, OperationShow.self, OperationLogs.self]
+        abstract: "Inspect, retry and cancel operations (backups, restores, verifications, exports, purges, retention).",
+        subcommands: [OperationList.self, OperationShow.self, OperationLogs.self, OperationRetry.self, OperationCancel.self]
     )
 }
 
@@ -55,6 +55,10 @@ struct OperationShow: AsyncParsableCommand {
             console.line("started:    \(TimeText.iso(operation.startedAt))")
             console.line("finished:   \(TimeText.iso(operation.finishedAt))")
             if let error = operation.lastError { console.line("last error: \(error.code): \(error.message)") }
+            if let notBefore = operation.notBefore, operation.status == .pending { console.line("next try:   \(TimeText.iso(notBefore))") }
+            if let owner = operation.leaseOwner, operation.status == .running {
+                console.line("worker:     \(owner) (lease until \(TimeText.iso(operation.leaseExpiresAt)))")
+            }
             for (key, value) in operation.result.sorted(by: { $0.key < $1.key }) { console.line("result:     \(key) = \(value)") }
         }
     }
@@ -71,6 +75,56 @@ struct OperationLogs: AsyncParsableCommand {
             let lines = try await context.control().operationLogs(id: id)
             if context.isJSON { return try context.console.json(lines) }
             for line in lines { context.console.line("\(TimeText.iso(line.time)) \(line.level.uppercased()) \(line.message)") }
+        }
+    }
+}
+
+/// `tidemark op retry ID [--async]`
+struct OperationRetry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retry",
+        abstract: "Run a failed or cancelled operation again (here, or with --async by 'tidemark serve')."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Operation id.") var id: String
+    @Flag(name: .long, help: "Queue it for 'tidemark serve' and return at once.") var async = false
+
+    func run() async throws {
+        try await global.run { context in
+            let control = try context.control()
+            let queued = try await control.retryOperation(id: id)
+            if async {
+                if context.isJSON { return try context.console.json(OperationRepresentation(queued)) }
+                return context.console.line("operation \(id) queued again (attempt \(queued.attempt + 1)); a running 'tidemark serve' takes it")
+            }
+            let (observer, bar) = ProgressBar.observer(label: queued.summary, enabled: !context.isJSON)
+            defer { bar?.finish() }
+            let finished = try await control.runQueuedOperation(id: id, observer: observer)
+            bar?.finish()
+            if context.isJSON { return try context.console.json(OperationRepresentation(finished)) }
+            context.console.line("operation \(id) \(finished.status.rawValue) (attempt \(finished.attempt))")
+        }
+    }
+}
+
+/// `tidemark op cancel ID`
+struct OperationCancel: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a queued operation, or ask the worker running one to stop."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Operation id.") var id: String
+
+    func run() async throws {
+        try await global.run { context in
+            let operation = try await context.control().cancelOperation(id: id)
+            if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
+            if operation.status == .cancelled {
+                context.console.line("operation \(id) cancelled")
+            } else {
+                context.console.line("cancel requested: operation \(id) stops at its worker's next check (within a lease renewal)")
+            }
         }
     }
 }

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import TidemarkControl
+import TidemarkCore
+
+/// `tidemark db deprovision NAME`
+struct DatabaseDeprovision: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deprovision",
+        abstract: "Stop managing a database: take a final backup (when its policy keeps finals) and stop its schedule.",
+        discussion: "The database server is not touched. Backups stay listable with 'backup list --deprovisioned' and restorable."
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Name of the database.") var name: String
+
+    func run() async throws {
+        try await global.run { context in
+            let (observer, bar) = ProgressBar.observer(label: "final backup \(name)", enabled: !context.isJSON)
+            defer { bar?.finish() }
+            let result = try await context.control().deprovisionDatabase(named: name, observer: observer)
+            bar?.finish()
+            if context.isJSON { return try context.console.json(DeprovisionRepresentation(result)) }
+            if let backup = result.finalBackup {
+                context.console.line("final backup \(backup.id) completed: \(HumanFormat.bytes(backup.logicalBytes)) dumped, \(HumanFormat.bytes(backup.storedBytes)) stored")
+            } else {
+                context.console.line("no final backup (the policy does not keep final backups)")
+            }
+            context.console.line("database \(name) deprovisioned; its backups: tidemark backup list --deprovisioned")
+        }
+    }
+}
+
+/// `db deprovision --output json`.
+struct DeprovisionRepresentation: Encodable {
+    var database: DatabaseRepresentation
+    var finalBackup: BackupRepresentation?
+    var operationId: String
+
+    init(_ result: DeprovisionResult) {
+        database = DatabaseRepresentation(result.database)
+        finalBackup = result.finalBackup.map { BackupRepresentation($0, includeContents: false) }
+        operationId = result.operation.id
+    }
+
+    private enum CodingKeys: String, CodingKey { case database, finalBackup, operationId }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(database, forKey: .database)
+        try container.encode(finalBackup, forKey: .finalBackup)
+        try container.encode(operationId, forKey: .operationId)
+    }
+}

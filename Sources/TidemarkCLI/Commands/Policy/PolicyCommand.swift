@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import TidemarkControl
+import TidemarkCore
+
+/// `tidemark policy …`
+struct PolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy",
+        abstract: "Retention policies: how long automatic backups are kept.",
+        subcommands: [PolicySet.self, PolicyShow.self, PolicyList.self]
+    )
+}
+
+/// Whether a yes/no flag value.
+enum YesNo: String, ExpressibleByArgument {
+    case yes, no
+}
+
+/// `tidemark policy set NAME [--daily N --monthly N --yearly N] [--days N] [--keep-final yes|no] [--dry-run] [--confirm]`
+struct PolicySet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Create or change a retention policy.",
+        discussion: """
+            Count-based (default 30 daily, 12 monthly, 6 yearly): keep the last backup of each of the last N \
+            days, months and years (UTC). Day-based (--days N): keep backups younger than N days. Manual backups \
+            are never deleted; final backups are kept unless --keep-final no. A change that would delete backups \
+            is refused without --confirm; --dry-run lists what would go.
+            """
+    )
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Policy name ('default' is used by plans that name none).") var name: String
+    @Option(name: .long, help: "Daily backups to keep.") var daily: Int?
+    @Option(name: .long, help: "Monthly backups to keep.") var monthly: Int?
+    @Option(name: .long, help: "Yearly backups to keep.") var yearly: Int?
+    @Option(name: .long, help: "Keep backups younger than this many days instead of counting.") var days: Int?
+    @Option(name: .long, help: "Take and keep a final backup on deprovision: yes or no.") var keepFinal: YesNo?
+    @Flag(name: .long, help: "Only list the backups the change would delete.") var dryRun = false
+    @Flag(name: .long, help: "Save even though backups will be deleted.") var confirm = false
+
+    func run() async throws {
+        try await global.run { context in
+            let change = PolicyChange(daily: daily, monthly: monthly, yearly: yearly, days: days, keepsFinal: keepFinal.map { $0 == .yes })
+            let update = try await context.control().setPolicy(named: name, change, dryRun: dryRun, confirm: confirm)
+            if context.isJSON {
+                return try context.console.json(PolicyUpdateRepresentation(update))
+            }
+            let console = context.console
+            if !update.deletions.isEmpty {
+                console.line("\(update.isSaved ? "Deleted" : "Would delete") \(update.deletions.count) backup\(update.deletions.count == 1 ? "" : "s"):")
+                console.table(
+                    ["ID", "DATABASE", "DATA FROM", "TRIGGER", "REASON"],
+                    update.deletions.map { [$0.backup.id, $0.backup.database, TimeText.iso($0.backup.startedAt), $0.backup.trigger.rawValue, $0.decision.reason] }
+                )
+            }
+            if update.isSaved {
+                console.line("policy \(update.policy.name) saved: \(update.policy.summary)")
+            } else {
+                console.line("dry run: policy \(update.policy.name) not saved (\(update.policy.summary))\(update.deletions.isEmpty ? "; no backup would be deleted" : "")")
+            }
+        }
+    }
+}
+
+/// `policy set --output json`: the policy, whether it was saved, and the deletions.
+struct PolicyUpdateRepresentation: Encodable {
+    var policy: PolicyRepresentation
+    var saved: Bool
+    var deletions: [RetentionDecisionRepresentation]
+    var retentionOperationId: String?
+
+    init(_ update: PolicyUpdate) {
+        policy = PolicyRepresentation(update.policy)
+        saved = update.isSaved
+        deletions = update.deletions.map(RetentionDecisionRepresentation.init)
+        retentionOperationId = update.retention?.operation.id
+    }
+
+    private enum CodingKeys: String, CodingKey { case policy, saved, deletions, retentionOperationId }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(policy, forKey: .policy)
+        try container.encode(saved, forKey: .saved)
+        try container.encode(deletions, forKey: .deletions)
+        try container.encode(retentionOperationId, forKey: .retentionOperationId)
+    }
+}
+
+/// `tidemark policy show NAME`: the settings and every backup's decision under it.
+struct PolicyShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a policy and why each backup is kept or deleted.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Policy name.") var name: String
+
+    func run() async throws {
+        try await global.run { context in
+            let control = try context.control()
+            let policy = try await control.policy(named: name)
+            let plans = try await control.plans().filter { $0.policy == name }.map(\.database)
+            let items = try await control.retentionDecisions(override: policy).filter { plans.contains($0.backup.database) }
+            if context.isJSON {
+                return try context.console.json(PolicyShowRepresentation(policy: PolicyRepresentation(policy), databases: plans, decisions: items.map(RetentionDecisionRepresentation.init)))
+            }
+            context.console.line("policy \(policy.name): \(policy.summary)")
+            context.console.line("used by: \(plans.isEmpty ? "no plan" : plans.joined(separator: ", "))")
+            if !items.isEmpty {
+                context.console.line()
+                context.console.table(
+                    ["ID", "DATABASE", "DATA FROM", "TRIGGER", "DECISION"],
+                    items.map { [$0.backup.id, $0.backup.database, TimeText.iso($0.backup.startedAt), $0.backup.trigger.rawValue, $0.decision.reason] }
+                )
+            }
+        }
+    }
+}
+
+struct PolicyShowRepresentation: Encodable {
+    var policy: PolicyRepresentation
+    var databases: [String]
+    var decisions: [RetentionDecisionRepresentation]
+}
+
+/// `tidemark policy list`
+struct PolicyList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List retention policies.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await global.run { context in
+            let policies = try await context.control().policies()
+            if context.isJSON { return try context.console.json(policies.map(PolicyRepresentation.init)) }
+            context.console.table(["NAME", "RULES"], policies.map { [$0.name, $0.summary] })
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package import Foundation
+
+extension ControlPlane {
+    /// How this process runs operations: its lease identity and the retry rules.
+    package struct Configuration: Sendable {
+        /// Names the process in leases (`cli:<host>:<pid>` or `serve:<host>:<pid>`), so an
+        /// operation left by a dead process is recognisable in the catalog.
+        package var workerID: String
+        /// How long a lease lasts without renewal; a worker that stops renewing for this long
+        /// is considered dead (kill -9, power loss) and its operation is reconciled.
+        package var leaseDuration: TimeInterval
+        /// Attempts for operations run by `serve` (scheduled backups, `--async` requests).
+        package var backgroundAttempts: Int
+        /// Delay before the second attempt after a transient failure; doubled per attempt,
+        /// capped at `maxRetryDelay`.
+        package var retryDelay: TimeInterval
+        package var maxRetryDelay: TimeInterval
+
+        package init(
+            workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+            leaseDuration: TimeInterval = 30,
+            backgroundAttempts: Int = 3,
+            retryDelay: TimeInterval = 60,
+            maxRetryDelay: TimeInterval = 900
+        ) {
+            self.workerID = workerID
+            self.leaseDuration = leaseDuration
+            self.backgroundAttempts = backgroundAttempts
+            self.retryDelay = retryDelay
+            self.maxRetryDelay = maxRetryDelay
+        }
+
+        /// The wait before attempt `attempt + 1`.
+        package func retryDelay(afterAttempt attempt: Int) -> TimeInterval {
+            min(maxRetryDelay, retryDelay * pow(2, Double(max(0, attempt - 1))))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package import Foundation
+package import TidemarkCore
+
+/// A requested change to a plan; nil fields keep the current value (or the default).
+package struct PlanChange: Sendable {
+    package var storage: String?
+    package var schedule: String?
+    package var policy: String?
+    package var method: BackupMethod?
+
+    package init(storage: String? = nil, schedule: String? = nil, policy: String? = nil, method: BackupMethod? = nil) {
+        self.storage = storage
+        self.schedule = schedule
+        self.policy = policy
+        self.method = method
+    }
+}
+
+extension ControlPlane {
+    /// Creates or changes the plan of `database` (SPEC §2.1 `plan set`).
+    ///
+    /// A new plan gets `@daily` and the `default` policy unless told otherwise; its storage is
+    /// the one given or, when only one is registered, that one. The next run is computed now.
+    /// - Throws: `database-not-registered`, `database-deprovisioned`, `invalid-cron` (with the
+    ///   field and position), `storage-not-found`, `storage-required`, `policy-not-found`,
+    ///   `engine-not-supported` for `--method physical`.
+    package func setPlan(database name: String, _ change: PlanChange) async throws -> PlanRecord {
+        let database = try await database(named: name)
+        if database.deprovisionedAt != nil {
+            throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned; it has no schedule any more")
+        }
+        let existing = try await catalog.plan(database: name)
+        let storage = try await resolveStorage(change.storage ?? existing?.storage)
+        let schedule = change.schedule ?? existing?.schedule ?? "@daily"
+        let cron = try CronExpression(parsing: schedule)
+        let policy = change.policy ?? existing?.policy ?? RetentionPolicy.defaultName
+        _ = try await self.policy(named: policy)
+        let method = change.method ?? existing?.method ?? .logical
+        if method == .physical {
+            throw ControlError(.engineNotSupported, "physical backups are not available yet", hint: "Use --method logical.")
+        }
+        let time = now()
+        let isPaused = existing?.isPaused ?? false
+        let plan = PlanRecord(
+            database: name,
+            storage: storage.name,
+            schedule: schedule,
+            policy: policy,
+            method: method,
+            isPaused: isPaused,
+            nextRunAt: isPaused ? nil : cron.nextRun(after: time),
+            lastRunAt: existing?.lastRunAt,
+            createdAt: existing?.createdAt ?? time,
+            updatedAt: time
+        )
+        try await catalog.savePlan(plan)
+        return plan
+    }
+
+    /// The plan of `database`.
+    /// - Throws: `database-not-registered`, `plan-not-found`.
+    package func plan(database name: String) async throws -> PlanRecord {
+        _ = try await database(named: name)
+        guard let plan = try await catalog.plan(database: name) else {
+            throw ControlError(.planNotFound, "database \(name) has no backup plan", hint: "Create one with 'tidemark plan set \(name) --storage STORAGE'.")
+        }
+        return plan
+    }
+
+    /// Every plan.
+    package func plans() async throws -> [PlanRecord] {
+        try await catalog.plans()
+    }
+
+    /// Stops automatic backups of `database` until resumed.
+    package func pausePlan(database name: String) async throws -> PlanRecord {
+        var plan = try await plan(database: name)
+        plan.isPaused = true
+        plan.nextRunAt = nil
+        plan.updatedAt = now()
+        try await catalog.savePlan(plan)
+        return plan
+    }
+
+    /// Starts automatic backups again from the next scheduled time (missed slots are not run).
+    package func resumePlan(database name: String) async throws -> PlanRecord {
+        var plan = try await plan(database: name)
+        let time = now()
+        plan.isPaused = false
+        plan.nextRunAt = try CronExpression(parsing: plan.schedule).nextRun(after: time)
+        plan.updatedAt = time
+        try await catalog.savePlan(plan)
+        return plan
+    }
+
+    /// The next `count` run times of `plan` after now (empty while paused).
+    package func upcomingRuns(of plan: PlanRecord, count: Int) -> [Date] {
+        guard !plan.isPaused, let cron = try? CronExpression(parsing: plan.schedule) else { return [] }
+        var runs: [Date] = []
+        var time = now()
+        while runs.count < count, let next = cron.nextRun(after: time) {
+            runs.append(next)
+            time = next
+        }
+        return runs
+    }
+}

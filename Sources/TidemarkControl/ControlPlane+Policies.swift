@@ -1,0 +1,79 @@
+package import TidemarkCore
+
+/// A requested change to a retention policy; nil fields keep the current value.
+package struct PolicyChange: Sendable {
+    package var daily: Int?
+    package var monthly: Int?
+    package var yearly: Int?
+    package var days: Int?
+    package var keepsFinal: Bool?
+
+    package init(daily: Int? = nil, monthly: Int? = nil, yearly: Int? = nil, days: Int? = nil, keepsFinal: Bool? = nil) {
+        self.daily = daily
+        self.monthly = monthly
+        self.yearly = yearly
+        self.days = days
+        self.keepsFinal = keepsFinal
+    }
+}
+
+/// What `policy set` did or would do.
+package struct PolicyUpdate: Sendable {
+    package var policy: RetentionPolicy
+    /// Backups the new settings delete (listed, not deleted, for a dry run).
+    package var deletions: [RetentionItem]
+    package var isSaved: Bool
+    /// The retention run that deleted them, when there was one.
+    package var retention: RetentionResult?
+}
+
+extension ControlPlane {
+    /// The policy `name`.
+    /// - Throws: `policy-not-found`.
+    package func policy(named name: String) async throws -> RetentionPolicy {
+        guard let policy = try await catalog.policy(named: name) else {
+            throw ControlError(.policyNotFound, "retention policy \(name) does not exist", hint: "Create it with 'tidemark policy set \(name) --daily N', or use 'default'.")
+        }
+        return policy
+    }
+
+    /// Every policy.
+    package func policies() async throws -> [RetentionPolicy] {
+        try await catalog.policies()
+    }
+
+    /// Creates or changes a retention policy (SPEC §4.3).
+    ///
+    /// Any of `daily`/`monthly`/`yearly` without `days` makes the policy count-based again.
+    /// When the new settings would delete backups, nothing is saved unless `confirm` is set;
+    /// `dryRun` only reports. A confirmed change runs retention at once.
+    /// - Throws: `invalid-policy`, `confirmation-required` (naming how many backups would go).
+    package func setPolicy(named name: String, _ change: PolicyChange, dryRun: Bool = false, confirm: Bool = false) async throws -> PolicyUpdate {
+        try NameRule.validate(name, what: "policy")
+        var policy = try await catalog.policy(named: name) ?? RetentionPolicy(name: name)
+        if let daily = change.daily { policy.daily = daily }
+        if let monthly = change.monthly { policy.monthly = monthly }
+        if let yearly = change.yearly { policy.yearly = yearly }
+        if change.days != nil {
+            policy.days = change.days
+        } else if change.daily != nil || change.monthly != nil || change.yearly != nil {
+            policy.days = nil
+        }
+        if let keepsFinal = change.keepsFinal { policy.keepsFinal = keepsFinal }
+        try policy.validate()
+        let deletions = try await retentionDecisions(override: policy).filter { !$0.decision.keeps }
+        if dryRun {
+            return PolicyUpdate(policy: policy, deletions: deletions, isSaved: false, retention: nil)
+        }
+        if !deletions.isEmpty && !confirm {
+            throw ControlError(
+                .confirmationRequired,
+                "policy \(name) would delete \(deletions.count) backup\(deletions.count == 1 ? "" : "s")",
+                hint: "Run with --dry-run to list them, then again with --confirm to save the policy and delete them."
+            )
+        }
+        try await catalog.savePolicy(policy)
+        let retention = deletions.isEmpty ? nil : try await applyRetention()
+        return PolicyUpdate(policy: policy, deletions: deletions, isSaved: true, retention: retention)
+    }
+}

@@ -1,0 +1,129 @@
+package import Foundation
+import Logging
+package import TidemarkCore
+import TidemarkRepository
+
+/// One backup with what retention decided for it.
+package struct RetentionItem: Sendable {
+    package var backup: BackupRecord
+    package var decision: RetentionDecision
+}
+
+/// What a retention run deleted.
+package struct RetentionResult: Sendable {
+    package var operation: OperationRecord
+    package var deleted: [RetentionItem]
+    package var kept: [RetentionItem]
+}
+
+extension ControlPlane {
+    /// Retention decisions for the completed backups of `database` (all when nil), evaluated per
+    /// database and storage with each database's plan policy (`default` without a plan).
+    /// - Parameter override: evaluate backups whose plan uses `override.name` with these
+    ///   settings instead (a policy change before it is saved).
+    package func retentionDecisions(database: String? = nil, override: RetentionPolicy? = nil) async throws -> [RetentionItem] {
+        let backups = try await catalog.backups(matching: BackupFilter(database: database, status: .completed))
+        return try await decisions(for: backups, override: override)
+    }
+
+    /// `expiresAt` for each backup under the current policies (nil: kept forever or not completed).
+    package func expiries(of backups: [BackupRecord]) async throws -> [String: Date] {
+        let databases = Set(backups.map(\.database))
+        var all: [BackupRecord] = []
+        // Expiry depends on the other backups of the same database (the last of a day is kept).
+        for database in databases {
+            all += try await catalog.backups(matching: BackupFilter(database: database, status: .completed))
+        }
+        var result: [String: Date] = [:]
+        for item in try await decisions(for: all, override: nil) {
+            if let expiry = item.decision.expiresAt { result[item.backup.id] = expiry }
+        }
+        return result
+    }
+
+    private func decisions(for backups: [BackupRecord], override: RetentionPolicy?) async throws -> [RetentionItem] {
+        let time = now()
+        var policies: [String: RetentionPolicy] = [:]
+        for policy in try await catalog.policies() { policies[policy.name] = policy }
+        if let override { policies[override.name] = override }
+        var planPolicy: [String: String] = [:]
+        for plan in try await catalog.plans() { planPolicy[plan.database] = plan.policy }
+        let groups = Dictionary(grouping: backups.filter { $0.status == .completed }) { "\($0.database)\u{0}\($0.storage)" }
+        var items: [RetentionItem] = []
+        for key in groups.keys.sorted() {
+            guard let group = groups[key], let first = group.first else { continue }
+            let name = planPolicy[first.database] ?? RetentionPolicy.defaultName
+            let policy = policies[name] ?? RetentionPolicy(name: RetentionPolicy.defaultName)
+            let candidates = group.map { RetentionCandidate(id: $0.id, takenAt: $0.startedAt, trigger: $0.trigger) }
+            for (backup, decision) in zip(group, policy.evaluate(candidates, now: time)) {
+                items.append(RetentionItem(backup: backup, decision: decision))
+            }
+        }
+        return items.sorted { $0.backup.startedAt > $1.backup.startedAt }
+    }
+
+    /// Deletes what the retention policies no longer keep, as a `retention` operation run now.
+    /// - Parameter database: limit to one database (after its backup); nil for all.
+    package func applyRetention(database: String? = nil, observer: OperationObserver? = nil) async throws -> RetentionResult {
+        let run = try await OperationRun(
+            starting: .retention,
+            summary: "retention for \(database ?? "all databases")",
+            database: database,
+            parameters: database.map { ["database": $0] } ?? [:],
+            control: self,
+            observer: observer
+        )
+        return try await run.execute { try await performRetention(database: database, run: run) }
+    }
+
+    /// Queues a retention run for `serve`.
+    package func enqueueRetention(database: String? = nil) async throws -> OperationRecord {
+        let operation = OperationRecord(
+            id: Identifier.make(), kind: .retention, maxAttempts: configuration.backgroundAttempts, database: database,
+            summary: "retention for \(database ?? "all databases")", createdAt: now(), parameters: database.map { ["database": $0] } ?? [:]
+        )
+        try await catalog.insertOperation(operation)
+        return operation
+    }
+
+    /// Runs retention after a successful backup; a failure is logged, never turned into a
+    /// failed backup (the next run catches up).
+    func applyRetentionAfterBackup(database: String, storage: String) async {
+        do {
+            _ = try await applyRetention(database: database)
+        } catch {
+            logger.warning("retention after the backup of \(database) failed: \(ErrorInfo(error).message)")
+        }
+    }
+
+    /// The work of a retention operation: delete manifests and records, then collect garbage
+    /// once per storage (deferred while a backup holds the repository lock).
+    func performRetention(database: String?, run: OperationRun) async throws -> RetentionResult {
+        try await run.step("evaluating")
+        let items = try await retentionDecisions(database: database)
+        let deleted = items.filter { !$0.decision.keeps }
+        let kept = items.filter(\.decision.keeps)
+        try await run.log("\(items.count) completed backups: \(kept.count) kept, \(deleted.count) to delete")
+        let byStorage = Dictionary(grouping: deleted) { $0.backup.storage }
+        for storageName in byStorage.keys.sorted() {
+            guard let items = byStorage[storageName] else { continue }
+            try await run.step("deleting from \(storageName)")
+            let storage = try await storage(named: storageName)
+            let repository = try await openRepository(storage)
+            for item in items {
+                try await repository.deleteManifest(id: item.backup.id)
+                try await catalog.deleteBackup(id: item.backup.id)
+                try await run.log("backup \(item.backup.id) of \(item.backup.database) (\(HumanFormat.timestamp(item.backup.startedAt))) \(item.decision.reason)")
+            }
+            try await run.step("collecting garbage in \(storageName)")
+            do {
+                let report = try await repository.collectGarbage()
+                try await run.log("deleted \(report.packsDeleted) packs (\(HumanFormat.bytes(report.bytesFreed))), kept \(report.packsKept)")
+            } catch let error as RepositoryError where error.kind == .repositoryLocked {
+                try await run.log("garbage collection deferred: \(error.message)", level: .warning)
+            }
+        }
+        try await run.complete(result: ["deleted": "\(deleted.count)", "kept": "\(kept.count)"])
+        return RetentionResult(operation: run.record, deleted: deleted, kept: kept)
+    }
+}

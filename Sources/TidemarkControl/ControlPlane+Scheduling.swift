@@ -1,0 +1,54 @@
+package import Foundation
+import Logging
+package import TidemarkCore
+
+/// What one scheduler tick did.
+package struct SchedulerTick: Sendable, Equatable {
+    /// Plans that were due.
+    package var due: Int
+    /// Backups queued.
+    package var queued: Int
+    /// Due plans whose database already had a backup queued or running (slot skipped).
+    package var skipped: Int
+    /// Operations whose worker died, reconciled this tick.
+    package var reconciled: Int
+}
+
+extension ControlPlane {
+    /// One pass of the scheduler at `time`: reconcile dead workers' operations, then queue an
+    /// automatic backup for every active plan that is due and move each plan to its next run.
+    ///
+    /// A plan whose run was missed while nothing was running (server down) is due once, and
+    /// its next run is computed from `time`, so it runs once, not once per missed slot.
+    /// - Parameter limit: at most this many plans per tick; the rest are due next tick.
+    package func schedulerTick(at time: Date, limit: Int = 10_000) async throws -> SchedulerTick {
+        let reconciled = try await reconcileExpiredLeases()
+        let due = try await catalog.duePlans(now: time, limit: limit)
+        guard !due.isEmpty else { return SchedulerTick(due: 0, queued: 0, skipped: 0, reconciled: reconciled.count) }
+        let active = try await catalog.databasesWithActiveBackups()
+        var runs: [ScheduledRun] = []
+        var skipped = 0
+        for plan in due {
+            let next: Date?
+            do {
+                next = try CronExpression(parsing: plan.schedule).nextRun(after: time)
+            } catch {
+                // Schedules are checked when saved; one that no longer parses (a zone removed
+                // from the system's database) stops instead of firing every tick.
+                logger.error("plan of \(plan.database): schedule '\(plan.schedule)' no longer parses: \(ErrorInfo(error).message); plan stopped")
+                next = nil
+            }
+            var operation: OperationRecord?
+            if active.contains(plan.database) {
+                skipped += 1
+                logger.warning("scheduled backup of \(plan.database) skipped: a backup of it is still queued or running")
+            } else {
+                let request = BackupRequest(database: plan.database, storage: plan.storage, trigger: .automatic, backupID: Identifier.make())
+                operation = request.operation(createdAt: time, attempts: configuration.backgroundAttempts)
+            }
+            runs.append(ScheduledRun(database: plan.database, dueAt: plan.nextRunAt ?? time, nextRunAt: next, operation: operation))
+        }
+        try await catalog.recordScheduledRuns(runs)
+        return SchedulerTick(due: due.count, queued: runs.count - skipped, skipped: skipped, reconciled: reconciled.count)
+    }
+}

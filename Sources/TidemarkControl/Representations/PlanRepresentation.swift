@@ -1,0 +1,112 @@
+package import Foundation
+package import TidemarkCore
+
+/// The documented JSON shape of a plan.
+package struct PlanRepresentation: Encodable, Sendable {
+    package var database: String
+    package var storage: String
+    package var schedule: String
+    package var policy: String
+    package var method: String
+    package var paused: Bool
+    package var nextRunAt: Date?
+    package var lastRunAt: Date?
+    /// The next few run times (empty while paused), only in `plan show`.
+    package var upcomingRuns: [Date]?
+
+    package init(_ plan: PlanRecord, upcomingRuns: [Date]? = nil) {
+        database = plan.database
+        storage = plan.storage
+        schedule = plan.schedule
+        policy = plan.policy
+        method = plan.method.rawValue
+        paused = plan.isPaused
+        nextRunAt = plan.nextRunAt
+        lastRunAt = plan.lastRunAt
+        self.upcomingRuns = upcomingRuns
+    }
+
+    private enum CodingKeys: String, CodingKey { case database, storage, schedule, policy, method, paused, nextRunAt, lastRunAt, upcomingRuns }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(database, forKey: .database)
+        try container.encode(storage, forKey: .storage)
+        try container.encode(schedule, forKey: .schedule)
+        try container.encode(policy, forKey: .policy)
+        try container.encode(method, forKey: .method)
+        try container.encode(paused, forKey: .paused)
+        try container.encode(nextRunAt, forKey: .nextRunAt)
+        try container.encode(lastRunAt, forKey: .lastRunAt)
+        if let upcomingRuns { try container.encode(upcomingRuns, forKey: .upcomingRuns) }
+    }
+}
+
+/// The documented JSON shape of a retention policy.
+package struct PolicyRepresentation: Encodable, Sendable {
+    package var name: String
+    package var daily: Int
+    package var monthly: Int
+    package var yearly: Int
+    /// Day-based policy when not null.
+    package var days: Int?
+    package var keepFinal: Bool
+
+    package init(_ policy: RetentionPolicy) {
+        name = policy.name
+        daily = policy.daily
+        monthly = policy.monthly
+        yearly = policy.yearly
+        days = policy.days
+        keepFinal = policy.keepsFinal
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, daily, monthly, yearly, days, keepFinal }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(daily, forKey: .daily)
+        try container.encode(monthly, forKey: .monthly)
+        try container.encode(yearly, forKey: .yearly)
+        try container.encode(days, forKey: .days)
+        try container.encode(keepFinal, forKey: .keepFinal)
+    }
+}
+
+/// One retention decision: `{backupId, database, storage, startedAt, keep, reason, expiresAt}`.
+package struct RetentionDecisionRepresentation: Encodable, Sendable {
+    package var backupId: String
+    package var database: String
+    package var storage: String
+    package var trigger: String
+    package var startedAt: Date
+    package var keep: Bool
+    package var reason: String
+    package var expiresAt: Date?
+
+    package init(_ item: RetentionItem) {
+        backupId = item.backup.id
+        database = item.backup.database
+        storage = item.backup.storage
+        trigger = item.backup.trigger.rawValue
+        startedAt = item.backup.startedAt
+        keep = item.decision.keeps
+        reason = item.decision.reason
+        expiresAt = item.decision.expiresAt
+    }
+
+    private enum CodingKeys: String, CodingKey { case backupId, database, storage, trigger, startedAt, keep, reason, expiresAt }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(backupId, forKey: .backupId)
+        try container.encode(database, forKey: .database)
+        try container.encode(storage, forKey: .storage)
+        try container.encode(trigger, forKey: .trigger)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(keep, forKey: .keep)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(expiresAt, forKey: .expiresAt)
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+package import ServiceLifecycle
+import TidemarkCore
+
+/// The `serve` service that queues scheduled backups and daily retention runs.
+///
+/// It ticks every `interval` on the injected clock: each tick reconciles operations whose
+/// worker died and queues backups for due plans (`ControlPlane.schedulerTick`). Retention for
+/// every database is queued at start-up and then once a day. A failed tick is logged and the
+/// next one tries again. Ends on cancellation or graceful shutdown.
+package struct Scheduler<C: Clock>: Service where C.Duration == Duration {
+    package let control: ControlPlane
+    package let interval: Duration
+    package let clock: C
+
+    package init(control: ControlPlane, interval: Duration = .seconds(1), clock: C) {
+        self.control = control
+        self.interval = interval
+        self.clock = clock
+    }
+
+    package func run() async throws {
+        let control = control
+        let interval = interval
+        let clock = clock
+        try await cancelWhenGracefulShutdown {
+            var nextRetention = control.now()
+            while !Task.isCancelled {
+                do {
+                    let time = control.now()
+                    let tick = try await control.schedulerTick(at: time)
+                    if tick.queued + tick.skipped + tick.reconciled > 0 {
+                        control.logger.info("scheduler: \(tick.queued) backups queued, \(tick.skipped) skipped, \(tick.reconciled) operations reconciled")
+                    }
+                    if time >= nextRetention {
+                        _ = try await control.enqueueRetention()
+                        nextRetention = time.addingTimeInterval(86_400)
+                    }
+                } catch {
+                    control.logger.error("scheduler tick failed: \(ErrorInfo(error).message)")
+                }
+                try await clock.sleep(for: interval)
+            }
+        }
+    }
+}
