@@ -50,7 +50,8 @@ import TidemarkTesting
 
             let operations = try await cli.run(["op", "list", "--output", "json"])
             let kinds = (try operations.json() as? [[String: Any]])?.compactMap { $0["kind"] as? String } ?? []
-            #expect(Set(kinds) == ["backup", "verify", "restore", "export"])
+            // Retention runs after every backup (SPEC §4.3).
+            #expect(Set(kinds) == ["backup", "retention", "verify", "restore", "export"])
         }
     }
 
