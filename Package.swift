@@ -111,7 +111,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "TidemarkCoreTests", dependencies: ["TidemarkCore"], swiftSettings: strictSettings),
+        .testTarget(name: "TidemarkCoreTests", dependencies: ["TidemarkCore", "TidemarkTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "TidemarkRepositoryTests",
             dependencies: ["TidemarkRepository", "TidemarkStorage", "TidemarkTesting"],

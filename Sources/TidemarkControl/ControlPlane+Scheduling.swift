@@ -12,6 +12,13 @@ package struct SchedulerTick: Sendable, Equatable {
     package var skipped: Int
     /// Operations whose worker died, reconciled this tick.
     package var reconciled: Int
+
+    package init(due: Int, queued: Int, skipped: Int, reconciled: Int) {
+        self.due = due
+        self.queued = queued
+        self.skipped = skipped
+        self.reconciled = reconciled
+    }
 }
 
 extension ControlPlane {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TidemarkCore
+import TidemarkTesting
 
 @Suite struct RetentionPolicyTests {
     private let now = utc("2026-11-21T12:00:00Z")

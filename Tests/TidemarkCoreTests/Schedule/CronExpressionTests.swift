@@ -1,21 +1,7 @@
 import Foundation
 import Testing
 import TidemarkCore
-
-/// Parses `2026-11-21T03:00:00Z`-style UTC times for readable tables.
-func utc(_ text: String) -> Date {
-    let parts = text.split { "-T:Z".contains($0) }.compactMap { Int($0) }
-    var components = DateComponents()
-    components.year = parts[0]
-    components.month = parts[1]
-    components.day = parts[2]
-    components.hour = parts.count > 3 ? parts[3] : 0
-    components.minute = parts.count > 4 ? parts[4] : 0
-    components.second = parts.count > 5 ? parts[5] : 0
-    var calendar = Calendar(identifier: .gregorian)
-    calendar.timeZone = TimeZone(identifier: "UTC")!
-    return calendar.date(from: components)!
-}
+import TidemarkTesting
 
 @Suite struct CronExpressionTests {
     @Test(
