@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 import TidemarkCore
 
 /// The `serve` service that queues scheduled backups and daily retention runs.
@@ -24,7 +24,7 @@ package struct Scheduler<C: Clock>: Service where C.Duration == Duration {
         let control = control
         let interval = interval
         let clock = clock
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var nextRetention = control.now()
             while !Task.isCancelled {
                 do {
@@ -40,7 +40,12 @@ package struct Scheduler<C: Clock>: Service where C.Duration == Duration {
                 } catch {
                     control.logger.error("scheduler tick failed: \(ErrorInfo(error).message)")
                 }
-                try await clock.sleep(for: interval)
+                // Cancellation (graceful shutdown) ends the loop; it is not an error of the service.
+                do {
+                    try await clock.sleep(for: interval)
+                } catch {
+                    return
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 import TidemarkCore
 
 /// The `serve` service that runs queued operations, at most `maxConcurrent` at once.

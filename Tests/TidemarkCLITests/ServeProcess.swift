@@ -1,0 +1,62 @@
+import Foundation
+import TidemarkCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A `tidemark serve` started from the built binary, with its stderr in a file.
+final class ServeProcess {
+    private let process = Process()
+    let logPath: String
+
+    init(home: String, passphrase: String, environment extra: [String: String] = [:], arguments: [String] = ["--tick-interval", "0.3"]) throws {
+        logPath = "\(home)-serve-\(Identifier.make()).log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        var environment = ProcessInfo.processInfo.environment
+        environment["TIDEMARK_HOME"] = home
+        environment["TIDEMARK_PASSPHRASE"] = passphrase
+        for (key, value) in extra { environment[key] = value }
+        process.executableURL = URL(fileURLWithPath: TidemarkBinary.path)
+        process.arguments = ["serve"] + arguments
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// The exit status once the process ended within `seconds`, else nil.
+    func waitForExit(seconds: Double) async throws -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning {
+            if Date() > deadline { return nil }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass.
+func eventually(seconds: Double, every interval: Duration = .milliseconds(200), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
