@@ -100,7 +100,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "TidemarkBench",
-            dependencies: ["TidemarkCore", "TidemarkStorage"],
+            dependencies: [
+                "TidemarkCore", "TidemarkStorage", "TidemarkCatalog", "TidemarkControl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
