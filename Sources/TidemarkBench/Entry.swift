@@ -11,7 +11,7 @@ import TidemarkStorage
 ///
 ///     tidemark-bench s3-put FILE KEY
 ///     tidemark-bench s3-get KEY FILE
-///     tidemark-bench scheduler DIR [DATABASES]     (see `SchedulerBench`)
+///     tidemark-bench scheduler-fill DIR [DATABASES] / scheduler DIR [DATABASES]   (see `SchedulerBench`)
 ///
 /// Settings come from the environment: BENCH_S3_ENDPOINT, BENCH_S3_BUCKET, AWS_ACCESS_KEY_ID,
 /// AWS_SECRET_ACCESS_KEY, and optionally BENCH_S3_PART_MIB and BENCH_S3_CONCURRENCY.
@@ -20,9 +20,14 @@ struct BenchEntry {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let environment = ProcessInfo.processInfo.environment
-        if arguments.first == "scheduler", arguments.count >= 2 {
+        if let command = arguments.first, ["scheduler", "scheduler-fill"].contains(command), arguments.count >= 2 {
+            let count = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
             do {
-                try await SchedulerBench.run(directory: arguments[1], databases: arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000)
+                if command == "scheduler-fill" {
+                    try await SchedulerBench.fill(directory: arguments[1], databases: count)
+                } else {
+                    try await SchedulerBench.run(directory: arguments[1], databases: count)
+                }
             } catch {
                 FileHandle.standardError.write(Data("tidemark-bench: \(error)\n".utf8))
                 exit(1)

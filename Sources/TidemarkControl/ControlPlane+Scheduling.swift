@@ -27,8 +27,10 @@ extension ControlPlane {
     ///
     /// A plan whose run was missed while nothing was running (server down) is due once, and
     /// its next run is computed from `time`, so it runs once, not once per missed slot.
-    /// - Parameter limit: at most this many plans per tick; the rest are due next tick.
-    package func schedulerTick(at time: Date, limit: Int = 10_000) async throws -> SchedulerTick {
+    /// - Parameter limit: at most this many plans per tick; the rest are due next tick. It keeps
+    ///   every tick short (1,000 plans take about 50 ms, 10,000 about 500 ms: bench/RESULTS.md)
+    ///   when a whole fleet is due at once, e.g. every `@daily` plan at midnight.
+    package func schedulerTick(at time: Date, limit: Int = 1_000) async throws -> SchedulerTick {
         let reconciled = try await reconcileExpiredLeases()
         let due = try await catalog.duePlans(now: time, limit: limit)
         guard !due.isEmpty else { return SchedulerTick(due: 0, queued: 0, skipped: 0, reconciled: reconciled.count) }

@@ -74,6 +74,14 @@ extension ControlPlane {
         guard count == 0 else {
             throw ControlError(.storageInUse, "storage \(name) still holds \(count) backup(s)", hint: "Purge them first ('tidemark backup list' shows them); the repository itself is never deleted by Tidemark.")
         }
+        let plans = try await catalog.plans().filter { $0.storage == name }.map(\.database)
+        guard plans.isEmpty else {
+            throw ControlError(
+                .storageInUse,
+                "storage \(name) is used by the plan of \(plans.joined(separator: ", "))",
+                hint: "Move the plan first: 'tidemark plan set \(plans[0]) --storage OTHER'."
+            )
+        }
         try await catalog.deleteStorage(named: name)
     }
 

@@ -21,9 +21,11 @@ struct BackupCreate: AsyncParsableCommand {
             }
             let (observer, bar) = ProgressBar.observer(label: "backup \(database)", enabled: !context.isJSON)
             defer { bar?.finish() }
-            let backup = try await context.control().createBackup(database: database, storage: storage, observer: observer)
+            let control = try context.control()
+            let backup = try await control.createBackup(database: database, storage: storage, observer: observer)
             bar?.finish()
-            if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true)) }
+            let expiresAt = try await control.expiries(of: [backup])[backup.id]
+            if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true, expiresAt: expiresAt)) }
             let tables = backup.databases.reduce(0) { $0 + $1.tables.count }
             let rows = backup.databases.reduce(Int64(0)) { $0 + $1.tables.reduce(0) { $0 + $1.rows } }
             let seconds = backup.finishedAt.map { $0.timeIntervalSince(backup.startedAt) } ?? 0
