@@ -1,6 +1,6 @@
 package import Foundation
 import Logging
-package import TidemarkCore
+import TidemarkCore
 
 /// What one scheduler tick did.
 package struct SchedulerTick: Sendable, Equatable {
