@@ -17,7 +17,7 @@ extension ControlPlane {
     ///   the report in the operation log.
     package func verifyBackup(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReport, OperationRecord) {
         let backup = try await completedBackup(id: id)
-        let storage = try await storage(named: backup.storage)
+        _ = try await storage(named: backup.storage)
         let run = try await OperationRun(
             starting: .verify,
             summary: "verify backup \(id)\(readData ? " with data" : "")",
