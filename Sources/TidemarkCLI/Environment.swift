@@ -14,14 +14,14 @@ import TidemarkStorage
 enum Environment {
     /// The control plane for the catalog in `home`, with the real stores, engines and clock.
     /// - Parameters:
-    ///   - workerID: names this process in operation leases.
+    ///   - workerID: names this process in operation leases (default `cli:host:pid`).
     ///   - passphrase: a passphrase read once up front (`serve`); nil reads it when needed.
     ///   - logLevel: the level when `TIDEMARK_LOG_LEVEL` is not set.
     static func live(
         home: String,
         http: S3HTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
+        workerID: String? = nil,
         passphrase: Secret<String>? = nil,
         logLevel: Logger.Level = .critical
     ) throws -> ControlPlane {
@@ -73,8 +73,9 @@ enum Environment {
 extension Environment {
     /// Lease and retry settings, from `TIDEMARK_LEASE_SECONDS` and `TIDEMARK_RETRY_DELAY_SECONDS`
     /// (docs/OPERATIONS.md); short values make crash tests fast.
-    static func configuration(workerID: String, environment: [String: String]) throws -> ControlPlane.Configuration {
-        var configuration = ControlPlane.Configuration(workerID: workerID)
+    static func configuration(workerID: String?, environment: [String: String]) throws -> ControlPlane.Configuration {
+        var configuration = ControlPlane.Configuration()
+        if let workerID { configuration.workerID = workerID }
         for (key, apply) in [
             ("TIDEMARK_LEASE_SECONDS", { (value: Double) in configuration.leaseDuration = value }),
             ("TIDEMARK_RETRY_DELAY_SECONDS", { (value: Double) in configuration.retryDelay = value }),

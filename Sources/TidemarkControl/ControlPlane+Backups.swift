@@ -30,7 +30,7 @@ extension ControlPlane {
             observer: observer
         )
         let backup = try await run.execute { try await performBackup(request, run: run) }
-        await applyRetentionAfterBackup(database: name, storage: request.storage)
+        await applyRetentionAfterBackup(database: name)
         return backup
     }
 
@@ -54,12 +54,11 @@ extension ControlPlane {
         var storageName = storageName
         if storageName == nil { storageName = try await catalog.plan(database: name)?.storage }
         let storage = try await resolveStorage(storageName)
-        if try await catalog.activeOperationCount(kind: .backup, database: name) > 0 {
-            let running = try await catalog.operations(status: nil).first { $0.kind == .backup && $0.database == name && !$0.isFinished }
+        if let active = try await catalog.activeOperation(kind: .backup, database: name) {
             throw ControlError(
                 .backupInProgress,
-                "a backup of \(name) is already queued or running (operation \(running?.id ?? "?"))",
-                hint: "Wait for it ('tidemark op show \(running?.id ?? "ID")'), or cancel it with 'tidemark op cancel'."
+                "a backup of \(name) is already queued or running (operation \(active.id))",
+                hint: "Wait for it ('tidemark op show \(active.id)'), or cancel it with 'tidemark op cancel'."
             )
         }
         return BackupRequest(database: name, storage: storage.name, trigger: trigger, backupID: Identifier.make())

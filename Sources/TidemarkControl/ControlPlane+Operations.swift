@@ -31,7 +31,7 @@ extension ControlPlane {
         guard operation.status == .failed || operation.status == .cancelled else {
             throw ControlError(.operationNotRetryable, "operation \(id) is \(operation.status.rawValue); only failed or cancelled operations can be retried")
         }
-        guard operation.kind != .export, operation.kind != .deprovision else {
+        guard operation.kind.runsInBackground else {
             throw ControlError(.operationNotRetryable, "\(operation.kind.rawValue) operations cannot be retried", hint: "Run the command again.")
         }
         operation.status = .pending
@@ -41,11 +41,7 @@ extension ControlPlane {
         operation.finishedAt = nil
         try await catalog.updateOperation(operation)
         try await catalog.appendLog(operationID: id, line: OperationLogLine(time: now(), level: "info", message: "queued again by op retry (attempt \(operation.attempt + 1))"))
-        if operation.kind == .backup, let backupID = operation.backupID, var backup = try await catalog.backup(id: backupID) {
-            backup.status = .pending
-            backup.finishedAt = nil
-            try await catalog.updateBackup(backup)
-        }
+        try await markBackup(of: operation, as: .pending)
         return operation
     }
 
@@ -67,7 +63,7 @@ extension ControlPlane {
             operation.lastError = ErrorInfo(code: ControlError.Code.operationCancelled.rawValue, message: "operation \(id) was cancelled before it ran")
             try await catalog.updateOperation(operation)
             try await catalog.appendLog(operationID: id, line: OperationLogLine(time: now(), level: "warning", message: "cancelled while queued"))
-            try await markBackup(of: operation, failedWith: operation.lastError)
+            try await markBackup(of: operation, as: .failed, error: operation.lastError)
             return operation
         }
     }
@@ -75,8 +71,7 @@ extension ControlPlane {
     /// Claims the queued operation `id` and runs it in this process (`op retry` without `--async`).
     /// - Throws: `backup-in-progress` when it cannot be claimed now, then the operation's error.
     package func runQueuedOperation(id: String, observer: OperationObserver? = nil) async throws -> OperationRecord {
-        let time = now()
-        guard let claimed = try await catalog.claimOperation(id: id, owner: configuration.workerID, now: time, leaseUntil: time.addingTimeInterval(configuration.leaseDuration)) else {
+        guard let claimed = try await claimOperation(id: id) else {
             throw ControlError(.backupInProgress, "operation \(id) cannot start now: another backup of its database is running", hint: "Wait for it, or leave the operation to 'tidemark serve'.")
         }
         return try await runClaimed(claimed, observer: observer, rethrow: true)
@@ -84,8 +79,13 @@ extension ControlPlane {
 
     /// Claims the oldest runnable queued operation for this process, if any.
     package func claimNextOperation() async throws -> OperationRecord? {
+        try await claimOperation(id: nil)
+    }
+
+    /// Claims the queued operation `id` (or the oldest runnable one) under this process's lease.
+    private func claimOperation(id: String?) async throws -> OperationRecord? {
         let time = now()
-        return try await catalog.claimOperation(id: nil, owner: configuration.workerID, now: time, leaseUntil: time.addingTimeInterval(configuration.leaseDuration))
+        return try await catalog.claimOperation(id: id, owner: configuration.workerID, now: time, leaseUntil: time.addingTimeInterval(configuration.leaseDuration))
     }
 
     /// Runs an operation this process claimed; its outcome is in the returned record.
@@ -97,8 +97,8 @@ extension ControlPlane {
         } catch {
             if rethrow { throw error }
         }
-        if claimed.kind == .backup, run.record.status == .completed, let database = claimed.database, let storage = claimed.parameters["storage"] {
-            await applyRetentionAfterBackup(database: database, storage: storage)
+        if claimed.kind == .backup, run.record.status == .completed, let database = claimed.database {
+            await applyRetentionAfterBackup(database: database)
         }
         return run.record
     }
@@ -118,6 +118,7 @@ extension ControlPlane {
         case .retention:
             _ = try await performRetention(database: record.parameters["database"], run: run)
         case .export, .deprovision:
+            // Not `runsInBackground`: they stream to, or are driven by, the command that starts them.
             throw ControlError(.cannotRunInBackground, "\(record.kind.rawValue) operations run only in the command that starts them", hint: "Run the command again.")
         }
     }
@@ -141,19 +142,18 @@ extension ControlPlane {
             )
             operation.lastError = info
             operation.isRetryable = true
-            let resumable = operation.kind != .export && operation.kind != .deprovision
-            if resumable && operation.attempt < operation.maxAttempts {
+            if operation.kind.runsInBackground && operation.attempt < operation.maxAttempts {
                 operation.status = .pending
                 operation.notBefore = nil
                 try await catalog.updateOperation(operation)
                 try await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: "warning", message: "\(died) (attempt \(operation.attempt) of \(operation.maxAttempts)); queued again"))
-                try await markBackup(of: operation, pendingWith: info)
+                try await markBackup(of: operation, as: .pending, error: info)
             } else {
                 operation.status = .failed
                 operation.finishedAt = time
                 try await catalog.updateOperation(operation)
                 try await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: "error", message: "failed in step \(operation.step): \(died)"))
-                try await markBackup(of: operation, failedWith: info)
+                try await markBackup(of: operation, as: .failed, error: info)
             }
             logger.warning("reconciled operation \(operation.id): \(died); now \(operation.status.rawValue)")
             reconciled.append(operation)
@@ -161,18 +161,20 @@ extension ControlPlane {
         return reconciled
     }
 
-    private func markBackup(of operation: OperationRecord, failedWith error: ErrorInfo?) async throws {
+    /// Moves the backup an operation works on (if it is not completed) to `status`: `failed`
+    /// gets a finish time, `pending` loses it; `error` replaces the recorded one when given.
+    private func markBackup(of operation: OperationRecord, as status: BackupStatus, error: ErrorInfo? = nil) async throws {
         guard operation.kind == .backup, let id = operation.backupID, var backup = try await catalog.backup(id: id), backup.status != .completed else { return }
-        backup.status = .failed
-        backup.finishedAt = now()
-        backup.error = error
+        backup.status = status
+        backup.finishedAt = status == .failed ? now() : nil
+        if let error { backup.error = error }
         try await catalog.updateBackup(backup)
     }
+}
 
-    private func markBackup(of operation: OperationRecord, pendingWith error: ErrorInfo) async throws {
-        guard operation.kind == .backup, let id = operation.backupID, var backup = try await catalog.backup(id: id), backup.status != .completed else { return }
-        backup.status = .pending
-        backup.error = error
-        try await catalog.updateBackup(backup)
-    }
+extension OperationKind {
+    /// Whether a worker can run (or rerun) the operation from its record alone. Exports stream
+    /// to the command that started them and deprovisions drive a nested backup, so neither is
+    /// queued, retried or resumed.
+    var runsInBackground: Bool { self != .export && self != .deprovision }
 }

@@ -88,7 +88,7 @@ extension ControlPlane {
 
     /// Runs retention after a successful backup; a failure is logged, never turned into a
     /// failed backup (the next run catches up).
-    func applyRetentionAfterBackup(database: String, storage: String) async {
+    func applyRetentionAfterBackup(database: String) async {
         do {
             _ = try await applyRetention(database: database)
         } catch {

@@ -76,8 +76,7 @@ struct Console: Sendable {
 /// Human renderings of times.
 enum TimeText {
     static func iso(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        return date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon)) + "Z"
+        date.map(HumanFormat.timestamp) ?? "-"
     }
 
     static func relative(_ date: Date?, now: Date = Date()) -> String {

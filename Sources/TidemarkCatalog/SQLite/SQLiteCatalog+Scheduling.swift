@@ -67,12 +67,11 @@ extension SQLiteCatalog {
         try connection.execute("UPDATE operations SET cancel_requested = 1 WHERE id = ?", [.text(operationID)])
     }
 
-    package func activeOperationCount(kind: OperationKind, database: String) async throws -> Int {
-        let rows = try connection.query(
-            "SELECT count(*) AS n FROM operations WHERE database = ? AND kind = ? AND status IN ('pending', 'running')",
+    package func activeOperation(kind: OperationKind, database: String) async throws -> OperationRecord? {
+        try connection.query(
+            "SELECT * FROM operations WHERE database = ? AND kind = ? AND status IN ('pending', 'running') ORDER BY created_at LIMIT 1",
             [.text(database), .text(kind.rawValue)]
-        )
-        return Int(rows.first?["n"].int ?? 0)
+        ).first.map(operationRecord)
     }
 
     package func databasesWithActiveBackups() async throws -> Set<String> {
@@ -123,14 +122,7 @@ extension SQLiteCatalog {
         try connection.transaction { run in
             for scheduled in runs {
                 if let operation = scheduled.operation {
-                    _ = try run(
-                        """
-                        INSERT INTO operations (id, kind, status, step, attempt, max_attempts, retryable, last_error, database, backup_id,
-                            summary, created_at, started_at, finished_at, progress, result, parameters, not_before)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                        try operationValues(operation)
-                    )
+                    _ = try run(Self.insertOperationSQL, try insertOperationValues(operation))
                 }
                 _ = try run(
                     "UPDATE plans SET next_run_at = ?, last_run_at = ? WHERE database = ?",

@@ -196,18 +196,22 @@ package final class SQLiteCatalog: Catalog {
     // MARK: Operations
 
     package func insertOperation(_ operation: OperationRecord) async throws {
-        try connection.execute(
-            """
-            INSERT INTO operations (id, kind, status, step, attempt, max_attempts, retryable, last_error, database, backup_id,
-                summary, created_at, started_at, finished_at, progress, result, parameters, not_before,
-                lease_owner, lease_expires_at, cancel_requested)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            try operationValues(operation) + [
-                operation.leaseOwner.map(SQLiteValue.text) ?? .null, operation.leaseExpiresAt.map(date) ?? .null,
-                .integer(operation.isCancelRequested ? 1 : 0),
-            ]
-        )
+        try connection.execute(Self.insertOperationSQL, try insertOperationValues(operation))
+    }
+
+    /// One statement for every operation insert (commands and scheduler ticks alike).
+    static let insertOperationSQL = """
+        INSERT INTO operations (id, kind, status, step, attempt, max_attempts, retryable, last_error, database, backup_id,
+            summary, created_at, started_at, finished_at, progress, result, parameters, not_before,
+            lease_owner, lease_expires_at, cancel_requested)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    func insertOperationValues(_ operation: OperationRecord) throws -> [SQLiteValue] {
+        try operationValues(operation) + [
+            operation.leaseOwner.map(SQLiteValue.text) ?? .null, operation.leaseExpiresAt.map(date) ?? .null,
+            .integer(operation.isCancelRequested ? 1 : 0),
+        ]
     }
 
     package func updateOperation(_ operation: OperationRecord) async throws {

@@ -65,8 +65,8 @@ package protocol Catalog: Sendable {
     func takeExpiredLease(operationID: String, previousOwner: String?, now: Date) async throws -> Bool
     /// Asks the worker running `operationID` to stop.
     func requestCancel(operationID: String) async throws
-    /// Number of pending and running operations of `kind` for `database`.
-    func activeOperationCount(kind: OperationKind, database: String) async throws -> Int
+    /// The oldest pending or running operation of `kind` for `database`, if any.
+    func activeOperation(kind: OperationKind, database: String) async throws -> OperationRecord?
 
     /// Creates or replaces the plan of `plan.database`.
     func savePlan(_ plan: PlanRecord) async throws
