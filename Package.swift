@@ -26,6 +26,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // No swift-configuration or full-Foundation extras: fewer packages to build in CI.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -83,6 +88,19 @@ let package = Package(
                 "TidemarkCore", "TidemarkRepository",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "TidemarkServer",
+            dependencies: [
+                "TidemarkCore", "TidemarkControl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -90,11 +108,14 @@ let package = Package(
             name: "TidemarkCLI",
             dependencies: [
                 "TidemarkCore", "TidemarkRepository", "TidemarkStorage", "TidemarkEngines",
-                "TidemarkCatalog", "TidemarkControl",
+                "TidemarkCatalog", "TidemarkControl", "TidemarkServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),
@@ -133,6 +154,16 @@ let package = Package(
         .testTarget(
             name: "TidemarkCatalogTests",
             dependencies: ["TidemarkCatalog", "TidemarkTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TidemarkServerTests",
+            dependencies: [
+                "TidemarkServer", "TidemarkControl", "TidemarkCore", "TidemarkCatalog", "TidemarkStorage", "TidemarkTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Prometheus
 import TidemarkCatalog
 import TidemarkControl
 import TidemarkCore
@@ -23,7 +24,8 @@ enum Environment {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         workerID: String? = nil,
         passphrase: Secret<String>? = nil,
-        logLevel: Logger.Level = .critical
+        logLevel: Logger.Level = .critical,
+        metrics: ControlMetrics = ControlMetrics()
     ) throws -> ControlPlane {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -58,14 +60,17 @@ enum Environment {
                     store = try S3ObjectStore(settings: s3, secretAccessKey: secret, http: http, logger: logger)
                 }
                 // The connection test and first contact must fail fast; work survives blips.
-                return use == .work ? RetryingObjectStore(store, logger: logger) : store
+                // Every failed attempt is counted for /metrics, including those a retry hid.
+                guard use == .work else { return store }
+                return RetryingObjectStore(InstrumentedObjectStore(store, onError: metrics.storageError), logger: logger)
             },
             testConnection: { store in await StorageConnectionTest.run(on: store) },
             engines: [.postgres: PostgresEngine(runner: runner, tools: PostgresTools.discover(environment: environment))],
             now: { Date() },
             passphrase: { try passphrase ?? Passphrase.read(environment: environment) },
             logger: logger,
-            configuration: try configuration(workerID: workerID, environment: environment)
+            configuration: try configuration(workerID: workerID, environment: environment),
+            metrics: metrics
         )
     }
 }
@@ -104,5 +109,17 @@ enum Passphrase {
             hint: "Set TIDEMARK_PASSPHRASE, or run the command on a terminal to be asked for it.",
             category: .authentication
         )
+    }
+}
+
+extension Environment {
+    /// The Prometheus factory behind `serve`'s `/metrics`, with buckets that suit backups
+    /// (seconds to hours) rather than the library's request-sized defaults.
+    static func metricsFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let long: [Duration] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400].map { .seconds($0) }
+        factory.durationHistogramBuckets[ControlMetrics.Name.backupDuration] = long
+        factory.durationHistogramBuckets[ControlMetrics.Name.restoreDuration] = long
+        return factory
     }
 }

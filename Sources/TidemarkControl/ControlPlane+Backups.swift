@@ -166,6 +166,10 @@ extension ControlPlane {
                 backup.status = .failed
                 backup.finishedAt = now()
                 backup.error = ErrorInfo(error)
+                metrics.backupFinished(
+                    status: .failed, duration: now().timeIntervalSince(backup.startedAt),
+                    bytesRead: run.record.progress.bytesRead, bytesStored: run.record.progress.bytesStored
+                )
             }
             try? await catalog.updateBackup(backup)
             throw error
@@ -185,6 +189,10 @@ extension ControlPlane {
         backup.error = nil
         try await catalog.updateBackup(backup)
         try await run.complete(result: ["backupId": backup.id])
+        metrics.backupFinished(
+            status: .completed, duration: (backup.finishedAt ?? now()).timeIntervalSince(backup.startedAt),
+            bytesRead: backup.logicalBytes, bytesStored: backup.storedBytes
+        )
         return backup
     }
 

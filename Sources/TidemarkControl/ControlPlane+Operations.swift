@@ -110,7 +110,7 @@ extension ControlPlane {
         case .backup:
             _ = try await performBackup(try BackupRequest(record), run: run)
         case .restore:
-            _ = try await performRestore(try RestoreRequest(record), run: run)
+            _ = try await measuredRestore(try RestoreRequest(record), run: run)
         case .verify:
             _ = try await performVerify(id: record.parameters["backupId"] ?? record.backupID ?? "", readData: record.parameters["readData"] == "true", run: run)
         case .purge:

@@ -76,4 +76,14 @@ extension ControlPlane {
         let retention = deletions.isEmpty ? nil : try await applyRetention()
         return PolicyUpdate(policy: policy, deletions: deletions, isSaved: true, retention: retention)
     }
+
+    /// Policy `name`, the databases whose plans use it, and why each of their backups is kept
+    /// or deleted under it (`policy show`, `GET /policies/{name}`).
+    package func policyDetails(named name: String) async throws -> (policy: RetentionPolicy, databases: [String], items: [RetentionItem]) {
+        let policy = try await policy(named: name)
+        let databases = try await plans().filter { $0.policy == name }.map(\.database)
+        let using = Set(databases)
+        let items = try await retentionDecisions(override: policy).filter { using.contains($0.backup.database) }
+        return (policy, databases, items)
+    }
 }

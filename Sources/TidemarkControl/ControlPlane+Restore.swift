@@ -81,7 +81,20 @@ extension ControlPlane {
             control: self,
             observer: observer
         )
-        return try await run.execute { try await performRestore(request, run: run) }
+        return try await run.execute { try await measuredRestore(request, run: run) }
+    }
+
+    /// `performRestore` with its duration and outcome counted for `/metrics`.
+    func measuredRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
+        let started = now()
+        do {
+            let result = try await performRestore(request, run: run)
+            metrics.restoreFinished(succeeded: true, duration: now().timeIntervalSince(started))
+            return result
+        } catch {
+            if case .failed = run.outcome(of: error) { metrics.restoreFinished(succeeded: false, duration: now().timeIntervalSince(started)) }
+            throw error
+        }
     }
 
     /// The work of a restore operation: the checks that touch nothing, then the restore.

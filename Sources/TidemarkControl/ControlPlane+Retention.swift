@@ -46,8 +46,12 @@ extension ControlPlane {
         var policies: [String: RetentionPolicy] = [:]
         for policy in try await catalog.policies() { policies[policy.name] = policy }
         if let override { policies[override.name] = override }
+        // Only the plans of the databases involved: an API page of 50 backups must not read
+        // every plan of a 10,000-database fleet.
         var planPolicy: [String: String] = [:]
-        for plan in try await catalog.plans() { planPolicy[plan.database] = plan.policy }
+        for database in Set(backups.map(\.database)) {
+            if let plan = try await catalog.plan(database: database) { planPolicy[database] = plan.policy }
+        }
         let groups = Dictionary(grouping: backups.filter { $0.status == .completed }) { "\($0.database)\u{0}\($0.storage)" }
         var items: [RetentionItem] = []
         for key in groups.keys.sorted() {

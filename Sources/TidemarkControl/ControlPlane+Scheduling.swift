@@ -33,7 +33,11 @@ extension ControlPlane {
     package func schedulerTick(at time: Date, limit: Int = 1_000) async throws -> SchedulerTick {
         let reconciled = try await reconcileExpiredLeases()
         let due = try await catalog.duePlans(now: time, limit: limit)
-        guard !due.isEmpty else { return SchedulerTick(due: 0, queued: 0, skipped: 0, reconciled: reconciled.count) }
+        guard !due.isEmpty else {
+            metrics.schedulerLag(seconds: 0)
+            return SchedulerTick(due: 0, queued: 0, skipped: 0, reconciled: reconciled.count)
+        }
+        metrics.schedulerLag(seconds: due.compactMap(\.nextRunAt).map { time.timeIntervalSince($0) }.max() ?? 0)
         let active = try await catalog.databasesWithActiveBackups()
         var runs: [ScheduledRun] = []
         var skipped = 0

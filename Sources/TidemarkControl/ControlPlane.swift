@@ -25,6 +25,8 @@ package struct ControlPlane: Sendable {
     package let configuration: Configuration
     /// Waits (the lease heartbeat); injected so tests need not sleep.
     package let sleep: @Sendable (TimeInterval) async throws -> Void
+    /// Counters and histograms for `/metrics`.
+    package let metrics: ControlMetrics
 
     package init(
         catalog: any Catalog,
@@ -35,7 +37,8 @@ package struct ControlPlane: Sendable {
         passphrase: @escaping @Sendable () throws -> Secret<String>,
         logger: Logger,
         configuration: Configuration = Configuration(),
-        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
+        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+        metrics: ControlMetrics = ControlMetrics()
     ) {
         self.catalog = catalog
         self.openStore = openStore
@@ -46,6 +49,7 @@ package struct ControlPlane: Sendable {
         self.logger = logger
         self.configuration = configuration
         self.sleep = sleep
+        self.metrics = metrics
     }
 
     /// The engine for `kind`.

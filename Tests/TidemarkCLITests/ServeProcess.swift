@@ -19,7 +19,8 @@ final class ServeProcess {
         environment["TIDEMARK_PASSPHRASE"] = passphrase
         for (key, value) in extra { environment[key] = value }
         process.executableURL = URL(fileURLWithPath: TidemarkBinary.path)
-        process.arguments = ["serve"] + arguments
+        // A free port per process: tests run in parallel.
+        process.arguments = ["serve"] + (arguments.contains("--listen") ? [] : ["--listen", "127.0.0.1:0"]) + arguments
         process.environment = environment
         process.standardOutput = log
         process.standardError = log
@@ -44,6 +45,17 @@ final class ServeProcess {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The HTTP port from the "listening on" log line, waiting up to `seconds` for it.
+    func port(seconds: Double = 30) async throws -> Int? {
+        var port: Int?
+        _ = try await eventually(seconds: seconds, every: .milliseconds(100)) {
+            guard let range = log.range(of: "listening on http://127.0.0.1:") else { return false }
+            port = Int(log[range.upperBound...].prefix { $0.isNumber })
+            return port != nil
+        }
+        return port
+    }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

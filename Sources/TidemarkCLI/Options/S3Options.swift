@@ -24,9 +24,6 @@ struct S3Options: ParsableArguments {
     var noChecksumHeaders = false
 
     /// `/team//prod/` → `team/prod`: no empty segments, no leading or trailing slash.
-    static func normalized(prefix: String) -> String {
-        prefix.split(separator: "/").joined(separator: "/")
-    }
 
     /// The settings, after checking the required flags are there.
     func settings() throws -> S3StorageSettings {
@@ -34,7 +31,7 @@ struct S3Options: ParsableArguments {
         guard let bucket, bucket.count >= 3 else { throw ValidationError("--s3 needs --bucket NAME (at least 3 characters).") }
         guard let accessKeyId, !accessKeyId.isEmpty else { throw ValidationError("--s3 needs --access-key-id ID (the secret comes from TIDEMARK_S3_SECRET_ACCESS_KEY or stdin).") }
         return S3StorageSettings(
-            endpoint: endpoint, bucket: bucket, prefix: Self.normalized(prefix: prefix ?? ""), region: region ?? "us-east-1",
+            endpoint: endpoint, bucket: bucket, prefix: S3StorageSettings.normalized(prefix: prefix ?? ""), region: region ?? "us-east-1",
             pathStyle: pathStyle, accessKeyID: accessKeyId, checksumHeaders: !noChecksumHeaders
         )
     }

@@ -20,6 +20,16 @@ struct Console: Sendable {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
+    /// Prints `value` as one compact JSON line on stdout (streams: `op logs --follow`).
+    func jsonLine(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        FileHandle.standardOutput.write(data)
+    }
+
     /// Prints one line on stdout.
     func line(_ text: String = "") {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))

@@ -102,6 +102,25 @@ enum CatalogMigrations {
         CREATE INDEX operations_by_database ON operations (database, kind, status);
         CREATE INDEX operations_running ON operations (status, lease_expires_at)
         """,
+        // 4: API tokens (hashes only), and indexes that end in the id so keyset
+        // pages (ORDER BY time DESC, id) are read straight from an index.
+        """
+        CREATE TABLE tokens (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            hash TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL,
+            last_used_at REAL
+        );
+        DROP INDEX backups_by_database;
+        DROP INDEX backups_by_status;
+        CREATE INDEX backups_by_database ON backups (database, started_at DESC, id);
+        CREATE INDEX backups_by_status ON backups (status, started_at DESC, id);
+        CREATE INDEX backups_by_time ON backups (started_at DESC, id);
+        DROP INDEX operations_by_status;
+        CREATE INDEX operations_by_status ON operations (status, created_at DESC, id);
+        CREATE INDEX operations_by_time ON operations (created_at DESC, id)
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

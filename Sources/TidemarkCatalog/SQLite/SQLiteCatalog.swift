@@ -137,7 +137,7 @@ package final class SQLiteCatalog: Catalog {
         try connection.query("SELECT * FROM backups WHERE id = ?", [.text(id)]).first.map(backupRecord)
     }
 
-    package func backups(matching filter: BackupFilter) async throws -> [BackupRecord] {
+    package func backups(matching filter: BackupFilter, limit: Int?, after: ListCursor?) async throws -> [BackupRecord] {
         var clauses: [String] = []
         var bindings: [SQLiteValue] = []
         if let database = filter.database {
@@ -151,8 +151,17 @@ package final class SQLiteCatalog: Catalog {
         if let deprovisioned = filter.deprovisioned {
             clauses.append("database \(deprovisioned ? "" : "NOT ")IN (SELECT name FROM databases WHERE deprovisioned_at IS NOT NULL)")
         }
+        appendKeyset(after, column: "started_at", to: &clauses, &bindings)
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        return try connection.query("SELECT * FROM backups \(whereClause) ORDER BY started_at DESC, id", bindings).map(backupRecord)
+        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        return try connection.query("SELECT * FROM backups \(whereClause) ORDER BY started_at DESC, id\(limitClause)", bindings).map(backupRecord)
+    }
+
+    /// Adds "strictly after the cursor" for a list ordered by `column` DESC, id ASC.
+    private func appendKeyset(_ cursor: ListCursor?, column: String, to clauses: inout [String], _ bindings: inout [SQLiteValue]) {
+        guard let cursor else { return }
+        clauses.append("(\(column) < ? OR (\(column) = ? AND id > ?))")
+        bindings += [date(cursor.time), date(cursor.time), .text(cursor.id)]
     }
 
     package func deleteBackup(id: String) async throws {
@@ -235,11 +244,17 @@ package final class SQLiteCatalog: Catalog {
         try connection.query("SELECT * FROM operations WHERE id = ?", [.text(id)]).first.map(operationRecord)
     }
 
-    package func operations(status: OperationStatus?) async throws -> [OperationRecord] {
+    package func operations(status: OperationStatus?, limit: Int?, after: ListCursor?) async throws -> [OperationRecord] {
+        var clauses: [String] = []
+        var bindings: [SQLiteValue] = []
         if let status {
-            return try connection.query("SELECT * FROM operations WHERE status = ? ORDER BY created_at DESC, id", [.text(status.rawValue)]).map(operationRecord)
+            clauses.append("status = ?")
+            bindings.append(.text(status.rawValue))
         }
-        return try connection.query("SELECT * FROM operations ORDER BY created_at DESC, id").map(operationRecord)
+        appendKeyset(after, column: "created_at", to: &clauses, &bindings)
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        return try connection.query("SELECT * FROM operations \(whereClause) ORDER BY created_at DESC, id\(limitClause)", bindings).map(operationRecord)
     }
 
     package func appendLog(operationID: String, line: OperationLogLine) async throws {
@@ -249,9 +264,17 @@ package final class SQLiteCatalog: Catalog {
         )
     }
 
-    package func logs(operationID: String) async throws -> [OperationLogLine] {
-        try connection.query("SELECT * FROM operation_logs WHERE operation_id = ? ORDER BY sequence", [.text(operationID)]).map { row in
-            OperationLogLine(time: dateValue(row["time"]) ?? Date(timeIntervalSince1970: 0), level: row["level"].string ?? "info", message: row["message"].string ?? "")
+    package func logs(operationID: String, afterSequence: Int) async throws -> [OperationLogLine] {
+        try connection.query(
+            "SELECT * FROM operation_logs WHERE operation_id = ? AND sequence > ? ORDER BY sequence",
+            [.text(operationID), .integer(Int64(afterSequence))]
+        ).map { row in
+            OperationLogLine(
+                sequence: Int(row["sequence"].int ?? 0),
+                time: dateValue(row["time"]) ?? Date(timeIntervalSince1970: 0),
+                level: row["level"].string ?? "info",
+                message: row["message"].string ?? ""
+            )
         }
     }
 

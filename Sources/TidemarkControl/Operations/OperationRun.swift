@@ -19,6 +19,7 @@ final class OperationRun {
     private let observer: OperationObserver?
     private let configuration: ControlPlane.Configuration
     private let sleep: @Sendable (TimeInterval) async throws -> Void
+    private let metrics: ControlMetrics
     private let signals = OperationSignals()
     private var logger: Logger
     private var lastProgressWrite = Date.distantPast
@@ -69,6 +70,7 @@ final class OperationRun {
         self.observer = observer
         configuration = control.configuration
         sleep = control.sleep
+        metrics = control.metrics
         logger = control.logger
         logger[metadataKey: LogKey.operationID] = "\(record.id)"
         logger[metadataKey: LogKey.operationKind] = "\(record.kind.rawValue)"
@@ -119,6 +121,7 @@ final class OperationRun {
         record.result = result
         record.step = "done"
         try await catalog.updateOperation(record)
+        metrics.operationFinished(kind: record.kind, status: .completed)
         try await log("completed")
     }
 
@@ -172,6 +175,7 @@ final class OperationRun {
             record.lastError = ErrorInfo(code: ControlError.Code.operationCancelled.rawValue, message: "operation \(record.id) was cancelled in step \(record.step)")
             record.isRetryable = true
             try? await catalog.updateOperation(record)
+            metrics.operationFinished(kind: record.kind, status: .cancelled)
             try? await log("cancelled in step \(record.step)", level: .warning)
         case .resumeLater:
             record.status = .pending
@@ -184,6 +188,7 @@ final class OperationRun {
             record.lastError = info
             record.isRetryable = true
             try? await catalog.updateOperation(record)
+            metrics.operationRetried(kind: record.kind)
             try? await log(
                 "attempt \(record.attempt) of \(record.maxAttempts) failed in step \(record.step): \(info.code): \(info.message); retrying at \(HumanFormat.timestamp(time))",
                 level: .warning
@@ -194,6 +199,7 @@ final class OperationRun {
             record.lastError = info
             record.isRetryable = (error as? any UserFacingError)?.isRetryable ?? false
             try? await catalog.updateOperation(record)
+            metrics.operationFinished(kind: record.kind, status: .failed)
             try? await log("failed in step \(record.step): \(info.code): \(info.message)", level: .error)
         }
     }

@@ -96,8 +96,11 @@ package struct OperationRepresentation: Encodable, Sendable {
     /// The process holding the lease while it runs (`serve:host:pid`, `cli:host:pid`).
     package var leaseOwner: String?
     package var leaseExpiresAt: Date?
+    /// Seconds left at the current rate, when the total is known (running operations only).
+    package var etaSeconds: Double?
 
-    package init(_ operation: OperationRecord) {
+    /// - Parameter now: the time to compute `etaSeconds` against; nil leaves it null.
+    package init(_ operation: OperationRecord, now: Date? = nil) {
         id = operation.id
         kind = operation.kind.rawValue
         status = operation.status.rawValue
@@ -117,11 +120,21 @@ package struct OperationRepresentation: Encodable, Sendable {
         notBefore = operation.notBefore
         leaseOwner = operation.leaseOwner
         leaseExpiresAt = operation.leaseExpiresAt
+        etaSeconds = now.flatMap { Self.eta(of: operation, now: $0) }
+    }
+
+    /// Remaining bytes over the average rate so far.
+    static func eta(of operation: OperationRecord, now: Date) -> Double? {
+        guard operation.status == .running, let total = operation.progress.bytesTotal, let started = operation.startedAt else { return nil }
+        let elapsed = now.timeIntervalSince(started)
+        let done = operation.progress.bytesRead
+        guard elapsed > 1, done > 0 else { return nil }
+        return max(0, Double(total - done) / (Double(done) / elapsed))
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, kind, status, step, attempt, maxAttempts, retryable, lastError, database, backupId, summary
-        case createdAt, startedAt, finishedAt, progress, result, notBefore, leaseOwner, leaseExpiresAt
+        case createdAt, startedAt, finishedAt, progress, result, notBefore, leaseOwner, leaseExpiresAt, etaSeconds
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -145,6 +158,7 @@ package struct OperationRepresentation: Encodable, Sendable {
         try container.encode(notBefore, forKey: .notBefore)
         try container.encode(leaseOwner, forKey: .leaseOwner)
         try container.encode(leaseExpiresAt, forKey: .leaseExpiresAt)
+        try container.encode(etaSeconds, forKey: .etaSeconds)
     }
 }
 

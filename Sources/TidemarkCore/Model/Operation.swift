@@ -122,11 +122,15 @@ package struct OperationRecord: Sendable, Equatable {
 
 /// One log line of an operation.
 package struct OperationLogLine: Sendable, Codable, Equatable {
+    /// Position in the operation's log (assigned by the catalog; 0 before it is stored), so a
+    /// follower asks only for lines after the last one it saw.
+    package var sequence: Int
     package var time: Date
     package var level: String
     package var message: String
 
-    package init(time: Date, level: String, message: String) {
+    package init(sequence: Int = 0, time: Date, level: String, message: String) {
+        self.sequence = sequence
         self.time = time
         self.level = level
         self.message = message

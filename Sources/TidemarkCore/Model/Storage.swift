@@ -26,6 +26,11 @@ package struct S3StorageSettings: Sendable, Codable, Equatable {
         self.accessKeyID = accessKeyID
         self.checksumHeaders = checksumHeaders
     }
+
+    /// A prefix as stored: no leading, trailing or doubled `/`.
+    package static func normalized(prefix: String) -> String {
+        prefix.split(separator: "/").joined(separator: "/")
+    }
 }
 
 /// Where a storage keeps its repository.

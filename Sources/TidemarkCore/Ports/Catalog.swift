@@ -38,8 +38,9 @@ package protocol Catalog: Sendable {
     func insertBackup(_ backup: BackupRecord) async throws
     func updateBackup(_ backup: BackupRecord) async throws
     func backup(id: String) async throws -> BackupRecord?
-    /// Backups matching `filter`, newest first.
-    func backups(matching filter: BackupFilter) async throws -> [BackupRecord]
+    /// Backups matching `filter`, newest first (by start time, then id), at most `limit`
+    /// (nil: all), starting after `after`.
+    func backups(matching filter: BackupFilter, limit: Int?, after: ListCursor?) async throws -> [BackupRecord]
     func deleteBackup(id: String) async throws
     /// Number of backups stored in `storage` (any status).
     func backupCount(inStorage storage: String) async throws -> Int
@@ -47,8 +48,9 @@ package protocol Catalog: Sendable {
     func insertOperation(_ operation: OperationRecord) async throws
     func updateOperation(_ operation: OperationRecord) async throws
     func operation(id: String) async throws -> OperationRecord?
-    /// Operations, newest first, optionally only those with `status`.
-    func operations(status: OperationStatus?) async throws -> [OperationRecord]
+    /// Operations, newest first (by creation time, then id), optionally only those with
+    /// `status`, at most `limit` (nil: all), starting after `after`.
+    func operations(status: OperationStatus?, limit: Int?, after: ListCursor?) async throws -> [OperationRecord]
     /// Marks a database deprovisioned at `time`.
     func markDeprovisioned(database name: String, at time: Date) async throws
 
@@ -85,5 +87,37 @@ package protocol Catalog: Sendable {
     func policies() async throws -> [RetentionPolicy]
 
     func appendLog(operationID: String, line: OperationLogLine) async throws
-    func logs(operationID: String) async throws -> [OperationLogLine]
+    /// Log lines with a sequence greater than `afterSequence` (0: all), oldest first.
+    func logs(operationID: String, afterSequence: Int) async throws -> [OperationLogLine]
+
+    /// Stores a new API token's hash. A taken name throws `CatalogError` `name-conflict`.
+    func insertToken(_ token: TokenRecord) async throws
+    /// The token whose hash is `hash`, if any.
+    func token(hash: String) async throws -> TokenRecord?
+    func tokens() async throws -> [TokenRecord]
+    /// Deletes a token; unknown names throw `not-found`.
+    func deleteToken(named name: String) async throws
+    /// Records that a token was used at `time`.
+    func touchToken(hash: String, at time: Date) async throws
+    /// Per database, the finish time of its newest completed backup (for metrics).
+    func lastSuccessfulBackups() async throws -> [String: Date]
+    /// Number of backups per status (for metrics).
+    func backupCountsByStatus() async throws -> [BackupStatus: Int]
+}
+
+extension Catalog {
+    /// Every backup matching `filter`, newest first.
+    package func backups(matching filter: BackupFilter) async throws -> [BackupRecord] {
+        try await backups(matching: filter, limit: nil, after: nil)
+    }
+
+    /// Every operation, newest first, optionally only those with `status`.
+    package func operations(status: OperationStatus?) async throws -> [OperationRecord] {
+        try await operations(status: status, limit: nil, after: nil)
+    }
+
+    /// The whole log of an operation.
+    package func logs(operationID: String) async throws -> [OperationLogLine] {
+        try await logs(operationID: operationID, afterSequence: 0)
+    }
 }

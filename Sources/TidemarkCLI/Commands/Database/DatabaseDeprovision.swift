@@ -30,24 +30,3 @@ struct DatabaseDeprovision: AsyncParsableCommand {
     }
 }
 
-/// `db deprovision --output json`.
-struct DeprovisionRepresentation: Encodable {
-    var database: DatabaseRepresentation
-    var finalBackup: BackupRepresentation?
-    var operationId: String
-
-    init(_ result: DeprovisionResult) {
-        database = DatabaseRepresentation(result.database)
-        finalBackup = result.finalBackup.map { BackupRepresentation($0, includeContents: false) }
-        operationId = result.operation.id
-    }
-
-    private enum CodingKeys: String, CodingKey { case database, finalBackup, operationId }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(database, forKey: .database)
-        try container.encode(finalBackup, forKey: .finalBackup)
-        try container.encode(operationId, forKey: .operationId)
-    }
-}

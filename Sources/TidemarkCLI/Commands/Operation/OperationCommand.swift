@@ -24,7 +24,7 @@ struct OperationList: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let operations = try await context.control().operations(status: status)
-            if context.isJSON { return try context.console.json(operations.map(OperationRepresentation.init)) }
+            if context.isJSON { return try context.console.json(operations.map { OperationRepresentation($0) }) }
             if operations.isEmpty { return context.console.line("No operations yet.") }
             context.console.table(
                 ["ID", "KIND", "STATUS", "STEP", "STARTED", "SUMMARY"],
@@ -64,18 +64,54 @@ struct OperationShow: AsyncParsableCommand {
     }
 }
 
-/// `tidemark op logs ID`
+/// `tidemark op logs ID [--follow]`
 struct OperationLogs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Print an operation's log.")
+    static let configuration = CommandConfiguration(
+        commandName: "logs",
+        abstract: "Print an operation's log; --follow keeps printing lines and progress until it ends.",
+        discussion: "With --follow --output json, one JSON object per line: {\"type\":\"log\",\"line\":…}, {\"type\":\"update\",\"operation\":…}, and last {\"type\":\"finished\",\"operation\":…}."
+    )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Operation id.") var id: String
+    @Flag(name: .long, help: "Wait for new lines and progress until the operation ends.") var follow = false
 
     func run() async throws {
         try await global.run { context in
-            let lines = try await context.control().operationLogs(id: id)
-            if context.isJSON { return try context.console.json(lines) }
-            for line in lines { context.console.line("\(TimeText.iso(line.time)) \(line.level.uppercased()) \(line.message)") }
+            let control = try context.control()
+            guard follow else {
+                let lines = try await control.operationLogs(id: id)
+                if context.isJSON { return try context.console.json(lines) }
+                for line in lines { context.console.line(Self.text(line)) }
+                return
+            }
+            var lastStep: String?
+            for try await event in try await control.followOperation(id: id) {
+                if context.isJSON {
+                    try context.console.jsonLine(OperationEventRepresentation(event, now: control.now()))
+                    continue
+                }
+                switch event {
+                case .log(let line):
+                    context.console.line(Self.text(line))
+                case .update(let record):
+                    // Steps already appear as log lines; print progress only when it moves.
+                    let progress = record.progress
+                    if record.status == .running, progress.bytesRead > 0 || progress.tablesDone > 0 {
+                        let tables = progress.tablesTotal.map { " \(progress.tablesDone)/\($0) tables" } ?? ""
+                        let eta = OperationRepresentation(record, now: control.now()).etaSeconds.map { ", ETA \(HumanFormat.duration(seconds: $0))" } ?? ""
+                        let summary = "progress: \(HumanFormat.bytes(progress.bytesRead)) read, \(HumanFormat.bytes(progress.bytesStored)) stored\(tables)\(eta)"
+                        if summary != lastStep { context.console.line(summary) }
+                        lastStep = summary
+                    }
+                case .finished(let record):
+                    context.console.line("operation \(record.id) \(record.status.rawValue)\(record.lastError.map { ": \($0.code): \($0.message)" } ?? "")")
+                }
+            }
         }
+    }
+
+    static func text(_ line: OperationLogLine) -> String {
+        "\(TimeText.iso(line.time)) \(line.level.uppercased()) \(line.message)"
     }
 }
 

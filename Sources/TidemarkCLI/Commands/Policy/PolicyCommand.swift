@@ -63,30 +63,6 @@ struct PolicySet: AsyncParsableCommand {
     }
 }
 
-/// `policy set --output json`: the policy, whether it was saved, and the deletions.
-struct PolicyUpdateRepresentation: Encodable {
-    var policy: PolicyRepresentation
-    var saved: Bool
-    var deletions: [RetentionDecisionRepresentation]
-    var retentionOperationId: String?
-
-    init(_ update: PolicyUpdate) {
-        policy = PolicyRepresentation(update.policy)
-        saved = update.isSaved
-        deletions = update.deletions.map(RetentionDecisionRepresentation.init)
-        retentionOperationId = update.retention?.operation.id
-    }
-
-    private enum CodingKeys: String, CodingKey { case policy, saved, deletions, retentionOperationId }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(policy, forKey: .policy)
-        try container.encode(saved, forKey: .saved)
-        try container.encode(deletions, forKey: .deletions)
-        try container.encode(retentionOperationId, forKey: .retentionOperationId)
-    }
-}
 
 /// `tidemark policy show NAME`: the settings and every backup's decision under it.
 struct PolicyShow: AsyncParsableCommand {
@@ -97,9 +73,7 @@ struct PolicyShow: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let policy = try await control.policy(named: name)
-            let plans = try await control.plans().filter { $0.policy == name }.map(\.database)
-            let items = try await control.retentionDecisions(override: policy).filter { plans.contains($0.backup.database) }
+            let (policy, plans, items) = try await control.policyDetails(named: name)
             if context.isJSON {
                 return try context.console.json(PolicyShowRepresentation(policy: PolicyRepresentation(policy), databases: plans, decisions: items.map(RetentionDecisionRepresentation.init)))
             }
@@ -116,11 +90,6 @@ struct PolicyShow: AsyncParsableCommand {
     }
 }
 
-struct PolicyShowRepresentation: Encodable {
-    var policy: PolicyRepresentation
-    var databases: [String]
-    var decisions: [RetentionDecisionRepresentation]
-}
 
 /// `tidemark policy list`
 struct PolicyList: AsyncParsableCommand {

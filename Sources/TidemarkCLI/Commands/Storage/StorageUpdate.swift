@@ -30,7 +30,7 @@ struct StorageUpdate: AsyncParsableCommand {
             }
             if let value = s3Options.endpoint { settings.endpoint = value }
             if let value = s3Options.bucket { settings.bucket = value }
-            if let value = s3Options.prefix { settings.prefix = S3Options.normalized(prefix: value) }
+            if let value = s3Options.prefix { settings.prefix = S3StorageSettings.normalized(prefix: value) }
             if let value = s3Options.region { settings.region = value }
             if let value = s3Options.accessKeyId { settings.accessKeyID = value }
             if s3Options.pathStyle { settings.pathStyle = true }

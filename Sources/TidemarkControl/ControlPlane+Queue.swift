@@ -1,0 +1,46 @@
+package import TidemarkCore
+
+extension ControlPlane {
+    /// Queues a restore for `serve` (the API's `POST /restores`, `restore --async`), after the
+    /// checks that touch nothing: the backup is completed, the name is valid, the table name
+    /// parses. The rest (name free on the server, table in the backup) is checked by the run.
+    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `invalid-table-name`.
+    package func enqueueRestore(_ request: RestoreRequest) async throws -> OperationRecord {
+        let backup = try await completedBackup(id: request.backupID)
+        try NameRule.validate(request.newName, what: "restore target")
+        _ = try Self.scope(for: request.table)
+        return try await enqueue(.restore, summary: request.summary, database: backup.database, backupID: backup.id, parameters: request.parameters)
+    }
+
+    /// Queues a verification of a completed backup.
+    package func enqueueVerify(backupID id: String, readData: Bool) async throws -> OperationRecord {
+        let backup = try await completedBackup(id: id)
+        return try await enqueue(
+            .verify, summary: "verify backup \(id)\(readData ? " with data" : "")", database: backup.database, backupID: id,
+            parameters: ["backupId": id, "readData": "\(readData)"]
+        )
+    }
+
+    /// Queues the purge of a backup (any status).
+    package func enqueuePurge(backupID id: String) async throws -> OperationRecord {
+        let backup = try await backup(id: id)
+        return try await enqueue(.purge, summary: "purge backup \(id)", database: backup.database, backupID: id, parameters: ["backupId": id])
+    }
+
+    /// Inserts a pending operation that a worker runs with the background attempt count.
+    private func enqueue(_ kind: OperationKind, summary: String, database: String?, backupID: String?, parameters: [String: String]) async throws -> OperationRecord {
+        let operation = OperationRecord(
+            id: Identifier.make(),
+            kind: kind,
+            maxAttempts: configuration.backgroundAttempts,
+            database: database,
+            backupID: backupID,
+            summary: summary,
+            createdAt: now(),
+            parameters: parameters
+        )
+        try await catalog.insertOperation(operation)
+        try await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: now(), level: "info", message: "\(summary): queued"))
+        return operation
+    }
+}

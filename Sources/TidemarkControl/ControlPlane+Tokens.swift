@@ -1,0 +1,56 @@
+import Crypto
+import Foundation
+import Logging
+package import TidemarkCore
+
+/// A token as created: the record and the token itself, which is shown once and never stored.
+package struct CreatedToken: Sendable {
+    package var record: TokenRecord
+    package var token: Secret<String>
+}
+
+extension ControlPlane {
+    /// Creates an API token named `name` with `role` (SPEC §7).
+    ///
+    /// The token is 32 random bytes (base64url) behind a `tmk_` prefix; only its SHA-256 is
+    /// stored, so a stolen catalog file yields no usable token. A slow password hash is not
+    /// needed: the token has 256 bits of entropy, not a person's choice.
+    /// - Throws: `invalid-name`, `name-conflict`.
+    package func createToken(name: String, role: TokenRole) async throws -> CreatedToken {
+        try NameRule.validate(name, what: "token")
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let body = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let token = "tmk_" + body
+        let record = TokenRecord(name: name, role: role, hash: Self.tokenHash(token), createdAt: now())
+        try await catalog.insertToken(record)
+        logger.info("API token \(name) created with role \(role.rawValue)")
+        return CreatedToken(record: record, token: Secret(token))
+    }
+
+    /// Every token (names, roles, times; never the token).
+    package func tokens() async throws -> [TokenRecord] {
+        try await catalog.tokens()
+    }
+
+    /// Revokes token `name`: requests carrying it are refused from now on.
+    /// - Throws: `not-found`.
+    package func revokeToken(named name: String) async throws {
+        try await catalog.deleteToken(named: name)
+        logger.info("API token \(name) revoked")
+    }
+
+    /// The token record a bearer token belongs to, or nil when it is unknown or revoked.
+    package func authenticate(bearer token: String) async throws -> TokenRecord? {
+        let hash = Self.tokenHash(token)
+        guard let record = try await catalog.token(hash: hash) else { return nil }
+        try? await catalog.touchToken(hash: hash, at: now())
+        return record
+    }
+
+    /// Lower-case hex SHA-256 of a token string.
+    static func tokenHash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

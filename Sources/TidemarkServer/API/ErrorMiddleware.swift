@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import Logging
+import TidemarkCore
+
+/// Turns every error into the API's JSON error shape and logs it once, so no route answers
+/// with an empty body or leaks an internal description (SPEC §2.2, §7).
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let reference = Identifier.make()
+            let apiError: APIError
+            if let http = error as? HTTPError {
+                apiError = Self.translate(http)
+            } else {
+                apiError = APIError(error, reference: reference)
+            }
+            if apiError.status.code >= 500 {
+                context.logger.error("\(request.method) \(request.uri.path) failed (reference \(reference)): \(String(reflecting: error))")
+            } else {
+                context.logger.info("\(request.method) \(request.uri.path): \(apiError.status.code) \(apiError.code)")
+            }
+            return try apiError.response(from: request, context: context)
+        }
+    }
+
+    /// Hummingbird's own errors: no route, body too large, bad request.
+    private static func translate(_ error: HTTPError) -> APIError {
+        switch error.status {
+        case .notFound:
+            return APIError(.notFound, code: "route-not-found", message: "no such API route", hint: "See /api/v1/openapi.json for the routes.")
+        case .methodNotAllowed:
+            return APIError(.methodNotAllowed, code: "method-not-allowed", message: "this route does not accept that method", hint: "See /api/v1/openapi.json for the routes.")
+        case .contentTooLarge:
+            return .badRequest("body-too-large", "the request body is too large")
+        default:
+            return APIError(error.status, code: "http-\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
+        }
+    }
+}

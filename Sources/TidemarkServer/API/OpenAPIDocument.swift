@@ -1,0 +1,222 @@
+import Foundation
+import Hummingbird
+import TidemarkControl
+import TidemarkCore
+
+/// `/api/v1/openapi.json`, generated from the route table (every registered route is in it by
+/// construction) and the schemas below, which `OpenAPITests` checks against real responses.
+enum OpenAPIDocument {
+    static func build(routes: [RouteDoc], version: String) throws -> Data {
+        var paths: [String: [String: Any]] = [:]
+        for route in routes {
+            var operation: [String: Any] = [
+                "summary": route.summary,
+                "operationId": operationID(route),
+                "responses": responses(route),
+            ]
+            let parameters = pathParameters(route.path) + route.query.map(queryParameter)
+            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if let body = route.body {
+                operation["requestBody"] = ["required": true, "content": ["application/json": ["schema": ref(body)]]]
+            }
+            if route.role == nil {
+                operation["security"] = [[String: Any]]()
+            } else {
+                operation["x-required-role"] = route.role?.rawValue
+            }
+            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation
+        }
+        let document: [String: Any] = [
+            "openapi": "3.1.0",
+            "info": [
+                "title": "Tidemark API",
+                "version": version,
+                "description": "Backups, restores and schedules of the Tidemark control plane. Bearer tokens: viewer reads, admin acts. Errors are {\"error\":{\"code\",\"message\",\"hint\"}}. Lists of backups and operations are paginated with limit and cursor.",
+            ],
+            "servers": [["url": "/api/v1"]],
+            "security": [["bearer": [String]()]],
+            "paths": paths,
+            "components": [
+                "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer"]],
+                "schemas": schemas,
+            ],
+        ]
+        return try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+    }
+
+    private static func operationID(_ route: RouteDoc) -> String {
+        let words = route.path.split(separator: "/").map { $0.hasPrefix("{") ? "By" + $0.dropFirst().dropLast().capitalized : $0.capitalized }
+        return route.method.rawValue.lowercased() + words.joined()
+    }
+
+    private static func pathParameters(_ path: String) -> [[String: Any]] {
+        path.split(separator: "/").filter { $0.hasPrefix("{") }.map {
+            ["name": String($0.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"]]
+        }
+    }
+
+    private static func queryParameter(_ query: QueryParameterDoc) -> [String: Any] {
+        var schema: [String: Any] = ["type": query.type]
+        if let values = query.values { schema["enum"] = values }
+        return ["name": query.name, "in": "query", "required": false, "description": query.description, "schema": schema]
+    }
+
+    private static func responses(_ route: RouteDoc) -> [String: Any] {
+        var success: [String: Any] = ["description": route.summary]
+        if let response = route.response {
+            var content: [String: Any] = ["application/json": ["schema": ref(response)]]
+            if route.streams { content["application/x-ndjson"] = ["schema": ref("OperationEvent")] }
+            success["content"] = content
+        }
+        var result: [String: Any] = ["\(route.status.code)": success]
+        let error: [String: Any] = ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]
+        for code in ["400", "404", "409", "422", "500"] { result[code] = error }
+        if route.role != nil {
+            result["401"] = error
+            result["403"] = error
+        }
+        return result
+    }
+
+    static func ref(_ name: String) -> [String: Any] { ["$ref": "#/components/schemas/\(name)"] }
+
+    // MARK: Schemas
+
+    private static var string: [String: Any] { ["type": "string"] }
+    private static var nullableString: [String: Any] { ["type": ["string", "null"]] }
+    private static var time: [String: Any] { ["type": "string", "format": "date-time"] }
+    private static var nullableTime: [String: Any] { ["type": ["string", "null"], "format": "date-time"] }
+    private static var integer: [String: Any] { ["type": "integer"] }
+    private static var nullableInteger: [String: Any] { ["type": ["integer", "null"]] }
+    private static var boolean: [String: Any] { ["type": "boolean"] }
+
+    private static func object(_ properties: [String: Any], required: [String]? = nil, closed: Bool = false) -> [String: Any] {
+        var schema: [String: Any] = ["type": "object", "properties": properties, "required": required ?? properties.keys.sorted()]
+        if closed { schema["additionalProperties"] = false }
+        return schema
+    }
+
+    private static func array(_ item: String) -> [String: Any] { ["type": "array", "items": ref(item)] }
+
+    private static func page(_ item: String) -> [String: Any] {
+        object(["items": array(item), "nextCursor": nullableString])
+    }
+
+    private static var errorInfo: [String: Any] {
+        [
+            "type": ["object", "null"],
+            "properties": ["code": string, "message": string, "hint": nullableString],
+            "required": ["code", "message"],
+        ]
+    }
+
+    /// The schemas of every documented body. Response objects list all their keys as required:
+    /// the representations always write every key (null when absent).
+    static var schemas: [String: Any] {
+    [
+        "Error": object(["error": object(["code": string, "message": string, "hint": nullableString], required: ["code", "message"])]),
+        "Backup": object(
+            [
+                "id": string, "database": string, "storage": string,
+                "status": ["type": "string", "enum": ["pending", "running", "completed", "failed"]],
+                "trigger": ["type": "string", "enum": ["automatic", "manual", "final", "copy"]],
+                "method": ["type": "string", "enum": ["logical", "physical"]],
+                "engine": string, "serverVersion": nullableString, "startedAt": time, "finishedAt": nullableTime,
+                "durationSeconds": ["type": ["number", "null"]], "logicalBytes": integer, "storedBytes": integer,
+                "expiresAt": nullableTime, "error": errorInfo, "operationId": nullableString,
+                "databases": [
+                    "type": "array",
+                    "description": "only in GET /backups/{id}",
+                    "items": object([
+                        "name": string, "bytes": integer,
+                        "tables": ["type": "array", "items": object(["schema": string, "name": string, "bytes": integer, "rows": integer])],
+                    ]),
+                ],
+            ],
+            required: ["id", "database", "storage", "status", "trigger", "method", "engine", "serverVersion", "startedAt", "finishedAt", "durationSeconds", "logicalBytes", "storedBytes", "expiresAt", "error", "operationId"]
+        ),
+        "BackupPage": page("Backup"),
+        "Operation": object([
+            "id": string,
+            "kind": ["type": "string", "enum": ["backup", "restore", "verify", "export", "purge", "retention", "deprovision"]],
+            "status": ["type": "string", "enum": ["pending", "running", "completed", "failed", "cancelled"]],
+            "step": string, "attempt": integer, "maxAttempts": integer, "retryable": boolean, "lastError": errorInfo,
+            "database": nullableString, "backupId": nullableString, "summary": string, "createdAt": time,
+            "startedAt": nullableTime, "finishedAt": nullableTime,
+            "progress": object(
+                ["bytesRead": integer, "bytesStored": integer, "tablesDone": integer, "tablesTotal": nullableInteger, "bytesTotal": nullableInteger],
+                required: ["bytesRead", "bytesStored", "tablesDone"]
+            ),
+            "result": ["type": "object", "additionalProperties": string],
+            "notBefore": nullableTime, "leaseOwner": nullableString, "leaseExpiresAt": nullableTime,
+            "etaSeconds": ["type": ["number", "null"]],
+        ]),
+        "OperationPage": page("Operation"),
+        "LogLine": object(["sequence": integer, "time": time, "level": string, "message": string]),
+        "LogLineList": ["type": "array", "items": ref("LogLine")],
+        "OperationEvent": object(
+            ["type": ["type": "string", "enum": ["log", "update", "finished"]], "line": ref("LogLine"), "operation": ref("Operation")],
+            required: ["type"]
+        ),
+        "Storage": object(
+            [
+                "name": string, "kind": ["type": "string", "enum": ["local", "s3"]], "location": string, "repositoryId": string, "createdAt": time,
+                "s3": object(["endpoint": string, "bucket": string, "prefix": string, "region": string, "pathStyle": boolean, "accessKeyId": string, "checksumHeaders": boolean, "secretAccessKeyStored": boolean]),
+            ],
+            required: ["name", "kind", "location", "repositoryId", "createdAt"]
+        ),
+        "StorageList": ["type": "array", "items": ref("Storage")],
+        "StorageCreate": object(
+            [
+                "name": string,
+                "local": object(["path": string], closed: true),
+                "s3": object(
+                    ["endpoint": string, "bucket": string, "prefix": string, "region": string, "pathStyle": boolean, "accessKeyId": string, "secretAccessKey": ["type": "string", "writeOnly": true], "checksumHeaders": boolean],
+                    required: ["endpoint", "bucket", "accessKeyId", "secretAccessKey"], closed: true
+                ),
+            ],
+            required: ["name"], closed: true
+        ),
+        "ConnectionTestReport": object(
+            [
+                "location": string,
+                "steps": ["type": "array", "items": object(["operation": string, "result": string, "detail": string, "milliseconds": nullableInteger], required: ["operation", "result", "detail"])],
+                "failure": ["type": ["object", "null"]],
+            ],
+            required: ["location", "steps"]
+        ),
+        "Database": object([
+            "name": string, "engine": string, "url": ["type": "string", "description": "connection URL without the password"],
+            "host": string, "port": integer, "user": string, "database": string, "createdAt": time, "deprovisionedAt": nullableTime,
+        ]),
+        "DatabaseList": ["type": "array", "items": ref("Database")],
+        "DatabaseCreate": object(
+            ["name": string, "engine": ["type": "string", "enum": ["postgres"]], "url": ["type": "string", "writeOnly": true], "plan": boolean, "storage": string, "schedule": string, "policy": string],
+            required: ["name", "url"], closed: true
+        ),
+        "Deprovision": object(["database": ref("Database"), "finalBackup": ["oneOf": [ref("Backup"), ["type": "null"]]], "operationId": string]),
+        "Plan": object(
+            ["database": string, "storage": string, "schedule": string, "policy": string, "method": string, "paused": boolean, "nextRunAt": nullableTime, "lastRunAt": nullableTime, "upcomingRuns": ["type": "array", "items": time]],
+            required: ["database", "storage", "schedule", "policy", "method", "paused", "nextRunAt", "lastRunAt"]
+        ),
+        "PlanList": ["type": "array", "items": ref("Plan")],
+        "PlanChange": object(["storage": string, "schedule": string, "policy": string, "method": ["type": "string", "enum": ["logical", "physical"]]], required: [], closed: true),
+        "Policy": object(["name": string, "daily": integer, "monthly": integer, "yearly": integer, "days": nullableInteger, "keepFinal": boolean]),
+        "PolicyList": ["type": "array", "items": ref("Policy")],
+        "PolicyChange": object(["daily": integer, "monthly": integer, "yearly": integer, "days": integer, "keepFinal": boolean, "dryRun": boolean, "confirm": boolean], required: [], closed: true),
+        "RetentionDecision": object(["backupId": string, "database": string, "storage": string, "trigger": string, "startedAt": time, "keep": boolean, "reason": string, "expiresAt": nullableTime]),
+        "PolicyUpdate": object(["policy": ref("Policy"), "saved": boolean, "deletions": array("RetentionDecision"), "retentionOperationId": nullableString]),
+        "PolicyDetails": object(["policy": ref("Policy"), "databases": ["type": "array", "items": string], "decisions": array("RetentionDecision")]),
+        "BackupCreate": object(["database": string, "storage": string], required: ["database"], closed: true),
+        "Verify": object(["readData": boolean], required: [], closed: true),
+        "RestoreCreate": object(
+            ["backupId": string, "newName": string, "table": string, "skipMissingForeignKeys": boolean, "skipMissingSequences": boolean, "skipMissingViews": boolean],
+            required: ["backupId", "newName"], closed: true
+        ),
+        "Token": object(["name": string, "role": ["type": "string", "enum": ["admin", "viewer"]], "createdAt": time, "lastUsedAt": nullableTime]),
+        "TokenList": ["type": "array", "items": ref("Token")],
+        "TokenCreate": object(["name": string, "role": ["type": "string", "enum": ["admin", "viewer"]]], closed: true),
+        "CreatedToken": object(["name": string, "role": string, "createdAt": time, "token": ["type": "string", "description": "shown once"]]),
+    ]
+    }
+}

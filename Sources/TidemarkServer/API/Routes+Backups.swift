@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import TidemarkControl
+import TidemarkCore
+
+/// `POST /backups`: queue a manual backup for the workers.
+struct BackupCreateBody: StrictBody {
+    var database: String
+    var storage: String?
+    static let fields: Set<String> = ["database", "storage"]
+}
+
+/// `POST /backups/{id}/verify`.
+struct VerifyBody: StrictBody {
+    var readData: Bool?
+    static let fields: Set<String> = ["readData"]
+}
+
+/// `POST /restores`: restore a completed backup into a new database.
+struct RestoreCreateBody: StrictBody {
+    var backupId: String
+    var newName: String
+    var table: String?
+    var skipMissingForeignKeys: Bool?
+    var skipMissingSequences: Bool?
+    var skipMissingViews: Bool?
+    static let fields: Set<String> = ["backupId", "newName", "table", "skipMissingForeignKeys", "skipMissingSequences", "skipMissingViews"]
+}
+
+extension RouteTable {
+    static let pageQuery = [
+        QueryParameterDoc(name: "limit", type: "integer", description: "page size, 1-\(ControlPlane.maxPageSize) (default 50)"),
+        QueryParameterDoc(name: "cursor", type: "string", description: "nextCursor of the previous page"),
+    ]
+
+    mutating func addBackupRoutes(_ control: ControlPlane) {
+        add(
+            .get, "/backups", summary: "List backups, newest first, one page at a time", role: .viewer,
+            query: [
+                QueryParameterDoc(name: "database", type: "string", description: "only this database's backups"),
+                QueryParameterDoc(name: "status", type: "string", description: "only backups with this status", values: BackupStatus.allCases.map(\.rawValue)),
+                QueryParameterDoc(name: "deprovisioned", type: "boolean", description: "true: only deprovisioned databases' backups; false: only active ones'"),
+            ] + Self.pageQuery,
+            response: "BackupPage"
+        ) { request, _ in
+            let filter = BackupFilter(
+                database: request.query("database"),
+                status: try request.queryEnum("status", as: BackupStatus.self),
+                deprovisioned: try request.queryBool("deprovisioned")
+            )
+            let page = try await control.backupPage(matching: filter, limit: try request.pageSize(), after: try request.cursor())
+            let expiries = try await control.expiries(of: page.items)
+            return try APIJSON.response(PageRepresentation(
+                items: page.items.map { BackupRepresentation($0, includeContents: false, expiresAt: expiries[$0.id]) },
+                nextCursor: page.next?.token
+            ))
+        }
+        add(.post, "/backups", summary: "Queue a manual backup (a running serve takes it)", role: .admin, body: "BackupCreate", response: "Operation", status: .accepted) { request, context in
+            let body = try await request.decodeStrict(BackupCreateBody.self, context: context)
+            let operation = try await control.enqueueBackup(database: body.database, storage: body.storage)
+            return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
+        }
+        add(.get, "/backups/{id}", summary: "Show a backup with its databases and tables", role: .viewer, response: "Backup") { _, context in
+            let backup = try await control.backup(id: try context.parameters.require("id"))
+            let expiries = try await control.expiries(of: [backup])
+            return try APIJSON.response(BackupRepresentation(backup, includeContents: true, expiresAt: expiries[backup.id]))
+        }
+        add(.delete, "/backups/{id}", summary: "Queue the purge of a backup (manifest, then unreferenced data)", role: .admin, response: "Operation", status: .accepted) { _, context in
+            let operation = try await control.enqueuePurge(backupID: try context.parameters.require("id"))
+            return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
+        }
+        add(.post, "/backups/{id}/verify", summary: "Queue a verification of a completed backup", role: .admin, body: "Verify", response: "Operation", status: .accepted) { request, context in
+            let body = try await request.decodeStrict(VerifyBody.self, context: context)
+            let operation = try await control.enqueueVerify(backupID: try context.parameters.require("id"), readData: body.readData ?? false)
+            return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
+        }
+
+        add(.post, "/restores", summary: "Queue a restore into a new database", role: .admin, body: "RestoreCreate", response: "Operation", status: .accepted) { request, context in
+            let body = try await request.decodeStrict(RestoreCreateBody.self, context: context)
+            let restore = RestoreRequest(
+                backupID: body.backupId, newName: body.newName, table: body.table,
+                options: RestoreOptions(
+                    skipMissingForeignKeys: body.skipMissingForeignKeys ?? false,
+                    skipMissingSequences: body.skipMissingSequences ?? false,
+                    skipMissingViews: body.skipMissingViews ?? false
+                )
+            )
+            let operation = try await control.enqueueRestore(restore)
+            return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
+        }
+        add(.get, "/restores/{id}", summary: "Show a restore (its operation; result.url when completed)", role: .viewer, response: "Operation") { _, context in
+            let id = try context.parameters.require("id")
+            let operation = try await control.operation(id: id)
+            guard operation.kind == .restore else {
+                throw APIError(.notFound, code: "restore-not-found", message: "operation \(id) is a \(operation.kind.rawValue), not a restore", hint: "Use /api/v1/operations/\(id).")
+            }
+            return try APIJSON.response(OperationRepresentation(operation, now: control.now()))
+        }
+    }
+}
+
+extension Request {
+    func pageSize() throws -> Int {
+        try queryInt("limit", default: 50, range: 1...ControlPlane.maxPageSize)
+    }
+
+    func cursor() throws -> ListCursor? {
+        guard let text = query("cursor") else { return nil }
+        guard let cursor = ListCursor(token: text) else {
+            throw APIError.badRequest("invalid-cursor", "query parameter 'cursor' is not a cursor this server issued", hint: "Pass the nextCursor of the previous page unchanged.")
+        }
+        return cursor
+    }
+}
