@@ -18,6 +18,7 @@ enum Environment {
     ///   - workerID: names this process in operation leases (default `cli:host:pid`).
     ///   - passphrase: a passphrase read once up front (`serve`); nil reads it when needed.
     ///   - logLevel: the level when `TIDEMARK_LOG_LEVEL` is not set.
+    ///   - base: the logger to use instead of swift-log's default (tests capture lines with it).
     static func live(
         home: String,
         http: S3HTTPClient,
@@ -25,7 +26,8 @@ enum Environment {
         workerID: String? = nil,
         passphrase: Secret<String>? = nil,
         logLevel: Logger.Level = .critical,
-        metrics: ControlMetrics = ControlMetrics()
+        metrics: ControlMetrics = ControlMetrics(),
+        logger base: Logger? = nil
     ) throws -> ControlPlane {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -40,7 +42,7 @@ enum Environment {
         let catalog = try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: environment))
         let runner = SubprocessRunner()
         let logger = {
-            var logger = Logger(label: "tidemark")
+            var logger = base ?? Logger(label: "tidemark")
             logger.logLevel = environment["TIDEMARK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? logLevel
             return logger
         }()

@@ -12,7 +12,7 @@ final class ServeProcess {
 
     init(home: String, passphrase: String, environment extra: [String: String] = [:], arguments: [String] = ["--tick-interval", "0.3"]) throws {
         logPath = "\(home)-serve-\(Identifier.make()).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         var environment = ProcessInfo.processInfo.environment
         environment["TIDEMARK_HOME"] = home

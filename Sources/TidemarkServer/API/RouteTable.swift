@@ -21,7 +21,7 @@ package struct RouteDoc: Sendable {
     package var role: TokenRole?
     var query: [QueryParameterDoc]
     /// Schema name of the JSON body, if any.
-    var body: String?
+    package var body: String?
     /// Schema name of the success response, nil for 204.
     var response: String?
     var status: HTTPResponse.Status
