@@ -12,6 +12,7 @@ import TidemarkStorage
 ///     tidemark-bench s3-put FILE KEY
 ///     tidemark-bench s3-get KEY FILE
 ///     tidemark-bench scheduler-fill DIR [DATABASES] / scheduler DIR [DATABASES]   (see `SchedulerBench`)
+///     tidemark-bench api-fill HOME [BACKUPS]   (see `APIBench`)
 ///
 /// Settings come from the environment: BENCH_S3_ENDPOINT, BENCH_S3_BUCKET, AWS_ACCESS_KEY_ID,
 /// AWS_SECRET_ACCESS_KEY, and optionally BENCH_S3_PART_MIB and BENCH_S3_CONCURRENCY.
@@ -20,6 +21,15 @@ struct BenchEntry {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let environment = ProcessInfo.processInfo.environment
+        if arguments.first == "api-fill", arguments.count >= 2 {
+            do {
+                try await APIBench.fill(home: arguments[1], backups: arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000)
+            } catch {
+                FileHandle.standardError.write(Data("tidemark-bench: \(error)\n".utf8))
+                exit(1)
+            }
+            return
+        }
         if let command = arguments.first, ["scheduler", "scheduler-fill"].contains(command), arguments.count >= 2 {
             let count = arguments.count > 2 ? Int(arguments[2]) ?? 10_000 : 10_000
             do {
