@@ -167,7 +167,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TidemarkCLITests",
-            dependencies: ["TidemarkCLI", "TidemarkTesting", "TidemarkCore"],
+            dependencies: [
+                "TidemarkCLI", "TidemarkTesting", "TidemarkCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

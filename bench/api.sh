@@ -17,7 +17,8 @@ work=$(mktemp -d /tmp/tidemark-bench-api-XXXXXX)
 serve_pid=""
 cleanup() { [[ -n "$serve_pid" ]] && kill "$serve_pid" 2>/dev/null; rm -rf "$work" "$fill"; }
 trap cleanup EXIT
-swift build -c release --product tidemark --product tidemark-bench >/dev/null 2>&1
+swift build -c release --product tidemark >/dev/null 2>&1
+swift build -c release --product tidemark-bench >/dev/null 2>&1
 echo "# bench/api.sh: $count backups, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 .build/release/tidemark-bench api-fill "$fill/home" "$count"
 cp -r "$fill/home" "$work/home"

@@ -99,6 +99,10 @@ extension ControlPlane {
                 return try await record(manifest, into: backup, run: run)
             }
             try await run.step("connecting")
+            // The last completed backup's size estimates the total, so progress can show an ETA.
+            if let previous = try await catalog.backups(matching: BackupFilter(database: name, status: .completed), limit: 1, after: nil).first {
+                run.progress { $0.bytesTotal = previous.logicalBytes }
+            }
             let version = try await engine.serverVersion(of: database.target)
             backup.serverVersion = version
             try await run.log("server version \(version)")

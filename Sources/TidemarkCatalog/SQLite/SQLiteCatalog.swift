@@ -145,7 +145,10 @@ package final class SQLiteCatalog: Catalog {
             bindings.append(.text(database))
         }
         if let status = filter.status {
-            clauses.append("status = ?")
+            // With a database filter, "+status" keeps SQLite on the database index: without
+            // statistics it picks the status index and scans every completed backup (100,000
+            // rows for one database's 100: 30 ms instead of 0.2 ms, bench/api.sh).
+            clauses.append(filter.database == nil ? "status = ?" : "+status = ?")
             bindings.append(.text(status.rawValue))
         }
         if let deprovisioned = filter.deprovisioned {
@@ -154,7 +157,10 @@ package final class SQLiteCatalog: Catalog {
         appendKeyset(after, column: "started_at", to: &clauses, &bindings)
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
-        return try connection.query("SELECT * FROM backups \(whereClause) ORDER BY started_at DESC, id\(limitClause)", bindings).map(backupRecord)
+        // Lists never show table contents: skipping that JSON column is what keeps a page of
+        // 50, and the retention evaluation behind its expiry dates, in single milliseconds.
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents"
+        return try connection.query("SELECT \(columns) FROM backups \(whereClause) ORDER BY started_at DESC, id\(limitClause)", bindings).map(backupRecord)
     }
 
     /// Adds "strictly after the cursor" for a list ordered by `column` DESC, id ASC.

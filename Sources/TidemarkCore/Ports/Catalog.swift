@@ -39,7 +39,8 @@ package protocol Catalog: Sendable {
     func updateBackup(_ backup: BackupRecord) async throws
     func backup(id: String) async throws -> BackupRecord?
     /// Backups matching `filter`, newest first (by start time, then id), at most `limit`
-    /// (nil: all), starting after `after`.
+    /// (nil: all), starting after `after`. Listed backups have empty `databases` (table
+    /// contents); `backup(id:)` returns them whole.
     func backups(matching filter: BackupFilter, limit: Int?, after: ListCursor?) async throws -> [BackupRecord]
     func deleteBackup(id: String) async throws
     /// Number of backups stored in `storage` (any status).
