@@ -11,20 +11,29 @@ extension ControlPlane {
     /// - Throws: `database-not-registered` for an unknown database filter.
     package func backupPage(matching filter: BackupFilter, limit: Int, after: ListCursor?) async throws -> ListPage<BackupRecord> {
         if let database = filter.database { _ = try await self.database(named: database) }
-        let size = min(max(1, limit), Self.maxPageSize)
-        // One extra row tells whether another page follows without a count query.
-        var items = try await catalog.backups(matching: filter, limit: size + 1, after: after)
-        let hasMore = items.count > size
-        if hasMore { items.removeLast() }
-        return ListPage(items: items, next: hasMore ? items.last.map { ListCursor(time: $0.startedAt, id: $0.id) } : nil)
+        return try await Self.page(limit: limit, cursor: { ListCursor(time: $0.startedAt, id: $0.id) }) {
+            try await catalog.backups(matching: filter, limit: $0, after: after)
+        }
     }
 
     /// One page of operations, newest first, optionally only those with `status`.
     package func operationPage(status: OperationStatus?, limit: Int, after: ListCursor?) async throws -> ListPage<OperationRecord> {
-        let size = min(max(1, limit), Self.maxPageSize)
-        var items = try await catalog.operations(status: status, limit: size + 1, after: after)
+        try await Self.page(limit: limit, cursor: { ListCursor(time: $0.createdAt, id: $0.id) }) {
+            try await catalog.operations(status: status, limit: $0, after: after)
+        }
+    }
+
+    /// Fetches one row more than the page holds: it tells whether another page follows
+    /// without a count query.
+    private static func page<Item>(
+        limit: Int,
+        cursor: (Item) -> ListCursor,
+        fetch: (_ rows: Int) async throws -> [Item]
+    ) async throws -> ListPage<Item> {
+        let size = min(max(1, limit), maxPageSize)
+        var items = try await fetch(size + 1)
         let hasMore = items.count > size
         if hasMore { items.removeLast() }
-        return ListPage(items: items, next: hasMore ? items.last.map { ListCursor(time: $0.createdAt, id: $0.id) } : nil)
+        return ListPage(items: items, next: hasMore ? items.last.map(cursor) : nil)
     }
 }
