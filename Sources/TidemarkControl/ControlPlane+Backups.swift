@@ -38,10 +38,7 @@ extension ControlPlane {
     /// - Throws: as ``createBackup(database:storage:trigger:observer:)`` before any work starts.
     package func enqueueBackup(database name: String, storage storageName: String? = nil, trigger: BackupTrigger = .manual) async throws -> OperationRecord {
         let request = try await backupRequest(database: name, storage: storageName, trigger: trigger)
-        let operation = request.operation(createdAt: now(), attempts: configuration.backgroundAttempts)
-        try await catalog.insertOperation(operation)
-        try await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: now(), level: "info", message: "\(request.summary): queued"))
-        return operation
+        return try await insertQueued(request.operation(createdAt: now(), attempts: configuration.backgroundAttempts))
     }
 
     /// Checks a backup request and fixes its storage and backup id.

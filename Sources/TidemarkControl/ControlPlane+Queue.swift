@@ -27,9 +27,9 @@ extension ControlPlane {
         return try await enqueue(.purge, summary: "purge backup \(id)", database: backup.database, backupID: id, parameters: ["backupId": id])
     }
 
-    /// Inserts a pending operation that a worker runs with the background attempt count.
+    /// A pending operation that a worker runs with the background attempt count.
     private func enqueue(_ kind: OperationKind, summary: String, database: String?, backupID: String?, parameters: [String: String]) async throws -> OperationRecord {
-        let operation = OperationRecord(
+        try await insertQueued(OperationRecord(
             id: Identifier.make(),
             kind: kind,
             maxAttempts: configuration.backgroundAttempts,
@@ -38,9 +38,13 @@ extension ControlPlane {
             summary: summary,
             createdAt: now(),
             parameters: parameters
-        )
+        ))
+    }
+
+    /// Records a queued operation and its first log line.
+    func insertQueued(_ operation: OperationRecord) async throws -> OperationRecord {
         try await catalog.insertOperation(operation)
-        try await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: now(), level: "info", message: "\(summary): queued"))
+        try await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: now(), level: "info", message: "\(operation.summary): queued"))
         return operation
     }
 }

@@ -20,9 +20,7 @@ extension ControlPlane {
         try NameRule.validate(name, what: "token")
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let body = Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        let token = "tmk_" + body
+        let token = "tmk_" + Base64URL.encode(bytes)
         let record = TokenRecord(name: name, role: role, hash: Self.tokenHash(token), createdAt: now())
         try await catalog.insertToken(record)
         logger.info("API token \(name) created with role \(role.rawValue)")
@@ -51,6 +49,6 @@ extension ControlPlane {
 
     /// Lower-case hex SHA-256 of a token string.
     static func tokenHash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }

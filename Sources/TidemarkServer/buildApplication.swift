@@ -51,10 +51,9 @@ package func buildRouter(
     table.addOperationRoutes(control)
     table.addTokenRoutes(control)
     // The document describes itself too; it is generated before its own route is added.
-    let summary = "This OpenAPI document (no token needed)"
-    let selfDoc = RouteDoc(method: .get, path: "/openapi.json", summary: summary, role: nil, query: [], body: nil, response: nil, status: .ok, streams: false)
+    let selfDoc = RouteDoc(method: .get, path: "/openapi.json", summary: "This OpenAPI document (no token needed)", role: nil, query: [], body: nil, response: nil, status: .ok, streams: false)
     let openAPI = try OpenAPIDocument.build(routes: table.docs + [selfDoc], version: configuration.version)
-    table.add(.get, "/openapi.json", summary: summary, role: nil, response: nil) { _, _ in
+    table.add(selfDoc) { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: openAPI)))
     }
     return (router, table.docs)

@@ -154,20 +154,27 @@ package final class SQLiteCatalog: Catalog {
         if let deprovisioned = filter.deprovisioned {
             clauses.append("database \(deprovisioned ? "" : "NOT ")IN (SELECT name FROM databases WHERE deprovisioned_at IS NOT NULL)")
         }
-        appendKeyset(after, column: "started_at", to: &clauses, &bindings)
-        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
         // Lists never show table contents: skipping that JSON column is what keeps a page of
         // 50, and the retention evaluation behind its expiry dates, in single milliseconds.
         let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents"
-        return try connection.query("SELECT \(columns) FROM backups \(whereClause) ORDER BY started_at DESC, id\(limitClause)", bindings).map(backupRecord)
+        return try newestFirst(columns, from: "backups", by: "started_at", clauses, bindings, after: after, limit: limit).map(backupRecord)
     }
 
-    /// Adds "strictly after the cursor" for a list ordered by `column` DESC, id ASC.
-    private func appendKeyset(_ cursor: ListCursor?, column: String, to clauses: inout [String], _ bindings: inout [SQLiteValue]) {
-        guard let cursor else { return }
-        clauses.append("(\(column) < ? OR (\(column) = ? AND id > ?))")
-        bindings += [date(cursor.time), date(cursor.time), .text(cursor.id)]
+    /// Rows of `table` matching every clause, ordered by `timeColumn` DESC then id, strictly
+    /// after `cursor` (keyset pagination), at most `limit` (nil: all).
+    private func newestFirst(
+        _ columns: String, from table: String, by timeColumn: String,
+        _ clauses: [String], _ bindings: [SQLiteValue], after cursor: ListCursor?, limit: Int?
+    ) throws -> [SQLiteRow] {
+        var clauses = clauses
+        var bindings = bindings
+        if let cursor {
+            clauses.append("(\(timeColumn) < ? OR (\(timeColumn) = ? AND id > ?))")
+            bindings += [date(cursor.time), date(cursor.time), .text(cursor.id)]
+        }
+        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
+        return try connection.query("SELECT \(columns) FROM \(table) \(whereClause) ORDER BY \(timeColumn) DESC, id\(limitClause)", bindings)
     }
 
     package func deleteBackup(id: String) async throws {
@@ -251,16 +258,9 @@ package final class SQLiteCatalog: Catalog {
     }
 
     package func operations(status: OperationStatus?, limit: Int?, after: ListCursor?) async throws -> [OperationRecord] {
-        var clauses: [String] = []
-        var bindings: [SQLiteValue] = []
-        if let status {
-            clauses.append("status = ?")
-            bindings.append(.text(status.rawValue))
-        }
-        appendKeyset(after, column: "created_at", to: &clauses, &bindings)
-        let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let limitClause = limit.map { " LIMIT \(max(0, $0))" } ?? ""
-        return try connection.query("SELECT * FROM operations \(whereClause) ORDER BY created_at DESC, id\(limitClause)", bindings).map(operationRecord)
+        let clauses = status == nil ? [] : ["status = ?"]
+        let bindings = status.map { [SQLiteValue.text($0.rawValue)] } ?? []
+        return try newestFirst("*", from: "operations", by: "created_at", clauses, bindings, after: after, limit: limit).map(operationRecord)
     }
 
     package func appendLog(operationID: String, line: OperationLogLine) async throws {

@@ -16,16 +16,12 @@ package struct ListCursor: Sendable, Equatable {
     /// The opaque form handed to API clients (`nextCursor`).
     package var token: String {
         // Double's description round-trips exactly, so the boundary row compares equal again.
-        let text = "\(time.timeIntervalSince1970)|\(id)"
-        return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Base64URL.encode("\(time.timeIntervalSince1970)|\(id)".utf8)
     }
 
     /// Parses a token made by `token`; nil when it is not one.
     package init?(token: String) {
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+        guard let bytes = Base64URL.decode(token), let text = String(validating: bytes, as: UTF8.self),
             let bar = text.firstIndex(of: "|"), let seconds = Double(text[..<bar]), seconds.isFinite
         else { return nil }
         let id = String(text[text.index(after: bar)...])

@@ -1,3 +1,5 @@
+import TidemarkCore
+
 /// The identity of a chunk: HMAC-SHA-256 of its plaintext under the repository's id key.
 ///
 /// Stored as four words so that the in-memory index keys stay 32 bytes and hash fast.
@@ -41,41 +43,5 @@ package struct ChunkID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     package static func < (lhs: ChunkID, rhs: ChunkID) -> Bool {
         (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
-    }
-}
-
-/// Lowercase hex encoding.
-package enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
-
-    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
-            out.append(high << 4 | low)
-            index += 2
-        }
-        return out
-    }
-
-    private static func value(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        default: nil
-        }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import TidemarkCore
 
 /// One blob's entry in a pack header and the index.
 package struct PackedBlob: Sendable, Codable, Equatable {

@@ -52,8 +52,14 @@ struct RouteTable {
         streams: Bool = false,
         _ handler: @escaping Handler
     ) {
-        docs.append(RouteDoc(method: method, path: path, summary: summary, role: role, query: query, body: body, response: response, status: status, streams: streams))
-        group.on(RouterPath(path), method: method) { request, context in
+        add(RouteDoc(method: method, path: path, summary: summary, role: role, query: query, body: body, response: response, status: status, streams: streams), handler)
+    }
+
+    /// Adds a documented route.
+    mutating func add(_ doc: RouteDoc, _ handler: @escaping Handler) {
+        docs.append(doc)
+        let role = doc.role
+        group.on(RouterPath(doc.path), method: doc.method) { request, context in
             if let role { try Self.require(role, context) }
             return try await handler(request, context)
         }

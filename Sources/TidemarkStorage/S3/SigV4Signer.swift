@@ -105,13 +105,7 @@ package struct SigV4Signer: Sendable {
 
     /// Lowercase hex of a digest or MAC.
     package static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.encode(bytes)
     }
 
     /// Hex SHA-256, the `x-amz-content-sha256` of a body.

@@ -84,7 +84,7 @@ struct OperationLogs: AsyncParsableCommand {
                 for line in lines { context.console.line(Self.text(line)) }
                 return
             }
-            var lastStep: String?
+            var lastProgress: String?
             for try await event in try await control.followOperation(id: id) {
                 if context.isJSON {
                     try context.console.jsonLine(OperationEventRepresentation(event, now: control.now()))
@@ -100,8 +100,8 @@ struct OperationLogs: AsyncParsableCommand {
                         let tables = progress.tablesTotal.map { " \(progress.tablesDone)/\($0) tables" } ?? ""
                         let eta = OperationRepresentation(record, now: control.now()).etaSeconds.map { ", ETA \(HumanFormat.duration(seconds: $0))" } ?? ""
                         let summary = "progress: \(HumanFormat.bytes(progress.bytesRead)) read, \(HumanFormat.bytes(progress.bytesStored)) stored\(tables)\(eta)"
-                        if summary != lastStep { context.console.line(summary) }
-                        lastStep = summary
+                        if summary != lastProgress { context.console.line(summary) }
+                        lastProgress = summary
                     }
                 case .finished(let record):
                     context.console.line("operation \(record.id) \(record.status.rawValue)\(record.lastError.map { ": \($0.code): \($0.message)" } ?? "")")
