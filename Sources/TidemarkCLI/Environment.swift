@@ -72,7 +72,8 @@ enum Environment {
             passphrase: { try passphrase ?? Passphrase.read(environment: environment) },
             logger: logger,
             configuration: try configuration(workerID: workerID, environment: environment),
-            metrics: metrics
+            metrics: metrics,
+            webhookTransport: HTTPWebhookTransport(http: http)
         )
     }
 }

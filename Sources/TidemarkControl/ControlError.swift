@@ -29,6 +29,8 @@ package struct ControlError: UserFacingError {
         case confirmationRequired = "confirmation-required"
         case databaseDeprovisioned = "database-deprovisioned"
         case cannotRunInBackground = "cannot-run-in-background"
+        case webhookNotFound = "webhook-not-found"
+        case invalidWebhook = "invalid-webhook"
     }
 
     package var kind: Code
@@ -45,11 +47,11 @@ package struct ControlError: UserFacingError {
 
     package var category: ErrorCategory {
         switch kind {
-        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound: .notFound
+        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound: .notFound
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .repositoryMismatch, .operationCancelled,
             .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost:
             .conflict
-        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground: .invalidInput
+        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook: .invalidInput
         case .workerLost: .unavailable
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication

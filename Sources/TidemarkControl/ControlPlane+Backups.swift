@@ -173,6 +173,12 @@ extension ControlPlane {
                 )
             }
             try? await catalog.updateBackup(backup)
+            if backup.status == .failed, case .failed = run.outcome(of: error) {
+                await notify(Notice(
+                    .backupFailed, status: "failed", database: name, storage: storage.name,
+                    message: "backup \(backupID) of \(name) failed: \(ErrorInfo(error).message)", backup: backup
+                ))
+            }
             throw error
         }
     }
@@ -194,7 +200,20 @@ extension ControlPlane {
             status: .completed, duration: (backup.finishedAt ?? now()).timeIntervalSince(backup.startedAt),
             bytesRead: backup.logicalBytes, bytesStored: backup.storedBytes
         )
+        await notifyIfRecovered(backup)
         return backup
+    }
+
+    /// Sends `backup.recovered` when the database's previous finished backup had failed.
+    private func notifyIfRecovered(_ backup: BackupRecord) async {
+        guard let recent = try? await catalog.backups(matching: BackupFilter(database: backup.database), limit: 10, after: nil),
+            let previous = recent.first(where: { $0.id != backup.id && ($0.status == .completed || $0.status == .failed) }),
+            previous.status == .failed
+        else { return }
+        await notify(Notice(
+            .backupRecovered, status: "completed", database: backup.database, storage: backup.storage,
+            message: "backup \(backup.id) of \(backup.database) completed after backup \(previous.id) had failed", backup: backup
+        ))
     }
 
     /// Backups matching `filter`, newest first.

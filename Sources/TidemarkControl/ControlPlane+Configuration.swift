@@ -15,19 +15,23 @@ extension ControlPlane {
         /// capped at `maxRetryDelay`.
         package var retryDelay: TimeInterval
         package var maxRetryDelay: TimeInterval
+        /// Waits between webhook delivery attempts; after the last one a delivery is failed.
+        package var webhookRetryDelays: [TimeInterval]
 
         package init(
             workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
             leaseDuration: TimeInterval = 30,
             backgroundAttempts: Int = 3,
             retryDelay: TimeInterval = 60,
-            maxRetryDelay: TimeInterval = 900
+            maxRetryDelay: TimeInterval = 900,
+            webhookRetryDelays: [TimeInterval] = [10, 30, 60, 300, 900, 3600, 10800]
         ) {
             self.workerID = workerID
             self.leaseDuration = leaseDuration
             self.backgroundAttempts = backgroundAttempts
             self.retryDelay = retryDelay
             self.maxRetryDelay = maxRetryDelay
+            self.webhookRetryDelays = webhookRetryDelays
         }
 
         /// The wait before attempt `attempt + 1`.

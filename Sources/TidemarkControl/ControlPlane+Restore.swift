@@ -90,9 +90,22 @@ extension ControlPlane {
         do {
             let result = try await performRestore(request, run: run)
             metrics.restoreFinished(succeeded: true, duration: now().timeIntervalSince(started))
+            await notify(Notice(
+                .restoreFinished, status: "completed", database: run.record.database,
+                message: "restore of backup \(request.backupID) into \(request.newName) completed", operation: result.operation
+            ))
             return result
         } catch {
-            if case .failed = run.outcome(of: error) { metrics.restoreFinished(succeeded: false, duration: now().timeIntervalSince(started)) }
+            if case .failed = run.outcome(of: error) {
+                metrics.restoreFinished(succeeded: false, duration: now().timeIntervalSince(started))
+                var operation = run.record
+                operation.status = .failed
+                operation.lastError = ErrorInfo(error)
+                await notify(Notice(
+                    .restoreFinished, status: "failed", database: run.record.database,
+                    message: "restore of backup \(request.backupID) into \(request.newName) failed: \(ErrorInfo(error).message)", operation: operation
+                ))
+            }
             throw error
         }
     }

@@ -49,7 +49,14 @@ extension ControlPlane {
     /// Runs the connection test on a registered storage.
     package func testStorage(named name: String) async throws -> ConnectionTestReport {
         let record = try await storage(named: name)
-        return await testConnection(try await openStore(record.settings, record.secretAccessKey, .connectionTest))
+        let report = await testConnection(try await openStore(record.settings, record.secretAccessKey, .connectionTest))
+        if let failure = report.failure {
+            await notify(Notice(
+                .storageTestFailed, status: "failed", storage: name,
+                message: "connection test of storage \(name) failed (\(failure.category)): \(failure.message)"
+            ))
+        }
+        return report
     }
 
     /// Every registered storage.

@@ -27,6 +27,8 @@ package struct ControlPlane: Sendable {
     package let sleep: @Sendable (TimeInterval) async throws -> Void
     /// Counters and histograms for `/metrics`.
     package let metrics: ControlMetrics
+    /// Sends webhook deliveries; nil leaves them queued (a process that never delivers).
+    package let webhookTransport: (any WebhookTransport)?
 
     package init(
         catalog: any Catalog,
@@ -38,7 +40,8 @@ package struct ControlPlane: Sendable {
         logger: Logger,
         configuration: Configuration = Configuration(),
         sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
-        metrics: ControlMetrics = ControlMetrics()
+        metrics: ControlMetrics = ControlMetrics(),
+        webhookTransport: (any WebhookTransport)? = nil
     ) {
         self.catalog = catalog
         self.openStore = openStore
@@ -50,6 +53,7 @@ package struct ControlPlane: Sendable {
         self.configuration = configuration
         self.sleep = sleep
         self.metrics = metrics
+        self.webhookTransport = webhookTransport
     }
 
     /// The engine for `kind`.

@@ -50,6 +50,7 @@ package func buildRouter(
     table.addBackupRoutes(control)
     table.addOperationRoutes(control)
     table.addTokenRoutes(control)
+    table.addWebhookRoutes(control)
     // The document describes itself too; it is generated before its own route is added.
     let selfDoc = RouteDoc(method: .get, path: "/openapi.json", summary: "This OpenAPI document (no token needed)", role: nil, query: [], body: nil, response: nil, status: .ok, streams: false)
     let openAPI = try OpenAPIDocument.build(routes: table.docs + [selfDoc], version: configuration.version)

@@ -12,7 +12,7 @@ import TidemarkServer
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the API, the scheduler and workers: automatic backups, queued operations, retention.",
+        abstract: "Run the API, the scheduler, workers and webhook delivery: automatic backups, queued operations, retention, notifications.",
         discussion: """
             Serves /api/v1 (bearer tokens from 'tidemark token create'), /metrics and /healthz on --listen \
             (loopback by default; 'none' serves no HTTP). Runs until SIGTERM or SIGINT. On shutdown running \
@@ -66,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: Scheduler(control: control, interval: .milliseconds(Int64(tickInterval * 1000)), clock: clock)),
                 .init(service: Worker(control: control, maxConcurrent: maxConcurrentOperations, clock: clock)),
+                .init(service: NotificationService(control: control, clock: clock)),
             ]
             if listen != "none" {
                 let (host, port) = try Self.address(listen)

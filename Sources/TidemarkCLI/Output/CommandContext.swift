@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TidemarkControl
 import TidemarkCore
 import TidemarkStorage
@@ -10,12 +11,28 @@ struct CommandContext {
     let console: Console
     /// The process's S3 connection pool, shut down when the command ends.
     let http: S3HTTPClient
+    /// Remembers the control plane the command used, so its notifications can be sent at the end.
+    let used: UsedControlPlane
 
     var isJSON: Bool { console.format == .json }
 
     /// The control plane for `--home`.
     func control() throws -> ControlPlane {
-        try Environment.live(home: options.resolvedHome(), http: http)
+        let control = try Environment.live(home: options.resolvedHome(), http: http)
+        used.value.withLock { $0 = control }
+        return control
+    }
+}
+
+/// The control plane a command opened, if any.
+final class UsedControlPlane: Sendable {
+    let value = Mutex<ControlPlane?>(nil)
+
+    /// Sends the webhook deliveries the command queued (a failed backup, a finished restore),
+    /// each attempt bounded to a few seconds; what fails stays queued for `serve` to retry.
+    func sendQueuedNotifications() async {
+        guard let control = value.withLock({ $0 }) else { return }
+        await control.deliverDueWebhooks(timeout: .seconds(3))
     }
 }
 
@@ -25,13 +42,15 @@ extension GlobalOptions {
         let console = Console(format: resolvedFormat())
         // A private CA (self-hosted MinIO, an internal S3 gateway) is trusted through this file.
         let http = S3HTTPClient(trustRootsFile: ProcessInfo.processInfo.environment["TIDEMARK_S3_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 })
+        let used = UsedControlPlane()
         let outcome: Result<Void, any Error>
         do {
-            try await body(CommandContext(options: self, console: console, http: http))
+            try await body(CommandContext(options: self, console: console, http: http, used: used))
             outcome = .success(())
         } catch {
             outcome = .failure(error)
         }
+        await used.sendQueuedNotifications()
         try? await http.shutdown()
         do {
             try outcome.get()

@@ -121,6 +121,35 @@ enum CatalogMigrations {
         CREATE INDEX operations_by_status ON operations (status, created_at DESC, id);
         CREATE INDEX operations_by_time ON operations (created_at DESC, id)
         """,
+        // 5: webhooks (secret sealed), their delivery queue, and sent-once notices.
+        """
+        CREATE TABLE webhooks (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            events TEXT NOT NULL,
+            database TEXT,
+            sealed_secret BLOB,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE webhook_deliveries (
+            id TEXT PRIMARY KEY,
+            webhook TEXT NOT NULL REFERENCES webhooks (name) ON DELETE CASCADE,
+            event TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at REAL NOT NULL,
+            last_error TEXT,
+            created_at REAL NOT NULL,
+            delivered_at REAL
+        );
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook, created_at DESC);
+        CREATE TABLE notices (
+            key TEXT PRIMARY KEY,
+            sent_at REAL NOT NULL
+        )
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

@@ -7,7 +7,7 @@ package import TidemarkCore
 /// (storage settings, backup contents, progress) that are read and written whole.
 package final class SQLiteCatalog: Catalog {
     let connection: SQLiteConnection
-    private let sealer: SecretSealer
+    let sealer: SecretSealer
 
     /// Opens (creating and migrating if needed) the catalog at `path`.
     package init(path: String, sealer: SecretSealer) throws {

@@ -28,6 +28,7 @@ package struct ControlMetrics: Sendable {
         package static let operationRetries = "tidemark_operation_retries_total"
         package static let storageErrors = "tidemark_storage_errors_total"
         package static let schedulerLag = "tidemark_scheduler_lag_seconds"
+        package static let webhookAttempts = "tidemark_webhook_attempts_total"
     }
 
     /// A backup ended (completed or failed), with its duration and sizes.
@@ -64,5 +65,11 @@ package struct ControlMetrics: Sendable {
     /// How late the scheduler started the most overdue plan of its last tick (0 when none was due).
     package func schedulerLag(seconds: TimeInterval) {
         Gauge(label: Name.schedulerLag, factory: factory).record(max(0, seconds))
+    }
+
+    /// A webhook delivery attempt ended: `delivered`, `retrying` or `failed` (no attempts left).
+    package func webhookAttempt(outcome: WebhookDeliveryStatus) {
+        let label = outcome == .pending ? "retrying" : outcome.rawValue
+        Counter(label: Name.webhookAttempts, dimensions: [("outcome", label)], factory: factory).increment()
     }
 }

@@ -100,6 +100,25 @@ package protocol Catalog: Sendable {
     func deleteToken(named name: String) async throws
     /// Records that a token was used at `time`.
     func touchToken(hash: String, at time: Date) async throws
+    /// Registers a webhook (its secret sealed). A taken name throws `CatalogError` `name-conflict`.
+    func insertWebhook(_ webhook: WebhookRecord) async throws
+    func webhook(named name: String) async throws -> WebhookRecord?
+    func webhooks() async throws -> [WebhookRecord]
+    /// Deletes a webhook and its deliveries; unknown names throw `not-found`.
+    func deleteWebhook(named name: String) async throws
+    /// Queues deliveries (one transaction).
+    func insertDeliveries(_ deliveries: [WebhookDelivery]) async throws
+    /// Atomically takes up to `limit` pending deliveries due at `now`, oldest first, moving
+    /// their next attempt to `leaseUntil` so no other process sends them meanwhile.
+    func claimDueDeliveries(now: Date, leaseUntil: Date, limit: Int) async throws -> [WebhookDelivery]
+    func updateDelivery(_ delivery: WebhookDelivery) async throws
+    /// Deliveries, newest first, optionally of one webhook, at most `limit`.
+    func deliveries(webhook: String?, limit: Int) async throws -> [WebhookDelivery]
+    /// When the notice `key` (e.g. `backup.overdue:shop`) was last sent, if ever.
+    func noticeSentAt(key: String) async throws -> Date?
+    /// Records that the notice `key` was sent at `time`.
+    func recordNotice(key: String, at time: Date) async throws
+
     /// Per database, the finish time of its newest completed backup (for metrics).
     func lastSuccessfulBackups() async throws -> [String: Date]
     /// Number of backups per status (for metrics).

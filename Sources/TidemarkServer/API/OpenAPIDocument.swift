@@ -102,6 +102,10 @@ enum OpenAPIDocument {
         object(["items": array(item), "nextCursor": nullableString])
     }
 
+    private static var webhookEvent: [String: Any] {
+        ["type": "string", "enum": WebhookEvent.allCases.filter { $0 != .test }.map(\.rawValue)]
+    }
+
     private static var errorInfo: [String: Any] {
         [
             "type": ["object", "null"],
@@ -217,6 +221,20 @@ enum OpenAPIDocument {
         "TokenList": ["type": "array", "items": ref("Token")],
         "TokenCreate": object(["name": string, "role": ["type": "string", "enum": ["admin", "viewer"]]], closed: true),
         "CreatedToken": object(["name": string, "role": string, "createdAt": time, "token": ["type": "string", "description": "shown once"]]),
+        "Webhook": object([
+            "name": string, "url": string, "events": ["type": "array", "items": webhookEvent, "description": "empty: every event"],
+            "database": nullableString, "signed": boolean, "createdAt": time,
+        ]),
+        "WebhookList": ["type": "array", "items": ref("Webhook")],
+        "WebhookCreate": object(
+            ["name": string, "url": string, "events": ["type": "array", "items": webhookEvent], "database": string, "secret": ["type": "string", "writeOnly": true]],
+            required: ["name", "url"], closed: true
+        ),
+        "WebhookDelivery": object([
+            "id": string, "webhook": string, "event": string, "status": ["type": "string", "enum": WebhookDeliveryStatus.allCases.map(\.rawValue)],
+            "attempts": integer, "nextAttemptAt": nullableTime, "lastError": nullableString, "createdAt": time, "deliveredAt": nullableTime,
+        ]),
+        "WebhookDeliveryList": ["type": "array", "items": ref("WebhookDelivery")],
     ]
     }
 }
