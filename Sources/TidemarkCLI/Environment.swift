@@ -19,6 +19,7 @@ enum Environment {
     ///   - passphrase: a passphrase read once up front (`serve`); nil reads it when needed.
     ///   - logLevel: the level when `TIDEMARK_LOG_LEVEL` is not set.
     ///   - base: the logger to use instead of swift-log's default (tests capture lines with it).
+    ///   - now: the clock (tests move it to reach schedules and deadlines without sleeping).
     static func live(
         home: String,
         http: S3HTTPClient,
@@ -27,7 +28,8 @@ enum Environment {
         passphrase: Secret<String>? = nil,
         logLevel: Logger.Level = .critical,
         metrics: ControlMetrics = ControlMetrics(),
-        logger base: Logger? = nil
+        logger base: Logger? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) throws -> ControlPlane {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -68,7 +70,7 @@ enum Environment {
             },
             testConnection: { store in await StorageConnectionTest.run(on: store) },
             engines: [.postgres: PostgresEngine(runner: runner, tools: PostgresTools.discover(environment: environment))],
-            now: { Date() },
+            now: now,
             passphrase: { try passphrase ?? Passphrase.read(environment: environment) },
             logger: logger,
             configuration: try configuration(workerID: workerID, environment: environment),
@@ -79,8 +81,8 @@ enum Environment {
 }
 
 extension Environment {
-    /// Lease and retry settings, from `TIDEMARK_LEASE_SECONDS` and `TIDEMARK_RETRY_DELAY_SECONDS`
-    /// (docs/OPERATIONS.md); short values make crash tests fast.
+    /// Lease and retry settings, from `TIDEMARK_LEASE_SECONDS`, `TIDEMARK_RETRY_DELAY_SECONDS` and
+    /// `TIDEMARK_WEBHOOK_RETRY_SECONDS` (docs/OPERATIONS.md); short values make crash tests fast.
     static func configuration(workerID: String?, environment: [String: String]) throws -> ControlPlane.Configuration {
         var configuration = ControlPlane.Configuration()
         if let workerID { configuration.workerID = workerID }
@@ -93,6 +95,16 @@ extension Environment {
                 throw TidemarkError(code: "invalid-setting", message: "\(key)=\(text) is not a positive number of seconds", hint: "Unset it or give e.g. \(key)=30.", category: .invalidInput)
             }
             apply(value)
+        }
+        if let text = environment["TIDEMARK_WEBHOOK_RETRY_SECONDS"], !text.isEmpty {
+            let delays = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard delays.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw TidemarkError(
+                    code: "invalid-setting", message: "TIDEMARK_WEBHOOK_RETRY_SECONDS=\(text) is not a comma-separated list of seconds",
+                    hint: "Unset it or give e.g. TIDEMARK_WEBHOOK_RETRY_SECONDS=10,60,600.", category: .invalidInput
+                )
+            }
+            configuration.webhookRetryDelays = delays.compactMap { $0 }
         }
         return configuration
     }

@@ -33,8 +33,12 @@ import TidemarkTesting
         return Reply(status: Int(response.status.code), body: String(buffer: bytes))
     }
 
-    @Test("backup and restore through the API of a running serve; logs follow as JSON lines to the end")
+    @Test("backup and restore through the API of a running serve; logs follow as JSON lines to the end; serve sends webhooks")
     func backupAndRestoreOverHTTP() async throws {
+        try await WebhookReceiver.with { receiver in try await backupAndRestoreOverHTTP(receiver: receiver) }
+    }
+
+    private func backupAndRestoreOverHTTP(receiver: WebhookReceiver) async throws {
         try await withShop { shop in
             try await shop.register()
             let cli = shop.cli
@@ -44,6 +48,11 @@ import TidemarkTesting
             #expect(admin.hasPrefix("tmk_") && viewer.hasPrefix("tmk_"))
             let listed = try await cli.run(["token", "list"])
             #expect(listed.standardOutput.contains("ops") && !listed.standardOutput.contains(admin))
+            let hook = try await cli.run(["webhook", "add", "chat", "--url", receiver.url, "--event", "restore.finished"])
+            #expect(hook.exitCode == 0, "\(hook.standardError)")
+            let tested = try await cli.run(["webhook", "test", "chat"])
+            #expect(tested.exitCode == 0, "\(tested.standardOutput)\(tested.standardError)")
+            #expect(receiver.received.map { $0.json["event"] as? String } == ["webhook.test"])
 
             let serve = try ServeProcess(home: cli.home, passphrase: cli.passphrase)
             let port = try #require(try await serve.port(), "serve log:\n\(serve.log)")
@@ -87,6 +96,12 @@ import TidemarkTesting
                 #expect((shown["result"] as? [String: Any])?["database"] as? String == "shop_api")
                 let rows = try await shop.postgres.execute("SELECT count(*) FROM orders;", database: "shop_api")
                 #expect(rows.contains("20000"))
+                // serve's own delivery loop sends the restore's notification (no CLI involved).
+                let notified = try await eventually(seconds: 30) { receiver.received.count == 2 }
+                #expect(notified, "serve log:\n\(serve.log)")
+                let restored = try #require(receiver.received.last?.json)
+                #expect(restored["event"] as? String == "restore.finished")
+                #expect(restored["status"] as? String == "completed")
 
                 // The CLI follows the same way (the restore already ended: history, then "finished").
                 let cliFollow = try await cli.run(["op", "logs", restoreID, "--follow", "--output", "json"])

@@ -35,6 +35,40 @@ import TidemarkTesting
         }
     }
 
+    @Test("webhook deliveries are claimed once until their lease ends, and go with their webhook")
+    func webhookDeliveryClaims() async throws {
+        try await withTemporaryDirectory { home in
+            let catalog = try SQLiteCatalog(path: "\(home)/c.sqlite", sealer: SecretSealer(key: Array(repeating: 1, count: 32)))
+            let start = Date(timeIntervalSince1970: 1_700_000_000)
+            let secret = "hook-secret-\(Identifier.make())"
+            let webhook = WebhookRecord(name: "ops", url: "http://127.0.0.1:9/hook", events: [.backupFailed], database: "shop", secret: Secret(secret), createdAt: start)
+            try await catalog.insertWebhook(webhook)
+            #expect(try await catalog.webhook(named: "ops") == webhook)
+            let conflict = await #expect(throws: CatalogError.self) { try await catalog.insertWebhook(webhook) }
+            #expect(conflict?.kind == .nameConflict)
+            let deliveries = (0..<3).map {
+                WebhookDelivery(id: "d\($0)", webhook: "ops", event: .backupFailed, body: "{}", nextAttemptAt: start.addingTimeInterval(Double($0)), createdAt: start)
+            }
+            try await catalog.insertDeliveries(deliveries)
+            let first = try await catalog.claimDueDeliveries(now: start.addingTimeInterval(1), leaseUntil: start.addingTimeInterval(60), limit: 10)
+            #expect(first.map(\.id) == ["d0", "d1"], "only those due")
+            let again = try await catalog.claimDueDeliveries(now: start.addingTimeInterval(2), leaseUntil: start.addingTimeInterval(60), limit: 10)
+            #expect(again.map(\.id) == ["d2"], "claimed ones are held until the lease ends")
+            let afterLease = try await catalog.claimDueDeliveries(now: start.addingTimeInterval(61), leaseUntil: start.addingTimeInterval(120), limit: 1)
+            #expect(afterLease.count == 1, "an attempt whose process died is tried again after the lease")
+            var delivered = first[0]
+            delivered.status = .delivered
+            try await catalog.updateDelivery(delivered)
+            #expect(try await catalog.deliveries(webhook: "ops", limit: 10).count == 3)
+            try await catalog.deleteWebhook(named: "ops")
+            #expect(try await catalog.deliveries(webhook: nil, limit: 10).isEmpty, "deliveries go with their webhook")
+            for file in try FileManager.default.contentsOfDirectory(atPath: home) {
+                let bytes = FileManager.default.contents(atPath: "\(home)/\(file)") ?? Data()
+                #expect(bytes.range(of: Data(secret.utf8)) == nil, "webhook secret found in \(file)")
+            }
+        }
+    }
+
     @Test("names are unique: a second insert is a name conflict")
     func nameConflict() async throws {
         try await withTemporaryDirectory { home in

@@ -28,6 +28,7 @@ struct APIHarness: Sendable {
         environment extra: [String: String] = [:],
         configuration: ServerConfiguration = ServerConfiguration(),
         logger: Logger? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
         _ body: (APIHarness, S3HTTPClient) async throws -> T
     ) async throws -> T {
         try await withTemporaryDirectory { directory in
@@ -39,7 +40,7 @@ struct APIHarness: Sendable {
                 let control = try Environment.live(
                     home: "\(directory)/home", http: http, environment: environment, workerID: "api-test",
                     passphrase: Secret(passphrase), metrics: ControlMetrics(factory: Environment.metricsFactory(registry: registry)),
-                    logger: logger
+                    logger: logger, now: now
                 )
                 let routes = try buildRouter(controlPlane: control, registry: registry, configuration: configuration).routes
                 let admin = try await control.createToken(name: "admin", role: .admin).token.revealed

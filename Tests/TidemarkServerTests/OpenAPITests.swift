@@ -18,6 +18,8 @@ struct OpenAPITests {
         ("post", "/restores"), ("get", "/restores/{id}"),
         ("get", "/operations"), ("get", "/operations/{id}"), ("get", "/operations/{id}/logs"), ("post", "/operations/{id}/retry"), ("post", "/operations/{id}/cancel"),
         ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/{name}"),
+        ("get", "/webhooks"), ("post", "/webhooks"), ("get", "/webhooks/{name}"), ("delete", "/webhooks/{name}"), ("post", "/webhooks/{name}/test"),
+        ("get", "/webhooks/{name}/deliveries"),
         ("get", "/openapi.json"),
     ]
 

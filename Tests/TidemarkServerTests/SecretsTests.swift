@@ -45,6 +45,7 @@ struct SecretsTests {
                     let s3Secret = moto.secret().revealed
                     let dbPassword = postgres.password.revealed
                     let wrongPassword = "Wr0ng-pa55word-\(Identifier.make())"
+                    let webhookSecret = "hook-secret-\(Identifier.make())"
                     let url = "postgres://\(postgres.superuser):\(dbPassword)@127.0.0.1:\(postgres.port)/postgres"
                     _ = try await postgres.execute("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100);")
                     let (outputs, created) = try await api.test { (client) async throws -> ([String], [String]) in
@@ -69,6 +70,11 @@ struct SecretsTests {
                         let finished = try await api.control.runQueuedOperation(id: operationID)
                         #expect(finished.status == .completed)
 
+                        let hook = try await client.call(.post, "/api/v1/webhooks", token: api.admin, body: """
+                            {"name":"hook","url":"http://127.0.0.1:9/hook","secret":"\(webhookSecret)"}
+                            """)
+                        #expect(hook.status == 201, "\(hook.body)")
+                        outputs.append(hook.body)
                         let token = try await client.call(.post, "/api/v1/tokens", token: api.admin, body: #"{"name":"ci","role":"viewer"}"#)
                         created.append(try #require(token.object["token"] as? String))
 
@@ -76,7 +82,7 @@ struct SecretsTests {
                         for uri in [
                             "/api/v1/storages", "/api/v1/storages/s3", "/api/v1/databases", "/api/v1/databases/shop", "/api/v1/plans",
                             "/api/v1/backups", "/api/v1/backups/\(backupID)", "/api/v1/operations", "/api/v1/operations/\(operationID)",
-                            "/api/v1/operations/\(operationID)/logs", "/api/v1/tokens", "/metrics",
+                            "/api/v1/operations/\(operationID)/logs", "/api/v1/tokens", "/api/v1/webhooks", "/metrics",
                         ] {
                             let response = try await client.call(.get, uri, token: api.admin)
                             #expect(response.status == 200, "\(uri): \(response.body)")
@@ -87,7 +93,7 @@ struct SecretsTests {
                     let catalogFiles = try FileManager.default.contentsOfDirectory(atPath: api.home).filter { $0.hasPrefix("catalog.sqlite") }
                     #expect(!catalogFiles.isEmpty)
                     let catalogBytes = try catalogFiles.map { try Data(contentsOf: URL(fileURLWithPath: "\(api.home)/\($0)")) }
-                    let secrets = [("S3 secret access key", s3Secret), ("database password", dbPassword), ("wrong database password", wrongPassword)]
+                    let secrets = [("S3 secret access key", s3Secret), ("database password", dbPassword), ("wrong database password", wrongPassword), ("webhook secret", webhookSecret)]
                         + ([api.admin, api.viewer] + created).map { ("API token", $0) }
                     for (what, secret) in secrets {
                         for output in outputs { #expect(!output.contains(secret), "\(what) in an API response") }

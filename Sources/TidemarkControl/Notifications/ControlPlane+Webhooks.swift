@@ -56,7 +56,7 @@ extension ControlPlane {
 
     /// Sends a `webhook.test` event to one webhook now and returns the delivery after its
     /// first attempt (queued for retries like any other when that attempt failed).
-    package func testWebhook(named name: String) async throws -> WebhookDelivery {
+    package func testWebhook(named name: String, timeout: Duration = deliveryTimeout) async throws -> WebhookDelivery {
         let webhook = try await webhook(named: name)
         let notice = Notice(.test, status: "test", message: "test event from Tidemark for webhook \(name)")
         let delivery = try makeDeliveries(for: notice, to: [webhook])[0]
@@ -65,7 +65,7 @@ extension ControlPlane {
         var claimed = delivery
         claimed.nextAttemptAt = now().addingTimeInterval(Self.deliveryLease)
         try await catalog.updateDelivery(claimed)
-        return await attempt(claimed, of: webhook, transport: transport)
+        return await attempt(claimed, of: webhook, transport: transport, timeout: timeout)
     }
 
     /// Queues `notice` for every webhook that wants it. Never throws and never sends: the

@@ -40,7 +40,7 @@ package struct HTTPWebhookTransport: WebhookTransport {
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
             return TidemarkError(code: "webhook-timeout", message: "\(host) did not answer within \(timeout.components.seconds) s", hint: "Receivers should answer at once and do slow work later.", category: .unavailable)
         }
-        if error is NIOConnectionError || (error as? HTTPClientError) == .connectTimeout {
+        if error is NIOConnectionError || (error as? HTTPClientError) == .connectTimeout || S3Failure.isConnectFailure(error) {
             return TidemarkError(code: "webhook-unreachable", message: "cannot connect to \(host)", hint: "Check the URL and that the receiver is running and reachable from this machine.", category: .unavailable)
         }
         return TidemarkError(code: "webhook-unreachable", message: "the request to \(host) failed", hint: "Check the URL and that the receiver is running.", category: .unavailable)

@@ -68,7 +68,8 @@ enum S3Failure {
         return StorageError(.unavailable, "the connection to \(location) failed during \(action.rawValue) of \(key)", hint: "A timeout or a dropped connection; Tidemark retries with backoff.", underlying: description)
     }
 
-    private static func isConnectFailure(_ error: any Error) -> Bool {
+    /// Whether `error` means nothing accepted the connection (refused, no route, connect timeout).
+    static func isConnectFailure(_ error: any Error) -> Bool {
         if let error = error as? IOError {
             return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode)
         }
