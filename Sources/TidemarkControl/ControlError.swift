@@ -31,6 +31,7 @@ package struct ControlError: UserFacingError {
         case cannotRunInBackground = "cannot-run-in-background"
         case webhookNotFound = "webhook-not-found"
         case invalidWebhook = "invalid-webhook"
+        case invalidConfig = "invalid-config"
     }
 
     package var kind: Code
@@ -51,7 +52,7 @@ package struct ControlError: UserFacingError {
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .repositoryMismatch, .operationCancelled,
             .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost:
             .conflict
-        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook: .invalidInput
+        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig: .invalidInput
         case .workerLost: .unavailable
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication

@@ -14,6 +14,15 @@ extension ControlPlane {
     package func addDatabase(name: String, engine kind: EngineKind, url: String, plan: PlanChange? = PlanChange()) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
         try NameRule.validate(name, what: "database")
         let parsed = try DatabaseURL(parsing: url, engine: kind)
+        return try await addDatabase(name: name, engine: kind, connection: parsed.connection, password: parsed.password, plan: plan)
+    }
+
+    /// `addDatabase(name:engine:url:plan:)` with the URL already parsed (`tidemark apply` reads the
+    /// password from an environment variable, never from the URL).
+    package func addDatabase(
+        name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?, plan: PlanChange? = PlanChange()
+    ) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
+        try NameRule.validate(name, what: "database")
         if try await catalog.database(named: name) != nil {
             // Checked before the server is contacted, so a taken name fails fast and offline.
             throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
@@ -29,12 +38,28 @@ extension ControlPlane {
                 _ = try await policy(named: change.policy ?? RetentionPolicy.defaultName)
             }
         }
-        let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: parsed.connection, password: parsed.password))
-        let record = DatabaseRecord(name: name, engine: kind, connection: parsed.connection, password: parsed.password, createdAt: now())
+        let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
+        let record = DatabaseRecord(name: name, engine: kind, connection: connection, password: password, createdAt: now())
         try await catalog.insertDatabase(record)
         var created: PlanRecord?
         if let plan { created = try await setPlan(database: name, plan) }
         return (record, version, created)
+    }
+
+    /// Points a registered database at another connection or password, after checking that the
+    /// server answers with them. Its backups and plan stay.
+    /// - Throws: `database-not-registered`, `database-deprovisioned`, the engine's connection errors.
+    package func updateDatabase(name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?) async throws -> DatabaseRecord {
+        var record = try await database(named: name)
+        if record.deprovisionedAt != nil {
+            throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned and cannot be changed")
+        }
+        _ = try await engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
+        record.engine = kind
+        record.connection = connection
+        record.password = password
+        try await catalog.updateDatabase(record)
+        return record
     }
 
     /// Every registered database.

@@ -86,6 +86,17 @@ package final class SQLiteCatalog: Catalog {
         }
     }
 
+    package func updateDatabase(_ database: DatabaseRecord) async throws {
+        let sealed: SQLiteValue = try database.password.map { .blob(try sealer.seal($0.revealed, label: "database:\(database.name)")) } ?? .null
+        let updated = try connection.query(
+            "UPDATE databases SET engine = ?, connection = ?, sealed_password = ? WHERE name = ? RETURNING name",
+            [.text(database.engine.rawValue), .text(try json(database.connection)), sealed, .text(database.name)]
+        )
+        guard !updated.isEmpty else {
+            throw CatalogError(.notFound, "database \(database.name) is not registered", hint: "Run 'tidemark db list' to see the registered databases.")
+        }
+    }
+
     package func database(named name: String) async throws -> DatabaseRecord? {
         try connection.query("SELECT * FROM databases WHERE name = ?", [.text(name)]).first.map(databaseRecord)
     }

@@ -34,6 +34,8 @@ package protocol Catalog: Sendable {
     func insertDatabase(_ database: DatabaseRecord) async throws
     func database(named name: String) async throws -> DatabaseRecord?
     func databases() async throws -> [DatabaseRecord]
+    /// Replaces the engine, connection and password of an existing database.
+    func updateDatabase(_ database: DatabaseRecord) async throws
 
     func insertBackup(_ backup: BackupRecord) async throws
     func updateBackup(_ backup: BackupRecord) async throws
