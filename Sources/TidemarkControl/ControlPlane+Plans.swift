@@ -54,6 +54,7 @@ extension ControlPlane {
             updatedAt: time
         )
         try await catalog.savePlan(plan)
+        if existing?.policy != policy { await refreshExpiriesLogging(database: name) }
         return plan
     }
 

@@ -74,6 +74,8 @@ extension ControlPlane {
         }
         try await catalog.savePolicy(policy)
         let retention = deletions.isEmpty ? nil : try await applyRetention()
+        // Deleting nothing still moves expiry dates; the confirmed run above stored them.
+        if deletions.isEmpty { await refreshExpiriesLogging(database: nil) }
         return PolicyUpdate(policy: policy, deletions: deletions, isSaved: true, retention: retention)
     }
 

@@ -27,18 +27,53 @@ extension ControlPlane {
     }
 
     /// `expiresAt` for each backup under the current policies (nil: kept forever or not completed).
+    ///
+    /// Reads what the last retention evaluation stored; only completed backups not evaluated
+    /// since they were recorded (just finished, or from before expiries were stored) are
+    /// evaluated now, with the other backups of their database.
     package func expiries(of backups: [BackupRecord]) async throws -> [String: Date] {
-        let databases = Set(backups.map(\.database))
+        var result: [String: Date] = [:]
+        var unknown: Set<String> = []
+        for backup in backups where backup.status == .completed {
+            switch backup.storedExpiry {
+            case .at(let date): result[backup.id] = date
+            case .never: break
+            case .unknown: unknown.insert(backup.database)
+            }
+        }
+        guard !unknown.isEmpty else { return result }
         var all: [BackupRecord] = []
         // Expiry depends on the other backups of the same database (the last of a day is kept).
-        for database in databases {
+        for database in unknown {
             all += try await catalog.backups(matching: BackupFilter(database: database, status: .completed))
         }
-        var result: [String: Date] = [:]
-        for item in try await decisions(for: all, override: nil) {
+        let wanted = Set(backups.map(\.id))
+        for item in try await decisions(for: all, override: nil) where wanted.contains(item.backup.id) {
             if let expiry = item.decision.expiresAt { result[item.backup.id] = expiry }
         }
         return result
+    }
+
+    /// Evaluates retention for `database` (all when nil) and stores each backup's expiry,
+    /// deleting nothing: after a policy or plan change that deletes no backup.
+    package func refreshExpiries(database: String? = nil) async throws {
+        try await recordExpiries(of: try await retentionDecisions(database: database).filter(\.decision.keeps))
+    }
+
+    /// `refreshExpiries`, logging instead of failing the change that asked for it: the next
+    /// retention run stores them again.
+    func refreshExpiriesLogging(database: String?) async {
+        do {
+            try await refreshExpiries(database: database)
+        } catch {
+            logger.warning("could not store expiry dates for \(database ?? "all databases"): \(ErrorInfo(error).message)")
+        }
+    }
+
+    func recordExpiries(of items: [RetentionItem]) async throws {
+        var expiries: [String: Date?] = [:]
+        for item in items { expiries[item.backup.id] = item.decision.expiresAt }
+        try await catalog.recordExpiries(expiries)
     }
 
     private func decisions(for backups: [BackupRecord], override: RetentionPolicy?) async throws -> [RetentionItem] {
@@ -107,6 +142,7 @@ extension ControlPlane {
         let items = try await retentionDecisions(database: database)
         let deleted = items.filter { !$0.decision.keeps }
         let kept = items.filter(\.decision.keeps)
+        try await recordExpiries(of: kept)
         try await run.log("\(items.count) completed backups: \(kept.count) kept, \(deleted.count) to delete")
         let byStorage = Dictionary(grouping: deleted) { $0.backup.storage }
         for storageName in byStorage.keys.sorted() {

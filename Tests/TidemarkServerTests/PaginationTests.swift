@@ -5,6 +5,7 @@ import TidemarkControl
 import Testing
 import TidemarkCore
 import TidemarkServer
+import TidemarkTesting
 
 @Suite("API pagination: keyset cursors over backups and operations")
 struct PaginationTests {
@@ -29,6 +30,32 @@ struct PaginationTests {
                 #expect(Set(seen).count == 125)
                 #expect(seen == (0..<125).reversed().map { String(format: "b%05d", $0) })
             }
+        }
+    }
+
+    @Test("stored expiry dates (written by retention) are what a live evaluation gives; lists read them")
+    func storedExpiriesMatchLiveOnes() async throws {
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        let time = ManualTime(start.addingTimeInterval(125 * 3600))
+        try await APIHarness.with(now: { time.now }) { api, _ in
+            try await APITestData.insertBackups(api.control, count: 125, start: start)
+            func expiries() async throws -> [String: String] {
+                try await api.test { client in
+                    let items = try #require(try await client.call(.get, "/api/v1/backups?limit=500", token: api.viewer).object["items"] as? [[String: Any]])
+                    return Dictionary(uniqueKeysWithValues: items.map { ($0["id"] as? String ?? "", $0["expiresAt"] as? String ?? "null") })
+                }
+            }
+            let live = try await expiries()
+            #expect(try await api.control.catalog.backup(id: "b00000")?.storedExpiry == .unknown)
+            try await api.control.refreshExpiries()
+            let stored = try #require(try await api.control.catalog.backups(matching: BackupFilter(), limit: nil, after: nil).first)
+            guard case .at = stored.storedExpiry else {
+                Issue.record("expiry not stored: \(stored.storedExpiry)")
+                return
+            }
+            #expect(try await expiries() == live)
+            #expect(live.count == 125)
+            #expect(!live.values.contains("null"), "automatic backups under the default policy expire")
         }
     }
 

@@ -150,6 +150,11 @@ enum CatalogMigrations {
             sent_at REAL NOT NULL
         )
         """,
+        // 6: retention's verdict per backup, written when retention evaluates, read by lists.
+        """
+        ALTER TABLE backups ADD COLUMN expires_at REAL;
+        ALTER TABLE backups ADD COLUMN expiry_evaluated INTEGER NOT NULL DEFAULT 0
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

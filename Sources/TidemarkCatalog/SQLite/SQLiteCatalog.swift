@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import TidemarkCore
 
 /// The embedded catalog: one SQLite file under `--home` (SPEC §5, embedded default).
@@ -167,7 +167,7 @@ package final class SQLiteCatalog: Catalog {
         }
         // Lists never show table contents: skipping that JSON column is what keeps a page of
         // 50, and the retention evaluation behind its expiry dates, in single milliseconds.
-        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents"
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated"
         return try newestFirst(columns, from: "backups", by: "started_at", clauses, bindings, after: after, limit: limit).map(backupRecord)
     }
 
@@ -192,6 +192,16 @@ package final class SQLiteCatalog: Catalog {
         try connection.execute("DELETE FROM backups WHERE id = ?", [.text(id)])
     }
 
+    package func recordExpiries(_ expiries: [String: Date?]) async throws {
+        guard !expiries.isEmpty else { return }
+        try connection.transaction { run in
+            for (id, expiry) in expiries {
+                _ = try run("UPDATE backups SET expires_at = ?, expiry_evaluated = 1 WHERE id = ?", [expiry.map(date) ?? .null, .text(id)])
+            }
+            return ()
+        }
+    }
+
     package func backupCount(inStorage storage: String) async throws -> Int {
         Int(try connection.query("SELECT count(*) AS n FROM backups WHERE storage = ?", [.text(storage)]).first?["n"].int ?? 0)
     }
@@ -207,7 +217,7 @@ package final class SQLiteCatalog: Catalog {
     }
 
     func backupRecord(_ row: SQLiteRow) throws -> BackupRecord {
-        BackupRecord(
+        var record = BackupRecord(
             id: row["id"].string ?? "",
             database: row["database"].string ?? "",
             storage: row["storage"].string ?? "",
@@ -224,6 +234,10 @@ package final class SQLiteCatalog: Catalog {
             operationID: row["operation_id"].string,
             databases: try decode([DatabaseContents].self, row["contents"])
         )
+        if row["expiry_evaluated"].int == 1 {
+            record.storedExpiry = dateValue(row["expires_at"]).map(StoredExpiry.at) ?? .never
+        }
+        return record
     }
 
     // MARK: Operations

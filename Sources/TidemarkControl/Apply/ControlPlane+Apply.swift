@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-package import TidemarkCore
+import TidemarkCore
 
 extension ControlPlane {
     /// Makes the catalog match `desired` (SPEC §4.14): creates what is missing, changes what

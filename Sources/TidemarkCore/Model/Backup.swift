@@ -77,6 +77,15 @@ package struct DatabaseContents: Sendable, Codable, Equatable {
     }
 }
 
+/// When retention deletes a backup, as last recorded by a retention evaluation.
+package enum StoredExpiry: Sendable, Equatable {
+    /// Not evaluated since the backup was recorded (or since before expiries were stored).
+    case unknown
+    /// Kept forever under the current policy (manual, kept final).
+    case never
+    case at(Date)
+}
+
 /// A backup as the catalog records it.
 package struct BackupRecord: Sendable, Equatable {
     package var id: String
@@ -94,6 +103,9 @@ package struct BackupRecord: Sendable, Equatable {
     package var error: ErrorInfo?
     package var operationID: String?
     package var databases: [DatabaseContents]
+    /// Written only by `Catalog.recordExpiries` (retention evaluations); inserts and updates
+    /// leave the stored value alone.
+    package var storedExpiry: StoredExpiry = .unknown
 
     package init(
         id: String,

@@ -45,6 +45,9 @@ package protocol Catalog: Sendable {
     /// contents); `backup(id:)` returns them whole.
     func backups(matching filter: BackupFilter, limit: Int?, after: ListCursor?) async throws -> [BackupRecord]
     func deleteBackup(id: String) async throws
+    /// Stores retention's verdict per backup id (nil: kept forever), in one transaction, so
+    /// lists read `expiresAt` instead of evaluating retention per request.
+    func recordExpiries(_ expiries: [String: Date?]) async throws
     /// Number of backups stored in `storage` (any status).
     func backupCount(inStorage storage: String) async throws -> Int
 
