@@ -4,6 +4,7 @@
 # wrk (Debian) as the load: 2 threads, 8 connections, 20 s per URL — bounded in count and time.
 #
 #   bench/api.sh [BACKUPS]        (default 100000)
+#   WRK_THREADS=1 WRK_CONNECTIONS=4 bench/api.sh   (a lighter load; wrk shares the machine's cores)
 #
 # Times the first page of GET /api/v1/backups (50 items, with expiry), a page filtered by
 # database, a deep page (cursor near the end) and GET /healthz as the server's floor.
@@ -19,7 +20,7 @@ cleanup() { [[ -n "$serve_pid" ]] && kill "$serve_pid" 2>/dev/null; rm -rf "$wor
 trap cleanup EXIT
 swift build -c release --product tidemark >/dev/null 2>&1
 swift build -c release --product tidemark-bench >/dev/null 2>&1
-echo "# bench/api.sh: $count backups, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "# bench/api.sh: $count backups, $(nproc) cores, wrk -t${WRK_THREADS:-2} -c${WRK_CONNECTIONS:-8}, $(date -u +%Y-%m-%dT%H:%MZ)"
 .build/release/tidemark-bench api-fill "$fill/home" "$count"
 cp -r "$fill/home" "$work/home"
 sync
@@ -43,7 +44,7 @@ run() {
     local label=$1 url=$2
     echo "## $label"
     echo "GET ${url#http://127.0.0.1:$port}"
-    wrk -t2 -c8 -d20s --latency -H "Authorization: Bearer $token" "$url" | grep -E "Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors" || true
+    wrk -t"${WRK_THREADS:-2}" -c"${WRK_CONNECTIONS:-8}" -d20s --latency -H "Authorization: Bearer $token" "$url" | grep -E "Requests/sec|^ +(50|90|99)%|Non-2xx|Socket errors" || true
 }
 run "backup list, first page (50)" "$api/backups?limit=50"
 run "backup list, one database (50)" "$api/backups?database=db500&limit=50"

@@ -55,9 +55,10 @@ extension ControlPlane {
     }
 
     /// Evaluates retention for `database` (all when nil) and stores each backup's expiry,
-    /// deleting nothing: after a policy or plan change that deletes no backup.
+    /// deleting nothing: after a policy or plan change that deletes no backup. A backup the
+    /// policy no longer keeps stores the evaluation time (due for deletion at the next run).
     package func refreshExpiries(database: String? = nil) async throws {
-        try await recordExpiries(of: try await retentionDecisions(database: database).filter(\.decision.keeps))
+        try await recordExpiries(of: try await retentionDecisions(database: database))
     }
 
     /// `refreshExpiries`, logging instead of failing the change that asked for it: the next
