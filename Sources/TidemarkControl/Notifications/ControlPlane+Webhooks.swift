@@ -59,13 +59,12 @@ extension ControlPlane {
     package func testWebhook(named name: String, timeout: Duration = deliveryTimeout) async throws -> WebhookDelivery {
         let webhook = try await webhook(named: name)
         let notice = Notice(.test, status: "test", message: "test event from Tidemark for webhook \(name)")
-        let delivery = try makeDeliveries(for: notice, to: [webhook])[0]
+        var delivery = try makeDeliveries(for: notice, to: [webhook])[0]
+        // Inserted already claimed by this attempt, so `serve` does not send it at the same time.
+        if webhookTransport != nil { delivery.nextAttemptAt = now().addingTimeInterval(Self.deliveryLease) }
         try await catalog.insertDeliveries([delivery])
         guard let transport = webhookTransport else { return delivery }
-        var claimed = delivery
-        claimed.nextAttemptAt = now().addingTimeInterval(Self.deliveryLease)
-        try await catalog.updateDelivery(claimed)
-        return await attempt(claimed, of: webhook, transport: transport, timeout: timeout)
+        return await attempt(delivery, of: webhook, transport: transport, timeout: timeout)
     }
 
     /// Queues `notice` for every webhook that wants it. Never throws and never sends: the
