@@ -4,7 +4,7 @@ package import TidemarkCore
 // Webhooks (secrets sealed like database passwords), their delivery queue, and notices.
 extension SQLiteCatalog {
     package func insertWebhook(_ webhook: WebhookRecord) async throws {
-        let sealed: SQLiteValue = try webhook.secret.map { .blob(try sealer.seal($0.revealed, label: "webhook:\(webhook.name)")) } ?? .null
+        let sealed = try sealed(webhook.secret, label: "webhook:\(webhook.name)")
         let events = webhook.events.map(\.rawValue).sorted().joined(separator: ",")
         do {
             try connection.execute(
@@ -105,7 +105,7 @@ extension SQLiteCatalog {
             url: row["url"].string ?? "",
             events: Set(events),
             database: row["database"].string,
-            secret: try row["sealed_secret"].bytes.map { Secret(try sealer.open($0, label: "webhook:\(name)")) },
+            secret: try opened(row["sealed_secret"], label: "webhook:\(name)"),
             createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0)
         )
     }

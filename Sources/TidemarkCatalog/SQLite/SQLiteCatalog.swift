@@ -7,7 +7,7 @@ package import TidemarkCore
 /// (storage settings, backup contents, progress) that are read and written whole.
 package final class SQLiteCatalog: Catalog {
     let connection: SQLiteConnection
-    let sealer: SecretSealer
+    private let sealer: SecretSealer
 
     /// Opens (creating and migrating if needed) the catalog at `path`.
     package init(path: String, sealer: SecretSealer) throws {
@@ -61,18 +61,18 @@ package final class SQLiteCatalog: Catalog {
             settings: try decode(StorageSettings.self, row["settings"]),
             repositoryID: row["repository_id"].string ?? "",
             createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
-            secretAccessKey: try row["sealed_secret"].bytes.map { Secret(try sealer.open($0, label: "storage:\(name)")) }
+            secretAccessKey: try opened(row["sealed_secret"], label: "storage:\(name)")
         )
     }
 
     private func sealedSecret(of storage: StorageRecord) throws -> SQLiteValue {
-        try storage.secretAccessKey.map { .blob(try sealer.seal($0.revealed, label: "storage:\(storage.name)")) } ?? .null
+        try sealed(storage.secretAccessKey, label: "storage:\(storage.name)")
     }
 
     // MARK: Databases
 
     package func insertDatabase(_ database: DatabaseRecord) async throws {
-        let sealed: SQLiteValue = try database.password.map { .blob(try sealer.seal($0.revealed, label: "database:\(database.name)")) } ?? .null
+        let sealed = try sealed(database.password, label: "database:\(database.name)")
         do {
             try connection.execute(
                 "INSERT INTO databases (name, engine, connection, sealed_password, created_at, deprovisioned_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -87,7 +87,7 @@ package final class SQLiteCatalog: Catalog {
     }
 
     package func updateDatabase(_ database: DatabaseRecord) async throws {
-        let sealed: SQLiteValue = try database.password.map { .blob(try sealer.seal($0.revealed, label: "database:\(database.name)")) } ?? .null
+        let sealed = try sealed(database.password, label: "database:\(database.name)")
         let updated = try connection.query(
             "UPDATE databases SET engine = ?, connection = ?, sealed_password = ? WHERE name = ? RETURNING name",
             [.text(database.engine.rawValue), .text(try json(database.connection)), sealed, .text(database.name)]
@@ -107,7 +107,7 @@ package final class SQLiteCatalog: Catalog {
 
     func databaseRecord(_ row: SQLiteRow) throws -> DatabaseRecord {
         let name = row["name"].string ?? ""
-        let password = try row["sealed_password"].bytes.map { Secret(try sealer.open($0, label: "database:\(name)")) }
+        let password = try opened(row["sealed_password"], label: "database:\(name)")
         return DatabaseRecord(
             name: name,
             engine: EngineKind(rawValue: row["engine"].string ?? "") ?? .postgres,
@@ -365,6 +365,17 @@ package final class SQLiteCatalog: Catalog {
         } catch {
             throw CatalogError(.queryFailed, "the catalog holds an unreadable \(T.self)", underlying: "\(error)")
         }
+    }
+
+    /// A secret as stored: sealed under the catalog key and bound to `label` (what it belongs
+    /// to), so a sealed value copied to another row does not open; NULL when there is none.
+    func sealed(_ secret: Secret<String>?, label: String) throws -> SQLiteValue {
+        try secret.map { .blob(try sealer.seal($0.revealed, label: label)) } ?? .null
+    }
+
+    /// The secret `sealed(_:label:)` stored, or nil for NULL.
+    func opened(_ value: SQLiteValue, label: String) throws -> Secret<String>? {
+        try value.bytes.map { Secret(try sealer.open($0, label: label)) }
     }
 
     func date(_ value: Date) -> SQLiteValue { .real(value.timeIntervalSince1970) }
