@@ -2,8 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import NIOPosix
-import NIOSSL
 import TidemarkCore
 
 /// Sends webhook requests over the process's shared HTTP client (no redirects followed).
@@ -34,15 +32,16 @@ package struct HTTPWebhookTransport: WebhookTransport {
     }
 
     static func failure(_ error: any Error, host: String, timeout: Duration) -> TidemarkError {
-        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
-            return TidemarkError(code: "webhook-tls-error", message: "the TLS handshake with \(host) failed", hint: "Check that the receiver's certificate is trusted by this machine.", category: .unavailable)
-        }
         if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
             return TidemarkError(code: "webhook-timeout", message: "\(host) did not answer within \(timeout.components.seconds) s", hint: "Receivers should answer at once and do slow work later.", category: .unavailable)
         }
-        if error is NIOConnectionError || (error as? HTTPClientError) == .connectTimeout || S3Failure.isConnectFailure(error) {
+        switch HTTPTransportFailure(error) {
+        case .tls:
+            return TidemarkError(code: "webhook-tls-error", message: "the TLS handshake with \(host) failed", hint: "Check that the receiver's certificate is trusted by this machine.", category: .unavailable)
+        case .unreachable:
             return TidemarkError(code: "webhook-unreachable", message: "cannot connect to \(host)", hint: "Check the URL and that the receiver is running and reachable from this machine.", category: .unavailable)
+        case .other:
+            return TidemarkError(code: "webhook-unreachable", message: "the request to \(host) failed", hint: "Check the URL and that the receiver is running.", category: .unavailable)
         }
-        return TidemarkError(code: "webhook-unreachable", message: "the request to \(host) failed", hint: "Check the URL and that the receiver is running.", category: .unavailable)
     }
 }

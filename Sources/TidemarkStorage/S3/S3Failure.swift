@@ -1,8 +1,3 @@
-import AsyncHTTPClient
-import NIOCore
-import NIOPosix
-import NIOSSL
-
 /// Turns S3 error responses and transport failures into `StorageError`s with the kind the
 /// retry wrapper and the connection test decide on.
 enum S3Failure {
@@ -59,21 +54,13 @@ enum S3Failure {
         if let error = error as? StorageError { return error }
         if error is CancellationError { return StorageError(.unavailable, "\(action.rawValue) of \(key) in \(location) was cancelled") }
         let description = String(describing: error)
-        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError || (error as? HTTPClientError) == .tlsHandshakeTimeout {
+        switch HTTPTransportFailure(error) {
+        case .tls:
             return StorageError(.tlsError, "the TLS handshake with \(location) failed", hint: "Check that the endpoint speaks HTTPS with a certificate this machine trusts (or use http:// for a plain endpoint).", underlying: description)
-        }
-        if error is NIOConnectionError || (error as? HTTPClientError) == .connectTimeout || isConnectFailure(error) {
+        case .unreachable:
             return StorageError(.endpointUnreachable, "cannot connect to \(location)", hint: "Check the endpoint URL and port, DNS, and that the service is running and reachable from this machine.", underlying: description)
+        case .other:
+            return StorageError(.unavailable, "the connection to \(location) failed during \(action.rawValue) of \(key)", hint: "A timeout or a dropped connection; Tidemark retries with backoff.", underlying: description)
         }
-        return StorageError(.unavailable, "the connection to \(location) failed during \(action.rawValue) of \(key)", hint: "A timeout or a dropped connection; Tidemark retries with backoff.", underlying: description)
-    }
-
-    /// Whether `error` means nothing accepted the connection (refused, no route, connect timeout).
-    static func isConnectFailure(_ error: any Error) -> Bool {
-        if let error = error as? IOError {
-            return [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(error.errnoCode)
-        }
-        if case ChannelError.connectTimeout = error { return true }
-        return false
     }
 }
