@@ -100,10 +100,9 @@ enum ConfigFile {
 
     private static func secretFromEnvironment(_ node: Node, key: String, environment: [String: String]) throws -> Secret<String> {
         let variable = try node.string(key)
-        guard let value = environment[variable], !value.isEmpty else {
-            throw invalid("\(node.path).\(key) names \(variable), which is not set or empty", hint: "Export \(variable) before running apply.")
-        }
-        return Secret(value)
+        return try NamedSecret.read(
+            variable, namedBy: "\(node.path).\(key)", environment: environment, code: "invalid-config", hint: "Export \(variable) before running apply."
+        )
     }
 
     static func invalid(_ message: String, hint: String? = nil) -> TidemarkError {

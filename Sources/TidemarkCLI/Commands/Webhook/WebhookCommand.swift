@@ -37,28 +37,17 @@ struct WebhookAdd: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let secret = try WebhookSecret.read(variable: secretEnv, environment: ProcessInfo.processInfo.environment)
+            let secret = try secretEnv.map {
+                try NamedSecret.read(
+                    $0, namedBy: "--secret-env", environment: ProcessInfo.processInfo.environment, code: "webhook-secret-missing",
+                    hint: "Export \($0) with the signing secret, or leave out --secret-env for unsigned requests."
+                )
+            }
             let record = try await context.control().addWebhook(name: name, url: url, events: Set(event), database: database, secret: secret)
             if context.isJSON { return try context.console.json(WebhookRepresentation(record)) }
             context.console.line("webhook \(name) added: \(WebhookText.events(record)) of \(record.database ?? "every database")\(secret == nil ? "" : ", signed")")
             context.console.note("send a test event with 'tidemark webhook test \(name)'")
         }
-    }
-}
-
-/// Reads a webhook signing secret from the environment variable the user named.
-enum WebhookSecret {
-    static func read(variable: String?, environment: [String: String]) throws -> Secret<String>? {
-        guard let variable else { return nil }
-        guard let value = environment[variable], !value.isEmpty else {
-            throw TidemarkError(
-                code: "webhook-secret-missing",
-                message: "the environment variable \(variable) is not set or empty",
-                hint: "Export \(variable) with the signing secret, or leave out --secret-env for unsigned requests.",
-                category: .invalidInput
-            )
-        }
-        return Secret(value)
     }
 }
 
