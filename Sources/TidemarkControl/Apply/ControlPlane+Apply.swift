@@ -44,29 +44,33 @@ extension ControlPlane {
         return changes
     }
 
+    /// Carries out the diff: `changes` already says, per resource, whether to create or update.
     private func perform(_ changes: [ApplyChange], desired: DesiredState) async throws {
-        let pending = Set(changes.filter { $0.action != .unchanged }.map { "\($0.kind)/\($0.name)" })
-        for storage in desired.storages where pending.contains("storage/\(storage.name)") {
-            if try await catalog.storage(named: storage.name) == nil {
-                _ = try await addStorage(name: storage.name, settings: storage.settings, secret: storage.secret)
-            } else {
-                _ = try await updateStorage(name: storage.name, settings: storage.settings, secret: storage.secret)
+        var actions: [String: ApplyChange.Action] = [:]
+        for change in changes { actions["\(change.kind)/\(change.name)"] = change.action }
+        for storage in desired.storages {
+            switch actions["storage/\(storage.name)"] {
+            case .create: _ = try await addStorage(name: storage.name, settings: storage.settings, secret: storage.secret)
+            case .update: _ = try await updateStorage(name: storage.name, settings: storage.settings, secret: storage.secret)
+            default: continue
             }
             logger.info("apply: storage \(storage.name) saved")
         }
-        for policy in desired.policies where pending.contains("policy/\(policy.name)") {
+        for policy in desired.policies where actions["policy/\(policy.name)"] != .unchanged {
             _ = try await setPolicy(named: policy.name, Self.policyChange(policy), confirm: true)
             logger.info("apply: policy \(policy.name) saved")
         }
-        for database in desired.databases where pending.contains("database/\(database.name)") {
-            if try await catalog.database(named: database.name) == nil {
+        for database in desired.databases {
+            switch actions["database/\(database.name)"] {
+            case .create:
                 _ = try await addDatabase(name: database.name, engine: database.engine, connection: database.connection, password: database.password, plan: nil)
-            } else {
+            case .update:
                 _ = try await updateDatabase(name: database.name, engine: database.engine, connection: database.connection, password: database.password)
+            default: continue
             }
             logger.info("apply: database \(database.name) saved")
         }
-        for plan in desired.plans where pending.contains("plan/\(plan.database)") {
+        for plan in desired.plans where actions["plan/\(plan.database)"] != .unchanged {
             let saved = try await setPlan(database: plan.database, PlanChange(storage: plan.storage, schedule: plan.schedule, policy: plan.policy, method: plan.method))
             if plan.paused && !saved.isPaused { _ = try await pausePlan(database: plan.database) }
             if !plan.paused && saved.isPaused { _ = try await resumePlan(database: plan.database) }
