@@ -9,6 +9,9 @@ dpkg -s zstd >/dev/null 2>&1 || packages+=(zstd)
 # S3 tests: stunnel gives moto an HTTPS front with a self-signed certificate made by openssl.
 dpkg -s stunnel4 >/dev/null 2>&1 || packages+=(stunnel4)
 dpkg -s openssl >/dev/null 2>&1 || packages+=(openssl)
+# Dashboard tests drive a real headless Chromium through its WebDriver (chromedriver).
+dpkg -s chromium >/dev/null 2>&1 || packages+=(chromium)
+dpkg -s chromium-driver >/dev/null 2>&1 || packages+=(chromium-driver)
 if ((${#packages[@]})); then
     sudo_cmd=()
     [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)

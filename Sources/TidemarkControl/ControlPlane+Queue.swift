@@ -3,12 +3,14 @@ package import TidemarkCore
 extension ControlPlane {
     /// Queues a restore for `serve` (the API's `POST /restores`, `restore --async`), after the
     /// checks that touch nothing: the backup is completed, the name is valid, the table name
-    /// parses. The rest (name free on the server, table in the backup) is checked by the run.
-    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `invalid-table-name`.
+    /// parses, and no database of that name exists on the server yet (the run checks it again).
+    /// The table being in the backup is checked by the run.
+    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `invalid-table-name`,
+    ///   `target-exists`.
     package func enqueueRestore(_ request: RestoreRequest) async throws -> OperationRecord {
         let backup = try await completedBackup(id: request.backupID)
-        try NameRule.validate(request.newName, what: "restore target")
         _ = try Self.scope(for: request.table)
+        try await checkRestoreTarget(backupID: backup.id, newName: request.newName)
         return try await enqueue(.restore, summary: request.summary, database: backup.database, backupID: backup.id, parameters: request.parameters)
     }
 

@@ -118,13 +118,7 @@ extension ControlPlane {
         let source = try await database(named: backup.database)
         let engine = try engine(source.engine)
         let scope = try Self.scope(for: request.table)
-        if try await engine.databaseExists(request.newName, on: source.target) {
-            throw ControlError(
-                .targetExists,
-                "database \(request.newName) already exists on \(source.connection.host):\(source.connection.port)",
-                hint: "Restores always create a new database; choose a name that is not in use."
-            )
-        }
+        try await checkRestoreTarget(backupID: backup.id, newName: request.newName)
         let storage = try await storage(named: backup.storage)
         let repository = try await openRepository(storage)
         let manifest = try await repository.manifest(id: backup.id)

@@ -47,8 +47,14 @@ extension ControlPlane {
         return record
     }
 
+    /// The token record whose hash is `hash`, or nil once it is revoked (dashboard sessions keep
+    /// the hash, never the token, and look it up on every request).
+    package func token(hash: String) async throws -> TokenRecord? {
+        try await catalog.token(hash: hash)
+    }
+
     /// Lower-case hex SHA-256 of a token string.
-    static func tokenHash(_ token: String) -> String {
+    package static func tokenHash(_ token: String) -> String {
         Hex.encode(SHA256.hash(data: Data(token.utf8)))
     }
 }

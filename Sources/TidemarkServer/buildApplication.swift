@@ -23,7 +23,7 @@ package struct ServerConfiguration: Sendable {
     }
 }
 
-/// The router of `/api/v1`, `/healthz` and `/metrics`, shared by `buildApplication` and the
+/// The router of `/api/v1`, `/healthz`, `/metrics` and the dashboard under `/ui`, shared by `buildApplication` and the
 /// tests (`app.test(.router)`), so both exercise the same code path.
 /// - Returns: the router and the documented routes.
 package func buildRouter(
@@ -57,6 +57,8 @@ package func buildRouter(
     table.add(selfDoc) { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: openAPI)))
     }
+    let dashboard = Dashboard(control: control, sessions: DashboardSessions(now: control.now), resources: try DashboardResources.load())
+    dashboard.addRoutes(to: router)
     return (router, table.docs)
 }
 

@@ -45,3 +45,13 @@ extension String {
         self = value < 10 ? "0\(value)" : "\(value)"
     }
 }
+
+extension HumanFormat {
+    /// `date` relative to `now` for people: "3h20m ago", "in 2 days", "just now".
+    package static func relative(_ date: Date, now: Date) -> String {
+        let seconds = date.timeIntervalSince(now)
+        if abs(seconds) < 5 { return "just now" }
+        let distance = seconds < 0 ? interval(from: date, to: now) : interval(from: now, to: date)
+        return seconds < 0 ? "\(distance) ago" : "in \(distance)"
+    }
+}

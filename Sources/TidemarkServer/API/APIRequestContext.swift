@@ -6,6 +6,10 @@ package struct APIRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// Set by `BearerAuthMiddleware` on `/api/v1` routes.
     package var token: TokenRecord?
+    /// Set by `DashboardSessionMiddleware` on `/ui` pages of a signed-in user.
+    package var session: DashboardSession?
+    /// The parsed form of a dashboard POST (read once, when its CSRF token is checked).
+    package var form = FormFields()
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

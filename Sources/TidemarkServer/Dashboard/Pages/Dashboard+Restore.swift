@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import TidemarkControl
+import TidemarkCore
+
+extension Dashboard {
+    /// The restore dialog: a new name (checked on the server as it is typed), the scope and
+    /// the skip options; submitting queues the restore and opens its operation page.
+    func addRestoreRoutes(to group: RouterGroup<APIRequestContext>) {
+        group.get("/backups/{id}/restore") { request, context in
+            let backup = try await control.backup(id: try context.parameters.require("id"))
+            let table = request.uri.queryParameters["table"].map(String.init)
+            var values = RestoreFormValues(newName: "", scope: table == nil ? "all" : "table", table: table ?? "")
+            values.newName = "\(backup.database)_restored"
+            return try restoreForm(backup, values: values, context: context)
+        }
+        group.get("/backups/{id}/restore/check") { request, context in
+            let id = try context.parameters.require("id")
+            let name = request.uri.queryParameters["name"].map(String.init) ?? ""
+            do {
+                try await control.checkRestoreTarget(backupID: id, newName: name)
+                return try Self.json(NameCheck(available: true, message: "\(name) is free on the server."))
+            } catch let error as any UserFacingError {
+                return try Self.json(NameCheck(available: false, message: error.message, hint: error.hint))
+            }
+        }
+        group.post("/backups/{id}/restore") { _, context in
+            try Self.requireAdmin(context)
+            let backup = try await control.backup(id: try context.parameters.require("id"))
+            let form = context.form
+            let values = RestoreFormValues(
+                newName: form["newName"] ?? "", scope: form["scope"] ?? "all", table: form["table"] ?? "",
+                skipForeignKeys: form.isChecked("skipMissingForeignKeys"), skipSequences: form.isChecked("skipMissingSequences"),
+                skipViews: form.isChecked("skipMissingViews")
+            )
+            let request = RestoreRequest(
+                backupID: backup.id, newName: values.newName,
+                table: values.scope == "table" ? values.table : nil,
+                options: RestoreOptions(skipMissingForeignKeys: values.skipForeignKeys, skipMissingSequences: values.skipSequences, skipMissingViews: values.skipViews)
+            )
+            do {
+                if values.scope == "table" && values.table.isEmpty {
+                    throw ControlError(.invalidTable, "choose the table to restore", hint: "Pick one from the list, or restore the whole backup.")
+                }
+                let operation = try await control.enqueueRestore(request)
+                return Self.redirect("/ui/operations/\(operation.id)")
+            } catch let error as any UserFacingError {
+                return try restoreForm(backup, values: values, context: context, error: error)
+            }
+        }
+    }
+
+    private func restoreForm(_ backup: BackupRecord, values: RestoreFormValues, context: APIRequestContext, error: (any UserFacingError)? = nil) throws -> Response {
+        guard backup.status == .completed else {
+            throw ControlError(.backupNotRestorable, "backup \(backup.id) is \(backup.status.rawValue), not completed", hint: "Only completed backups can be restored; pick one from the Backups tab.")
+        }
+        let tables = backup.databases.flatMap { database in
+            database.tables.map { ["name": $0.qualifiedName, "selected": $0.qualifiedName == values.table, "rows": $0.rows] as [String: Any] }
+        }
+        var data = backupRow(backup, expiresAt: nil)
+        data["form"] = [
+            "newName": values.newName, "scopeAll": values.scope == "all", "scopeDatabase": values.scope == "database",
+            "scopeTable": values.scope == "table", "skipForeignKeys": values.skipForeignKeys,
+            "skipSequences": values.skipSequences, "skipViews": values.skipViews,
+        ] as [String: Any]
+        data["tables"] = tables
+        data["hasTables"] = !tables.isEmpty
+        data["sourceDatabases"] = backup.databases.map(\.name).joined(separator: ", ")
+        if let error { data["error"] = ["message": error.message, "hint": error.hint ?? "", "code": error.code] }
+        let status: HTTPResponse.Status = error.map { APIError.status(for: $0.category) } ?? .ok
+        return page("restore", title: "Restore backup \(backup.id)", context: context, data: data, status: status)
+    }
+}
+
+/// What the restore dialog holds, kept when it is shown again with an error.
+private struct RestoreFormValues {
+    var newName: String
+    /// `all`, `database` (the backup's one database: everything) or `table`.
+    var scope: String
+    var table: String
+    var skipForeignKeys = false
+    var skipSequences = false
+    var skipViews = false
+}
+
+/// The answer to the dialog's name check.
+private struct NameCheck: Encodable {
+    var available: Bool
+    var message: String
+    var hint: String?
+}
