@@ -29,5 +29,7 @@ extension Dashboard {
         addOperationRoutes(to: group)
         addStorageRoutes(to: group)
         addPolicyRoutes(to: group)
+        // Unknown dashboard paths get the dashboard's 404 page, not the API's JSON.
+        group.get("**") { _, _ -> Response in throw HTTPError(.notFound) }
     }
 }
