@@ -88,6 +88,17 @@ struct SecretsTests {
                             #expect(response.status == 200, "\(uri): \(response.body)")
                             outputs.append(response.body)
                         }
+                        // The dashboard's pages show the same objects: none may hold a secret either.
+                        let browser = try await client.signIn(api.admin)
+                        for uri in [
+                            "/ui/databases", "/ui/databases/shop", "/ui/databases/shop/incomplete", "/ui/databases/shop/plan",
+                            "/ui/backups/\(backupID)", "/ui/backups/\(backupID)/restore", "/ui/operations", "/ui/operations/\(operationID)",
+                            "/ui/operations/\(operationID)/state", "/ui/storages", "/ui/storages/s3/edit", "/ui/policies", "/ui/policies/default",
+                        ] {
+                            let response = try await client.page(.get, uri, cookie: browser.cookie)
+                            #expect(response.status == 200, "\(uri): \(response.status)")
+                            outputs.append(response.body)
+                        }
                         return (outputs, created)
                     }
                     let catalogFiles = try FileManager.default.contentsOfDirectory(atPath: api.home).filter { $0.hasPrefix("catalog.sqlite") }
