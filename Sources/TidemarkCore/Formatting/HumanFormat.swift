@@ -51,7 +51,7 @@ extension HumanFormat {
     package static func relative(_ date: Date, now: Date) -> String {
         let seconds = date.timeIntervalSince(now)
         if abs(seconds) < 5 { return "just now" }
-        let distance = seconds < 0 ? interval(from: date, to: now) : interval(from: now, to: date)
+        let distance = abs(seconds) < 60 ? "\(Int(abs(seconds)))s" : seconds < 0 ? interval(from: date, to: now) : interval(from: now, to: date)
         return seconds < 0 ? "\(distance) ago" : "in \(distance)"
     }
 }
