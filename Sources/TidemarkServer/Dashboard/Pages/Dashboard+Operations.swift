@@ -61,8 +61,10 @@ extension Dashboard {
             "isFinished": operation.isFinished, "canCancel": !operation.isFinished,
             "canRetry": operation.status == .failed,
             "error": operation.lastError.map { ["code": $0.code, "message": $0.message, "hint": $0.hint ?? ""] } as Any,
-            "progressText": progress.text, "percent": progress.percent.map(String.init) as Any,
-            "result": operation.result.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value] },
+            "progressText": progress.text,
+            "percent": (operation.status == .completed ? "100" : progress.percent.map(String.init)) as Any,
+            // The backup id already has its own row, with a link.
+            "result": operation.result.filter { $0.key != "backupId" }.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value] },
         ]
     }
 
@@ -109,6 +111,7 @@ private struct OperationState: Encodable {
         retryable = operation.isRetryable ? "yes" : "no"
         finished = operation.isFinished
         (progressText, percent) = Dashboard.progress(operation.progress)
+        if operation.status == .completed { percent = 100 }
         error = operation.lastError
         self.lines = lines
     }
