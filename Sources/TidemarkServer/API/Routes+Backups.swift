@@ -75,7 +75,7 @@ extension RouteTable {
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
 
-        add(.post, "/restores", summary: "Queue a restore into a new database", role: .admin, body: "RestoreCreate", response: "Operation", status: .accepted) { request, context in
+        add(.post, "/restores", summary: "Queue a restore into a new database (409 target-exists when the name is taken on the server)", role: .admin, body: "RestoreCreate", response: "Operation", status: .accepted) { request, context in
             let body = try await request.decodeStrict(RestoreCreateBody.self, context: context)
             let restore = RestoreRequest(
                 backupID: body.backupId, newName: body.newName, table: body.table,
