@@ -79,6 +79,9 @@ import TidemarkTesting
                 let tables = ((backup["databases"] as? [[String: Any]])?.first?["tables"] as? [[String: Any]]) ?? []
                 #expect(tables.contains { $0["name"] as? String == "orders" && $0["rows"] as? Int == 20000 })
 
+                let taken = try await call(http, .POST, "\(api)/restores", token: admin, body: #"{"backupId":"\#(backupID)","newName":"shop"}"#)
+                #expect(taken.status == 409, "a taken name is refused before anything is queued: \(taken.body)")
+                #expect(taken.body.contains("target-exists"))
                 let restore = try await call(http, .POST, "\(api)/restores", token: admin, body: #"{"backupId":"\#(backupID)","newName":"shop_api"}"#)
                 #expect(restore.status == 202, "\(restore.body)")
                 let restoreID = try #require(restore.object["id"] as? String)
