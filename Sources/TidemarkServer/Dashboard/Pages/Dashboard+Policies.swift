@@ -48,7 +48,9 @@ extension Dashboard {
             "name": policy.name, "path": Self.path(policy.name), "daily": policy.daily, "monthly": policy.monthly,
             "yearly": policy.yearly, "days": policy.days.map(String.init) ?? "", "keepFinal": policy.keepsFinal,
             "summary": Self.policySummary(policy), "databases": databases.isEmpty ? "none" : databases.joined(separator: ", "),
-            "decisions": items.map(decisionRow), "hasDecisions": !items.isEmpty,
+            // Newest first, bounded: a policy over 100,000 backups must not make a 100,000-row page.
+            "decisions": Self.newestFirst(items).prefix(Self.listLimit).map(decisionRow), "hasDecisions": !items.isEmpty,
+            "decisionCount": items.count, "moreDecisions": max(0, items.count - Self.listLimit),
             "error": error.map { ["message": $0.message, "hint": $0.hint ?? ""] } as Any,
         ], status: error.map { APIError.status(for: $0.category) } ?? .ok)
     }
@@ -59,8 +61,16 @@ extension Dashboard {
             "name": policy.name, "path": Self.path(policy.name), "summary": Self.policySummary(policy),
             "daily": policy.daily, "monthly": policy.monthly, "yearly": policy.yearly, "days": policy.days.map(String.init) ?? "",
             "keepFinal": policy.keepsFinal, "count": preview.deletions.count,
-            "deletions": preview.deletions.map(decisionRow),
+            "deletions": Self.newestFirst(preview.deletions).prefix(Self.listLimit).map(decisionRow),
+            "moreDeletions": max(0, preview.deletions.count - Self.listLimit),
         ])
+    }
+
+    /// Rows a policy page lists; the rest are counted.
+    static let listLimit = 500
+
+    private static func newestFirst(_ items: [RetentionItem]) -> [RetentionItem] {
+        items.sorted { $0.backup.startedAt > $1.backup.startedAt }
     }
 
     private func decisionRow(_ item: RetentionItem) -> [String: Any] {
