@@ -17,7 +17,9 @@ extension ControlPlane {
     /// the name is valid and no database of that name exists on the source's server.
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
     ///   and the engine's connection errors.
-    package func checkRestoreTarget(backupID id: String, newName: String) async throws {
+    /// - Returns: the backup and its source database, which a restore goes on to use.
+    @discardableResult
+    package func checkRestoreTarget(backupID id: String, newName: String) async throws -> (backup: BackupRecord, source: DatabaseRecord) {
         let backup = try await completedBackup(id: id)
         try NameRule.validate(newName, what: "restore target")
         let source = try await database(named: backup.database)
@@ -28,5 +30,6 @@ extension ControlPlane {
                 hint: "Restores always create a new database; choose a name that is not in use."
             )
         }
+        return (backup, source)
     }
 }

@@ -8,9 +8,8 @@ extension ControlPlane {
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `invalid-table-name`,
     ///   `target-exists`.
     package func enqueueRestore(_ request: RestoreRequest) async throws -> OperationRecord {
-        let backup = try await completedBackup(id: request.backupID)
+        let (backup, _) = try await checkRestoreTarget(backupID: request.backupID, newName: request.newName)
         _ = try Self.scope(for: request.table)
-        try await checkRestoreTarget(backupID: backup.id, newName: request.newName)
         return try await enqueue(.restore, summary: request.summary, database: backup.database, backupID: backup.id, parameters: request.parameters)
     }
 

@@ -113,12 +113,9 @@ extension ControlPlane {
     /// The work of a restore operation: the checks that touch nothing, then the restore.
     func performRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         try await run.step("checking")
-        let backup = try await completedBackup(id: request.backupID)
-        try NameRule.validate(request.newName, what: "restore target")
-        let source = try await database(named: backup.database)
-        let engine = try engine(source.engine)
+        let (backup, source) = try await checkRestoreTarget(backupID: request.backupID, newName: request.newName)
         let scope = try Self.scope(for: request.table)
-        try await checkRestoreTarget(backupID: backup.id, newName: request.newName)
+        let engine = try engine(source.engine)
         let storage = try await storage(named: backup.storage)
         let repository = try await openRepository(storage)
         let manifest = try await repository.manifest(id: backup.id)

@@ -18,9 +18,7 @@ extension ControlPlane {
     /// - Throws: `invalid-name`, `name-conflict`.
     package func createToken(name: String, role: TokenRole) async throws -> CreatedToken {
         try NameRule.validate(name, what: "token")
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let token = "tmk_" + Base64URL.encode(bytes)
+        let token = "tmk_" + Base64URL.random(count: 32)
         let record = TokenRecord(name: name, role: role, hash: Self.tokenHash(token), createdAt: now())
         try await catalog.insertToken(record)
         logger.info("API token \(name) created with role \(role.rawValue)")

@@ -99,18 +99,3 @@ enum TimeText {
     }
 }
 
-/// How a backup's expiry reads in text output.
-enum ExpiryText {
-    static func describe(_ backup: BackupRecord, expiresAt: Date?, now: Date) -> String {
-        guard backup.status == .completed else { return "-" }
-        guard let expiresAt else {
-            switch backup.trigger {
-            case .manual: return "never (manual)"
-            case .final: return "never (final)"
-            case .automatic, .copy: return "never"
-            }
-        }
-        if expiresAt <= now { return "now (due for deletion)" }
-        return "in \(HumanFormat.interval(from: now, to: expiresAt))"
-    }
-}

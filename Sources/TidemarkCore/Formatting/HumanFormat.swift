@@ -55,3 +55,19 @@ extension HumanFormat {
         return seconds < 0 ? "\(distance) ago" : "in \(distance)"
     }
 }
+
+/// How a backup's expiry reads for people (`backup list`, `backup show`, the dashboard).
+package enum ExpiryText {
+    package static func describe(_ backup: BackupRecord, expiresAt: Date?, now: Date) -> String {
+        guard backup.status == .completed else { return "-" }
+        guard let expiresAt else {
+            switch backup.trigger {
+            case .manual: return "never (manual)"
+            case .final: return "never (final)"
+            case .automatic, .copy: return "never"
+            }
+        }
+        if expiresAt <= now { return "now (due for deletion)" }
+        return "in \(HumanFormat.interval(from: now, to: expiresAt))"
+    }
+}

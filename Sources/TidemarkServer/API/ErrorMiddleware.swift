@@ -10,20 +10,26 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let reference = Identifier.make()
-            let apiError: APIError
-            if let http = error as? HTTPError {
-                apiError = Self.translate(http)
-            } else {
-                apiError = APIError(error, reference: reference)
-            }
-            if apiError.status.code >= 500 {
-                context.logger.error("\(request.method) \(request.uri.path) failed (reference \(reference)): \(String(reflecting: error))")
-            } else {
-                context.logger.info("\(request.method) \(request.uri.path): \(apiError.status.code) \(apiError.code)")
-            }
-            return try apiError.response(from: request, context: context)
+            return try Self.apiError(for: error, request: request, context: context).response(from: request, context: context)
         }
+    }
+
+    /// The client's view of `error`, logged once: 5xx with the details under a fresh
+    /// reference the answer quotes, the rest as one info line. The dashboard shares it.
+    static func apiError(for error: any Error, request: Request, context: some RequestContext) -> APIError {
+        let reference = Identifier.make()
+        let apiError: APIError
+        if let http = error as? HTTPError {
+            apiError = Self.translate(http)
+        } else {
+            apiError = APIError(error, reference: reference)
+        }
+        if apiError.status.code >= 500 {
+            context.logger.error("\(request.method) \(request.uri.path) failed (reference \(reference)): \(String(reflecting: error))")
+        } else {
+            context.logger.info("\(request.method) \(request.uri.path): \(apiError.status.code) \(apiError.code)")
+        }
+        return apiError
     }
 
     /// Hummingbird's own errors: no route, body too large, bad request.

@@ -89,7 +89,7 @@ import TidemarkTesting
         let row = try await browser.waitFor("#backups tr[data-status=completed]")
         let backupID = try #require(try await row.attribute("data-backup"))
         let text = try await row.text
-        #expect(text.contains("manual") && text.contains("Completed") && text.contains("never (kept)"), "\(text)")
+        #expect(text.contains("manual") && text.contains("Completed") && text.contains("never (manual)"), "\(text)")
         #expect(try await browser.findAll("#backups tr[data-status=completed] a[href$='/restore']").count == 2, "Restore and New from backup on a completed backup")
         let configuration = try await browser.find("dl.config").text
         #expect(configuration.contains("every day at 00:00 UTC") && configuration.contains("local1"), "\(configuration)")

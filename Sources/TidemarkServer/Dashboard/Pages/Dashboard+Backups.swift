@@ -89,7 +89,7 @@ extension Dashboard {
             let policy = try? await control.policy(named: plan.policy)
             data["plan"] = [
                 "storage": plan.storage, "cron": plan.schedule, "words": schedule?.summary ?? "custom schedule",
-                "policy": plan.policy, "policyPath": Self.path(plan.policy), "policySummary": policy.map(Self.policySummary) ?? "",
+                "policy": plan.policy, "policyPath": Self.path(plan.policy), "policySummary": policy?.summary ?? "",
                 "method": plan.method.rawValue, "paused": plan.isPaused,
                 "next": (plan.isPaused ? nil : time(plan.nextRunAt)) as Any,
             ] as [String: Any]
@@ -111,7 +111,7 @@ extension Dashboard {
             "operationID": backup.operationID as Any,
         ]
         if backup.status == .completed {
-            row["expires"] = expiresAt.map { $0 <= now ? "at the next retention run" : "in " + HumanFormat.interval(from: now, to: $0) } ?? "never (kept)"
+            row["expires"] = ExpiryText.describe(backup, expiresAt: expiresAt, now: now)
             row["expiresAt"] = time(expiresAt) as Any
         }
         if let error = backup.error {
@@ -136,10 +136,4 @@ extension Dashboard {
         status.prefix(1).uppercased() + status.dropFirst()
     }
 
-    static func policySummary(_ policy: RetentionPolicy) -> String {
-        var parts = ["\(policy.daily) daily", "\(policy.monthly) monthly", "\(policy.yearly) yearly"]
-        if let days = policy.days { parts.append("everything for \(days) days") }
-        parts.append(policy.keepsFinal ? "final backups kept" : "final backups not kept")
-        return parts.joined(separator: ", ")
-    }
 }

@@ -11,7 +11,7 @@ extension Dashboard {
             let plans = try await control.plans()
             let policies = try await control.policies().map { policy -> [String: Any] in
                 let users = plans.filter { $0.policy == policy.name }.map(\.database)
-                return ["name": policy.name, "path": Self.path(policy.name), "summary": Self.policySummary(policy), "databases": users.isEmpty ? "none" : users.joined(separator: ", ")]
+                return ["name": policy.name, "path": Self.path(policy.name), "summary": policy.summary, "databases": users.isEmpty ? "none" : users.joined(separator: ", ")]
             }
             return page("policies", title: "Retention policies", context: context, data: ["policies": policies, "hasPolicies": !policies.isEmpty, "notice": Self.notice(request) as Any])
         }
@@ -47,7 +47,7 @@ extension Dashboard {
         page("policy", title: "Policy \(policy.name)", context: context, data: [
             "name": policy.name, "path": Self.path(policy.name), "daily": policy.daily, "monthly": policy.monthly,
             "yearly": policy.yearly, "days": policy.days.map(String.init) ?? "", "keepFinal": policy.keepsFinal,
-            "summary": Self.policySummary(policy), "databases": databases.isEmpty ? "none" : databases.joined(separator: ", "),
+            "summary": policy.summary, "databases": databases.isEmpty ? "none" : databases.joined(separator: ", "),
             // Newest first, bounded: a policy over 100,000 backups must not make a 100,000-row page.
             "decisions": Self.newestFirst(items).prefix(Self.listLimit).map(decisionRow), "hasDecisions": !items.isEmpty,
             "decisionCount": items.count, "moreDecisions": max(0, items.count - Self.listLimit),
@@ -58,7 +58,7 @@ extension Dashboard {
     private func confirmPage(_ preview: PolicyUpdate, form: FormFields, context: APIRequestContext) -> Response {
         let policy = preview.policy
         return page("policy-confirm", title: "Confirm policy \(policy.name)", context: context, data: [
-            "name": policy.name, "path": Self.path(policy.name), "summary": Self.policySummary(policy),
+            "name": policy.name, "path": Self.path(policy.name), "summary": policy.summary,
             "daily": policy.daily, "monthly": policy.monthly, "yearly": policy.yearly, "days": policy.days.map(String.init) ?? "",
             "keepFinal": policy.keepsFinal, "count": preview.deletions.count,
             "deletions": Self.newestFirst(preview.deletions).prefix(Self.listLimit).map(decisionRow),

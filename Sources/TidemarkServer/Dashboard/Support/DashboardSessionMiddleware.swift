@@ -84,15 +84,9 @@ struct DashboardErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let reference = Identifier.make()
-            let apiError: APIError
-            if let http = error as? HTTPError {
-                apiError = APIError(http.status, code: http.status == .notFound ? "page-not-found" : "http-\(http.status.code)", message: http.status == .notFound ? "there is no such page" : (http.body ?? http.status.reasonPhrase))
-            } else {
-                apiError = APIError(error, reference: reference)
-            }
-            if apiError.status.code >= 500 {
-                context.logger.error("\(request.method) \(request.uri.path) failed (reference \(reference)): \(String(reflecting: error))")
+            var apiError = ErrorMiddleware<APIRequestContext>.apiError(for: error, request: request, context: context)
+            if apiError.code == "route-not-found" {
+                apiError = APIError(.notFound, code: "page-not-found", message: "there is no such page")
             }
             if request.headers[.accept]?.contains("application/json") == true {
                 var response = try apiError.response(from: request, context: context)

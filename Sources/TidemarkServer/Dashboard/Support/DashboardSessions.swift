@@ -60,7 +60,6 @@ package actor DashboardSessions {
 
     /// 32 random bytes, base64url: unguessable and safe in a cookie or a form field.
     package static func randomToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        Base64URL.random(count: 32)
     }
 }
