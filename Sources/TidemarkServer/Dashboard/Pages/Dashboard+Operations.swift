@@ -23,7 +23,7 @@ extension Dashboard {
             let operation = try await control.operation(id: try context.parameters.require("id"))
             let lines = try await control.operationLogs(id: operation.id)
             var data = operationRow(operation)
-            data["lines"] = lines.suffix(Self.tailLength).map(logLine)
+            data["lines"] = lines.suffix(Self.tailLength).map(LogLineState.init)
             data["lastSequence"] = lines.last?.sequence ?? 0
             data["notice"] = Self.notice(request) as Any
             return page("operation", title: "Operation \(operation.id)", context: context, data: data)
@@ -32,7 +32,7 @@ extension Dashboard {
             let operation = try await control.operation(id: try context.parameters.require("id"))
             let after = request.uri.queryParameters["after"].flatMap { Int(String($0)) } ?? 0
             let lines = try await control.catalog.logs(operationID: operation.id, afterSequence: after)
-            return try Self.json(OperationState(operation, lines: lines.suffix(Self.tailLength).map { LogLineState($0) }, dashboard: self))
+            return try Self.json(OperationState(operation, lines: lines.suffix(Self.tailLength).map(LogLineState.init)))
         }
         group.post("/operations/{id}/cancel") { _, context in
             try Self.requireAdmin(context)
@@ -49,27 +49,24 @@ extension Dashboard {
     /// Log lines an operation page shows (and keeps while it follows).
     static let tailLength = 200
 
+    /// An operation as the list and its page show it; the live fields come from the same
+    /// `OperationState` the page's script polls, so both read alike.
     func operationRow(_ operation: OperationRecord) -> [String: Any] {
-        let progress = Self.progress(operation.progress)
+        let state = OperationState(operation, lines: [])
         return [
-            "id": operation.id, "kind": operation.kind.rawValue, "status": Self.statusWord(operation.status.rawValue),
-            "statusClass": operation.status.rawValue, "step": operation.step.isEmpty ? "—" : operation.step,
-            "attempt": operation.attempt, "maxAttempts": operation.maxAttempts, "retryable": operation.isRetryable ? "yes" : "no",
+            "id": operation.id, "kind": operation.kind.rawValue, "status": state.status,
+            "statusClass": state.statusClass, "step": state.step,
+            "attempt": state.attempt, "maxAttempts": state.maxAttempts, "retryable": state.retryable,
             "summary": operation.summary, "database": operation.database as Any, "databasePath": operation.database.map(Self.path) as Any,
             "backupID": operation.backupID as Any, "created": time(operation.createdAt) as Any,
             "started": time(operation.startedAt) as Any, "finished": time(operation.finishedAt) as Any,
-            "isFinished": operation.isFinished, "canCancel": !operation.isFinished,
+            "isFinished": state.finished, "canCancel": !state.finished,
             "canRetry": operation.status == .failed,
             "error": operation.lastError.map { ["code": $0.code, "message": $0.message, "hint": $0.hint ?? ""] } as Any,
-            "progressText": progress.text,
-            "percent": (operation.status == .completed ? "100" : progress.percent.map(String.init)) as Any,
+            "progressText": state.progressText, "percent": state.percent.map(String.init) as Any,
             // The backup id already has its own row, with a link.
             "result": operation.result.filter { $0.key != "backupId" }.sorted { $0.key < $1.key }.map { ["key": $0.key, "value": $0.value] },
         ]
-    }
-
-    func logLine(_ line: OperationLogLine) -> [String: Any] {
-        ["sequence": line.sequence, "time": HumanFormat.timestamp(line.time), "level": line.level, "message": line.message]
     }
 
     /// "1.2 GiB of 3.0 GiB read, 4 of 12 tables" and a percentage when the total is known.
@@ -102,7 +99,7 @@ private struct OperationState: Encodable {
     var error: ErrorInfo?
     var lines: [LogLineState]
 
-    init(_ operation: OperationRecord, lines: [LogLineState], dashboard: Dashboard) {
+    init(_ operation: OperationRecord, lines: [LogLineState]) {
         status = Dashboard.statusWord(operation.status.rawValue)
         statusClass = operation.status.rawValue
         step = operation.step.isEmpty ? "—" : operation.step
