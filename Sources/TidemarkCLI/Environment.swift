@@ -33,6 +33,9 @@ enum Environment {
     ) throws -> ControlPlane {
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The home holds the catalog and its key: private even when it was made by hand.
+            var info = stat()
+            if stat(home, &info) == 0, info.st_mode & 0o077 != 0, info.st_uid == getuid() { chmod(home, 0o700) }
         } catch {
             throw TidemarkError(
                 code: "home-not-writable",

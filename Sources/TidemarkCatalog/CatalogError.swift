@@ -13,17 +13,21 @@ package struct CatalogError: UserFacingError {
 
     package var kind: Code
     package var message: String
-    package var hint: String?
+    /// The hint given where the error was made, if any.
+    package var specificHint: String?
     package var underlying: String?
 
     package init(_ kind: Code, _ message: String, hint: String? = nil, underlying: String? = nil) {
         self.kind = kind
         self.message = message
-        self.hint = hint
+        self.specificHint = hint
         self.underlying = underlying
     }
 
     package var code: String { kind.rawValue }
+
+    /// The specific hint, else the category's, so no error reaches a person without one.
+    package var hint: String? { specificHint ?? category.defaultHint }
 
     package var category: ErrorCategory {
         switch kind {

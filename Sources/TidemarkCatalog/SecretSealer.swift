@@ -25,6 +25,7 @@ package struct SecretSealer: Sendable {
         }
         let path = "\(home)/catalog.key"
         if let data = FileManager.default.contents(atPath: path) {
+            try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
             guard data.count == 32 else {
                 throw CatalogError(.sealedSecretUnreadable, "the catalog key \(path) is damaged (\(data.count) bytes, expected 32)")
             }

@@ -36,15 +36,19 @@ package struct ControlError: UserFacingError {
 
     package var kind: Code
     package var message: String
-    package var hint: String?
+    /// The hint given where the error was made, if any.
+    package var specificHint: String?
 
     package init(_ kind: Code, _ message: String, hint: String? = nil) {
         self.kind = kind
         self.message = message
-        self.hint = hint
+        self.specificHint = hint
     }
 
     package var code: String { kind.rawValue }
+
+    /// The specific hint, else the category's, so no error reaches a person without one.
+    package var hint: String? { specificHint ?? category.defaultHint }
 
     package var category: ErrorCategory {
         switch kind {

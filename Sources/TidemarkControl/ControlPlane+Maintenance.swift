@@ -48,14 +48,7 @@ extension ControlPlane {
             for problem in report.problems {
                 try await run.log("\(problem.object): \(problem.problem)", level: .error)
             }
-            guard report.isHealthy else {
-                let first = report.problems[0]
-                throw ControlError(
-                    .verifyFailed,
-                    "backup \(id) is damaged: \(report.problems.count) problem(s), first \(first.object): \(first.problem)",
-                    hint: "Take a new backup now; 'tidemark op logs \(run.id)' lists every damaged object."
-                )
-            }
+            guard report.isHealthy else { throw VerifyFailedError(report: report, operationID: run.id) }
             try await run.complete(result: ["chunks": "\(report.chunksChecked)", "packs": "\(report.packsChecked)"])
             return (report, run.record)
         }

@@ -31,7 +31,8 @@ package struct StorageError: UserFacingError {
 
     package var kind: Code
     package var message: String
-    package var hint: String?
+    /// The hint given where the error was made, if any.
+    package var specificHint: String?
     package var underlying: String?
     /// The HTTP status of the response that caused the error, for S3.
     package var httpStatus: Int?
@@ -41,13 +42,16 @@ package struct StorageError: UserFacingError {
     package init(_ kind: Code, _ message: String, hint: String? = nil, underlying: String? = nil, httpStatus: Int? = nil, serviceCode: String? = nil) {
         self.kind = kind
         self.message = message
-        self.hint = hint
+        self.specificHint = hint
         self.underlying = underlying
         self.httpStatus = httpStatus
         self.serviceCode = serviceCode
     }
 
     package var code: String { kind.rawValue }
+
+    /// The specific hint, else the category's, so no error reaches a person without one.
+    package var hint: String? { specificHint ?? category.defaultHint }
 
     package var category: ErrorCategory {
         switch kind {

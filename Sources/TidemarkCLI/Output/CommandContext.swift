@@ -54,6 +54,9 @@ extension GlobalOptions {
         try? await http.shutdown()
         do {
             try outcome.get()
+        } catch is OutputClosedError {
+            // The reader of stdout went away (`| head -1`): like any Unix tool, end quietly.
+            return
         } catch let error as any UserFacingError {
             console.error(error)
             throw ExitCode(ExitCodes.code(for: error.category))

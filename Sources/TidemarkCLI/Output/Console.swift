@@ -9,15 +9,19 @@ import TidemarkCore
 /// Everything the CLI shows people or scripts goes through here (never through the logger).
 struct Console: Sendable {
     let format: OutputFormat
+    let streams: StandardStreams
+
+    init(format: OutputFormat, streams: StandardStreams = StandardStreams()) {
+        self.format = format
+        self.streams = streams
+    }
 
     /// Prints `value` as pretty JSON on stdout.
     func json(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(value)
-        FileHandle.standardOutput.write(data)
-        FileHandle.standardOutput.write(Data("\n".utf8))
+        try streams.writeOutput(Array(try encoder.encode(value)) + [0x0A])
     }
 
     /// Prints `value` as one compact JSON line on stdout (streams: `op logs --follow`).
@@ -25,19 +29,30 @@ struct Console: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        FileHandle.standardOutput.write(data)
+        try streams.writeOutput(Array(try encoder.encode(value)) + [0x0A])
     }
 
-    /// Prints one line on stdout.
+    /// Writes raw bytes on stdout (`backup export` without `--out`).
+    /// - Throws: `OutputClosedError` when stdout's reader has gone away.
+    func raw(_ bytes: [UInt8]) throws {
+        try streams.writeOutput(bytes)
+    }
+
+    /// Stops a long-running listing (`op logs --follow`) whose reader has gone away.
+    /// - Throws: `OutputClosedError` when stdout is closed.
+    func checkOutputOpen() throws {
+        if streams.isOutputClosed { throw OutputClosedError() }
+    }
+
+    /// Prints one line on stdout; once stdout is closed, lines are dropped and the command
+    /// ends quietly when it returns.
     func line(_ text: String = "") {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        try? streams.writeOutput(Array((text + "\n").utf8))
     }
 
     /// Prints one line on stderr.
     func note(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        streams.writeError(Array((text + "\n").utf8))
     }
 
     /// Prints an aligned table on stdout.
@@ -71,7 +86,7 @@ struct Console: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if let data = try? encoder.encode(Body(error: .init(code: error.code, message: error.message, hint: error.hint))) {
-                FileHandle.standardError.write(data + Data("\n".utf8))
+                streams.writeError(Array(data) + [0x0A])
                 return
             }
         }

@@ -1,5 +1,9 @@
 import Foundation
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import TidemarkControl
 import TidemarkCore
 
@@ -50,13 +54,13 @@ final class ProgressBar: Sendable {
             return parts.joined(separator: "  ")
         }
         if let line {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+            _ = StandardStreams.writeAll(Array("\r\u{1B}[K\(line)".utf8), to: STDERR_FILENO)
         }
     }
 
     /// Ends the progress line so later output starts on a fresh line.
     func finish() {
         let drew = state.withLock { $0.drew }
-        if drew { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if drew { _ = StandardStreams.writeAll(Array("\r\u{1B}[K".utf8), to: STDERR_FILENO) }
     }
 }

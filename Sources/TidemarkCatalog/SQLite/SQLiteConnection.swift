@@ -1,6 +1,10 @@
 import CSQLite
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A value bound to or read from a SQLite statement.
 enum SQLiteValue: Sendable, Equatable {
     case null
@@ -37,6 +41,7 @@ final class SQLiteConnection: Sendable {
     let path: String
 
     init(path: String) throws {
+        Self.restrictPermissions(of: path)
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK else {
@@ -50,6 +55,21 @@ final class SQLiteConnection: Sendable {
         try execute("PRAGMA journal_mode=WAL")
         try execute("PRAGMA synchronous=FULL")
         try execute("PRAGMA foreign_keys=ON")
+        // The -wal and -shm files exist now; SQLite gives new ones the database file's mode,
+        // but files left by an older Tidemark may still be world-readable.
+        Self.restrictPermissions(of: path)
+    }
+
+    /// Makes the catalog file (created empty here if missing, so SQLite never creates it with
+    /// the umask's 0644) and its -wal and -shm companions readable by this user only: they
+    /// hold operation logs and sealed secrets.
+    private static func restrictPermissions(of path: String) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 { close(descriptor) }
+        for file in [path, path + "-wal", path + "-shm"] {
+            var info = stat()
+            if stat(file, &info) == 0, info.st_mode & 0o077 != 0 { chmod(file, 0o600) }
+        }
     }
 
     deinit {

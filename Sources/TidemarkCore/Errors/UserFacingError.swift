@@ -44,17 +44,40 @@ extension UserFacingError {
     package var isRetryable: Bool { category == .unavailable }
 }
 
+extension ErrorCategory {
+    /// What to do about an error of this kind when its code has no more specific hint, so
+    /// every error a person sees (CLI `hint:` line, API `hint` field) says how to go on.
+    package var defaultHint: String {
+        switch self {
+        case .invalidInput: "Check the value against the command's --help or docs/OPERATIONS.md, then try again."
+        case .notFound: "Check the name or id: 'tidemark storage list', 'db list', 'backup list' and 'op list' show what exists."
+        case .conflict: "Check the current state with the matching 'show' command, then try again."
+        case .authentication: "Check the credentials, or the repository passphrase in TIDEMARK_PASSPHRASE."
+        case .unavailable: "Check that the server or endpoint is running and reachable, then retry; 'tidemark storage test NAME' checks a storage."
+        case .storage: "Check the storage's free space and permissions, then retry."
+        case .integrity:
+            "Stored data is missing or damaged: 'tidemark backup verify ID --read-data' lists every damaged object; restore from another backup ('tidemark backup list')."
+        case .toolFailed: "The tool's own message is in the operation log ('tidemark op logs ID')."
+        case .internal: "This is a bug; please report it with the command you ran and the operation id, if any."
+        }
+    }
+}
+
 /// A generic user-facing error for cases that do not belong to one module's error type.
 package struct TidemarkError: UserFacingError {
     package var code: String
     package var message: String
-    package var hint: String?
+    /// The hint given where the error was made, if any.
+    package var specificHint: String?
     package var category: ErrorCategory
 
     package init(code: String, message: String, hint: String? = nil, category: ErrorCategory) {
         self.code = code
         self.message = message
-        self.hint = hint
+        self.specificHint = hint
         self.category = category
     }
+
+    /// The specific hint, else the category's.
+    package var hint: String? { specificHint ?? category.defaultHint }
 }

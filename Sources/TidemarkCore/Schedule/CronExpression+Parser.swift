@@ -122,7 +122,7 @@ extension CronExpression {
             let parts = item.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
             var step = 1
             if parts.count == 2 {
-                guard let value = Int(parts[1]), value > 0 else {
+                guard let value = Self.number(parts[1]), value > 0 else {
                     throw failure("step '\(parts[1])' must be a positive number", at: column + parts[0].count + 1)
                 }
                 step = value
@@ -152,9 +152,16 @@ extension CronExpression {
         return (mask, isRestricted)
     }
 
+    /// `text` as a number when it is only decimal digits: `Int("+1")` and `Int("-0")` would
+    /// accept signs that no cron implementation allows.
+    private static func number(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text)
+    }
+
     private static func value(_ text: Substring, number: Int, at column: Int, failure: (String, Int) -> CronError) throws -> Int {
         let range = fields[number - 1].range
-        if let value = Int(text) {
+        if let value = Self.number(text) {
             guard range.contains(value) else { throw failure("\(value) is out of range \(range.lowerBound)-\(range.upperBound)", column) }
             return value
         }

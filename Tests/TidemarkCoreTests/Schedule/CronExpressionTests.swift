@@ -21,6 +21,9 @@ import TidemarkTesting
             ("0 0 0 * * sun", "2026-11-21T00:00:00Z", "2026-11-22T00:00:00Z"),
             ("0 0 0 ? * SAT", "2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"),
             ("0 5-10 * * * *", "2026-11-21T00:10:00Z", "2026-11-21T01:05:00Z"),
+            // A start with a step runs to the field's end, as documented: 0/5 is 0-59/5.
+            ("0 0/20 * * * *", "2026-11-21T00:41:00Z", "2026-11-21T01:00:00Z"),
+            ("0 10/20 * * * *", "2026-11-21T00:31:00Z", "2026-11-21T00:50:00Z"),
             ("@hourly", "2026-11-21T00:10:00Z", "2026-11-21T01:00:00Z"),
             ("@daily", "2026-11-21T00:10:00Z", "2026-11-22T00:00:00Z"),
             ("@weekly", "2026-11-21T00:10:00Z", "2026-11-22T00:00:00Z"),
@@ -98,6 +101,9 @@ import TidemarkTesting
             ("0 0 10-2 * * *", 3, 5, "cron field 3 (hours): range 10-2 runs backwards"),
             ("0 0,,5 * * * *", 2, 5, "cron field 2 (minutes): empty list item"),
             ("0 0 ? * * *", 3, 5, "cron field 3 (hours): '?' is allowed only in day-of-month and day-of-week"),
+            ("+1 * * * * *", 1, 1, "cron field 1 (seconds): '+1' is not a number in 0-59"),
+            ("0 */+5 * * * *", 2, 5, "cron field 2 (minutes): step '+5' must be a positive number"),
+            ("0 0 +3-5 * * *", 3, 5, "cron field 3 (hours): '+3' is not a number in 0-23"),
         ]
     )
     func rejects(expression: String, field: Int, position: Int, message: String) {

@@ -3,6 +3,10 @@ import Foundation
 import TidemarkControl
 import TidemarkCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `tidemark apply -f tidemark.yaml [--dry-run] [--confirm]`
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,12 +53,33 @@ struct ApplyCommand: AsyncParsableCommand {
         }
     }
 
+    /// Reads the file (or stdin for `-`), refusing more than `ConfigFile.maximumBytes`, so a
+    /// huge or endless input cannot exhaust memory before parsing starts.
+    /// - Throws: `config-not-found`, `config-too-large`.
     static func read(_ file: String) throws -> String {
-        if file == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
-        guard let data = FileManager.default.contents(atPath: file) else {
+        let descriptor = file == "-" ? STDIN_FILENO : open(file, O_RDONLY)
+        guard descriptor >= 0 else {
             throw TidemarkError(code: "config-not-found", message: "cannot read \(file)", hint: "Give the path of a readable YAML file with -f.", category: .notFound)
         }
-        return String(decoding: data, as: UTF8.self)
+        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw TidemarkError(code: "config-not-found", message: "cannot read \(file): \(String(cString: strerror(errno)))", hint: "Give the path of a readable YAML file with -f.", category: .notFound)
+            }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            guard bytes.count <= ConfigFile.maximumBytes else {
+                throw ConfigFile.invalid(
+                    "\(file == "-" ? "standard input" : file) is larger than \(ConfigFile.maximumBytes / 1024) KiB",
+                    hint: "A Tidemark config file lists storages, policies, databases and plans; split very large setups into several files."
+                )
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -10,14 +10,28 @@ import Yams
 /// (`secretAccessKeyEnv`, `passwordEnv`), never written inline, so the file can live in
 /// version control.
 enum ConfigFile {
+    /// The largest file `apply` reads (1 MiB: about ten thousand resources).
+    static let maximumBytes = 1 << 20
+    /// The most values a file may hold once its aliases are expanded. YAML aliases can repeat
+    /// a node exponentially ("billion laughs": nine levels of nine aliases is 387 million
+    /// values), so expansion is counted and stopped here instead of exhausting memory.
+    static let maximumValues = 100_000
+
     static func parse(_ text: String, environment: [String: String]) throws -> DesiredState {
-        let root: Any?
-        do {
-            root = try Yams.load(yaml: text)
-        } catch {
-            throw invalid("the file is not valid YAML: \(error)", hint: "Check the indentation and quoting near the position given.")
+        guard text.utf8.count <= maximumBytes else {
+            throw invalid("the file is larger than \(maximumBytes / 1024) KiB")
         }
-        guard let root else { return DesiredState() }
+        let composed: Yams.Node?
+        do {
+            // Composing keeps each aliased node once (a shared value); only `any` expands it.
+            composed = try Yams.compose(yaml: text)
+        } catch {
+            throw invalid("the file is not valid YAML: \(Self.shortened("\(error)"))", hint: "Check the indentation and quoting near the position given.")
+        }
+        guard let composed else { return DesiredState() }
+        var budget = maximumValues
+        try countValues(composed, budget: &budget)
+        let root = composed.any
         let top = try Node(root, path: "")
         try top.allow(["storages", "databases", "policies", "plans"])
         var state = DesiredState()
@@ -103,6 +117,37 @@ enum ConfigFile {
         return try NamedSecret.read(
             variable, namedBy: "\(node.path).\(key)", environment: environment, code: "invalid-config", hint: "Export \(variable) before running apply."
         )
+    }
+
+    /// Counts `node`'s values with its aliases expanded, stopping as soon as more than the
+    /// budget are seen, so the count costs at most `maximumValues` steps whatever the file.
+    private static func countValues(_ node: Yams.Node, budget: inout Int, depth: Int = 0) throws {
+        budget -= 1
+        guard budget >= 0 else {
+            throw invalid(
+                "the file holds more than \(maximumValues) values once its aliases (*name) are expanded",
+                hint: "Use fewer or less deeply nested aliases; a Tidemark config file rarely needs them."
+            )
+        }
+        guard depth < 64 else {
+            throw invalid("the file nests values more than 64 levels deep", hint: "A Tidemark config file needs at most a few levels.")
+        }
+        switch node {
+        case .scalar, .alias: return
+        case .sequence(let sequence):
+            for item in sequence { try countValues(item, budget: &budget, depth: depth + 1) }
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                try countValues(key, budget: &budget, depth: depth + 1)
+                try countValues(value, budget: &budget, depth: depth + 1)
+            }
+        }
+    }
+
+    /// The parser's message without the echoed source line, which can be a megabyte long.
+    private static func shortened(_ description: String) -> String {
+        let lines = description.split(separator: "\n", omittingEmptySubsequences: true).prefix(2)
+        return lines.map { $0.count > 160 ? $0.prefix(160) + "…" : String($0) }.joined(separator: ": ")
     }
 
     static func invalid(_ message: String, hint: String? = nil) -> TidemarkError {

@@ -17,25 +17,24 @@ struct BackupExport: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let handle: FileHandle
+            var handle: FileHandle?
             let temporary = out.map { "\($0).tidemark-partial" }
             if let temporary {
                 guard FileManager.default.createFile(atPath: temporary, contents: nil) , let opened = FileHandle(forWritingAtPath: temporary) else {
                     throw TidemarkError(code: "output-not-writable", message: "cannot create \(out ?? "")", hint: "Choose a writable path for --out.", category: .storage)
                 }
                 handle = opened
-            } else {
-                handle = FileHandle.standardOutput
             }
+            let file = handle
             let (observer, bar) = ProgressBar.observer(label: "export \(id)", enabled: !context.isJSON && out != nil)
             defer { bar?.finish() }
             do {
                 let operation = try await control.exportBackup(id: id, observer: observer) { chunk in
-                    try handle.write(contentsOf: chunk)
+                    if let file { try file.write(contentsOf: chunk) } else { try context.console.raw(chunk) }
                 }
-                if let out, let temporary {
-                    try handle.synchronize()
-                    try handle.close()
+                if let out, let temporary, let file {
+                    try file.synchronize()
+                    try file.close()
                     // Renamed only when complete, so a failed export never leaves a file that looks whole.
                     _ = try? FileManager.default.removeItem(atPath: out)
                     try FileManager.default.moveItem(atPath: temporary, toPath: out)

@@ -22,17 +22,18 @@ struct BackupVerify: AsyncParsableCommand {
             do {
                 let (report, _) = try await control.verifyBackup(id: id, readData: readData, observer: observer)
                 bar?.finish()
-                if context.isJSON { return try context.console.json(report) }
+                if context.isJSON { return try context.console.json(VerifyReportRepresentation(report)) }
                 context.console.line(
                     "backup \(id) is healthy: \(report.chunksChecked) chunks in \(report.packsChecked) packs\(readData ? ", \(HumanFormat.bytes(report.bytesRead)) read and re-hashed" : " present")"
                 )
-            } catch let error as ControlError where error.kind == .verifyFailed {
+            } catch let error as VerifyFailedError {
                 bar?.finish()
-                let operation = try await control.operations(status: .failed).first { $0.backupID == id && $0.kind == .verify }
-                var lines: [OperationLogLine] = []
-                if let operation { lines = try await control.operationLogs(id: operation.id) }
-                for line in lines where line.level == "error" && line.message.contains(": ") && !line.message.hasPrefix("failed in step") {
-                    context.console.note("damaged: \(line.message)")
+                // The report goes to stdout (JSON) or as one line per problem to stderr; the
+                // error and its exit code follow, so scripts see both.
+                if context.isJSON {
+                    try context.console.json(VerifyReportRepresentation(error.report))
+                } else {
+                    for problem in error.report.problems { context.console.note("damaged: \(problem.object): \(problem.problem)") }
                 }
                 throw error
             }

@@ -86,6 +86,8 @@ struct OperationLogs: AsyncParsableCommand {
             }
             var lastProgress: String?
             for try await event in try await control.followOperation(id: id) {
+                // Following ends when the reader goes away (`op logs ID --follow | head -3`).
+                try context.console.checkOutputOpen()
                 if context.isJSON {
                     try context.console.jsonLine(OperationEventRepresentation(event, now: control.now()))
                     continue
