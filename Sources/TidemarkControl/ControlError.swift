@@ -12,6 +12,7 @@ package struct ControlError: UserFacingError {
         case nameTaken = "name-conflict"
         case storageRequired = "storage-required"
         case storageInUse = "storage-in-use"
+        case storageOverlap = "storage-overlap"
         case engineNotSupported = "engine-not-supported"
         case verifyFailed = "verify-failed"
         case invalidTable = "invalid-table-name"
@@ -53,7 +54,7 @@ package struct ControlError: UserFacingError {
     package var category: ErrorCategory {
         switch kind {
         case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound: .notFound
-        case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .repositoryMismatch, .operationCancelled,
+        case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .storageOverlap, .repositoryMismatch, .operationCancelled,
             .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost:
             .conflict
         case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig: .invalidInput

@@ -10,7 +10,7 @@ extension ControlPlane {
             // An edit form leaves the key blank to keep the stored one.
             secret = try await storage(named: name).secretAccessKey
         }
-        return await testConnection(try await openStore(settings, secret, name == nil ? .create : .connectionTest))
+        return await testConnection(try await openStore(try settings.normalized(), secret, name == nil ? .create : .connectionTest))
     }
 
     /// Checks that a restore of backup `id` into `newName` can start: the backup is completed,

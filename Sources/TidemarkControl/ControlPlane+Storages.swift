@@ -10,10 +10,12 @@ extension ControlPlane {
     ///   failure category), storage errors, `wrong-passphrase`.
     package func addStorage(name: String, settings: StorageSettings, secret: Secret<String>? = nil) async throws -> StorageRecord {
         try NameRule.validate(name, what: "storage")
+        let settings = try settings.normalized()
         if try await catalog.storage(named: name) != nil {
             // Checked before the repository is initialized, so a taken name touches no storage.
             throw ControlError(.nameTaken, "a storage named \(name) already exists", hint: "Choose another name, or remove it first with 'tidemark storage remove \(name)'.")
         }
+        try await refuseOverlap(with: settings, name: name)
         let report = await testConnection(try await openStore(settings, secret, .create))
         guard report.passed else { throw ConnectionTestFailedError(report: report) }
         let store = try await openStore(settings, secret, .work)
@@ -24,9 +26,36 @@ extension ControlPlane {
         } else {
             repository = try await Repository.initialize(in: store, passphrase: passphrase, now: now)
         }
+        try await refuseSharedRepository(repository.config.id, name: name)
         let record = StorageRecord(name: name, settings: settings, repositoryID: repository.config.id, createdAt: now(), secretAccessKey: secret)
         try await catalog.insertStorage(record)
         return record
+    }
+
+    /// Refuses settings that name the place of another storage, or a place inside or around
+    /// it: retention and garbage collection of one would delete the other's data.
+    /// - Throws: `ControlError` `storage-overlap`.
+    private func refuseOverlap(with settings: StorageSettings, name: String) async throws {
+        for other in try await catalog.storages() where other.name != name {
+            guard let normalized = try? other.settings.normalized(), normalized.overlaps(settings) else { continue }
+            throw ControlError(
+                .storageOverlap,
+                "\(settings.location) overlaps storage \(other.name) (\(other.settings.location))",
+                hint: "Use storage \(other.name) itself, or give this storage its own directory or bucket prefix that is neither inside nor around it."
+            )
+        }
+    }
+
+    /// Refuses a second registration of one repository (reached by another spelling: a link,
+    /// another endpoint name), for the same reason as ``refuseOverlap(with:name:)``.
+    private func refuseSharedRepository(_ repositoryID: String, name: String) async throws {
+        if let other = try await catalog.storages().first(where: { $0.repositoryID == repositoryID && $0.name != name }) {
+            throw ControlError(
+                .storageOverlap,
+                "the repository there (\(repositoryID)) is already registered as storage \(other.name)",
+                hint: "Use storage \(other.name); one repository is registered once."
+            )
+        }
     }
 
     /// Changes where or how a storage is reached (endpoint, credentials, addressing). Saved only
@@ -37,6 +66,8 @@ extension ControlPlane {
         guard record.settings.kind == settings.kind else {
             throw ControlError(.storageKindChange, "storage \(name) is a \(record.settings.kind) storage and cannot become \(settings.kind)", hint: "Add a new storage instead.")
         }
+        let settings = try settings.normalized()
+        try await refuseOverlap(with: settings, name: name)
         let report = await testConnection(try await openStore(settings, secret, .connectionTest))
         guard report.passed else { throw ConnectionTestFailedError(report: report) }
         record.settings = settings

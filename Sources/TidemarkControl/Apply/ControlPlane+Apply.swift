@@ -15,6 +15,9 @@ extension ControlPlane {
     /// - Parameter dryRun: only compute the changes.
     /// - Returns: one entry per resource in the file, in the order applied.
     package func apply(_ desired: DesiredState, dryRun: Bool, confirm: Bool = false) async throws -> [ApplyChange] {
+        var desired = desired
+        // Compared with the catalog as stored, so `/srv/backups/` in the file is no change.
+        for index in desired.storages.indices { desired.storages[index].settings = try desired.storages[index].settings.normalized() }
         try await validate(desired)
         var changes: [ApplyChange] = []
         var policyDeletions: [String: Int] = [:]

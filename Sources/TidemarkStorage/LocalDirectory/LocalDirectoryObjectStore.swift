@@ -44,6 +44,8 @@ package struct LocalDirectoryObjectStore: ObjectStore {
     package func put(_ bytes: [UInt8], at key: String) async throws {
         let path = try path(for: key)
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+        // Directories are created only after the existing part of the path is known to stay
+        // inside the root: a link `data -> /elsewhere` would otherwise receive them.
         if mkdirs(directory) != 0 { throw posixError(errno, path: directory, writing: true) }
         let temporary = "\(directory)/.tmp-\(getpid())-\(Identifier.make())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
@@ -121,31 +123,117 @@ package struct LocalDirectoryObjectStore: ObjectStore {
     }
 
     package func list(prefix: String) async throws -> [ObjectInfo] {
-        var results: [ObjectInfo] = []
         // Walk only the directory part of the prefix, so listing `data/` never reads `snapshots/`.
-        let directoryPart = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : ""
-        if !directoryPart.isEmpty { _ = try path(for: directoryPart) }
-        let start = directoryPart.isEmpty ? root : "\(root)/\(directoryPart)"
-        guard let enumerator = FileManager.default.enumerator(atPath: start) else { return [] }
-        while let relative = enumerator.nextObject() as? String {
-            let name = relative.split(separator: "/").last.map(String.init) ?? relative
-            if name.hasPrefix(".") { continue }
-            let key = directoryPart.isEmpty ? relative : "\(directoryPart)/\(relative)"
-            guard key.hasPrefix(prefix) else { continue }
-            var info = stat()
-            guard stat("\(root)/\(key)", &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            results.append(ObjectInfo(key: key, size: Int64(info.st_size)))
+        let directoryPart = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
+        let start = directoryPart.isEmpty ? root : try path(for: directoryPart)
+        let realRoot = try resolvedRoot()
+        var results: [ObjectInfo] = []
+        var visited: Set<String> = []
+        try walk(start, key: directoryPart, realRoot: realRoot, visited: &visited) { key, size in
+            if key.hasPrefix(prefix) { results.append(ObjectInfo(key: key, size: size)) }
         }
         return results.sorted { $0.key < $1.key }
     }
 
-    /// The file path of `key`, refusing keys that could leave `root`.
-    private func path(for key: String) throws -> String {
-        let valid = ObjectKeyRule.isValid(key)
-        guard valid else {
-            throw StorageError(.pathOutsideRoot, "object key '\(key)' is not a plain relative path inside \(root)")
+    /// Calls `found` for every regular file below `directory` (whose key is `key`), following
+    /// links that stay inside the root exactly as `get` does, and refusing those that leave
+    /// it, so listing (verify, GC) and reading (restore) always agree on what exists.
+    private func walk(_ directory: String, key: String, realRoot: String, visited: inout Set<String>, _ found: (String, Int64) -> Void) throws {
+        guard let real = realpath(directory) else {
+            if errno == ENOENT || errno == ENOTDIR { return }
+            throw posixError(errno, path: directory, writing: false)
         }
-        return "\(root)/\(key)"
+        // A link back up the tree would loop forever.
+        guard visited.insert(real).inserted else { return }
+        guard let stream = opendir(directory) else {
+            if errno == ENOENT || errno == ENOTDIR { return }
+            throw posixError(errno, path: directory, writing: false)
+        }
+        defer { closedir(stream) }
+        var entries: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            // Temporary files of puts in progress and dot files are not objects.
+            if !name.hasPrefix(".") { entries.append(name) }
+        }
+        for name in entries {
+            let path = "\(directory)/\(name)"
+            let childKey = key.isEmpty ? name : "\(key)/\(name)"
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                try checkInside(path, key: childKey, realRoot: realRoot)
+                guard stat(path, &info) == 0 else { continue }
+            }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: try walk(path, key: childKey, realRoot: realRoot, visited: &visited, found)
+            case S_IFREG: found(childKey, Int64(info.st_size))
+            default: continue
+            }
+        }
+    }
+
+    /// The real path of `root`, through any links (the root itself may be one, e.g. a mount).
+    private func resolvedRoot() throws -> String {
+        guard let real = realpath(root) else { throw posixError(errno, path: root, writing: false) }
+        return real
+    }
+
+    /// Refuses `path` (of `key`) when its existing part resolves outside the root.
+    private func checkInside(_ path: String, key: String, realRoot: String) throws {
+        var existing = path
+        var resolved = realpath(existing)
+        while resolved == nil, errno == ENOENT || errno == ENOTDIR {
+            var info = stat()
+            if lstat(existing, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK {
+                // A dangling link: where it points is outside anything we can check.
+                throw outsideRoot(key: key, target: Self.linkTarget(existing) ?? "a missing target")
+            }
+            guard let slash = existing.lastIndex(of: "/"), slash > existing.startIndex else { return }
+            existing = String(existing[..<slash])
+            resolved = realpath(existing)
+        }
+        guard let resolved else { throw posixError(errno, path: existing, writing: false, key: key) }
+        guard resolved == realRoot || resolved.hasPrefix(realRoot == "/" ? "/" : realRoot + "/") else {
+            throw outsideRoot(key: key, target: resolved)
+        }
+    }
+
+    private func outsideRoot(key: String, target: String) -> StorageError {
+        StorageError(
+            .pathOutsideRoot,
+            "object \(key) in \(location) leads through a symbolic link to \(target), outside the storage directory",
+            hint: "Local storage reads and writes only inside its directory: replace the link with a real directory, or register the storage at the link's target."
+        )
+    }
+
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private func realpath(_ path: String) -> String? {
+        guard let pointer = Glibc.realpath(path, nil) else { return nil }
+        defer { free(pointer) }
+        return String(cString: pointer)
+    }
+
+    /// The file path of `key`, refusing keys that could leave `root` (`..`, absolute) and
+    /// keys whose existing part leads through a symbolic link out of it (SPEC §7).
+    private func path(for key: String) throws -> String {
+        guard ObjectKeyRule.isValid(key) else {
+            throw StorageError(
+                .pathOutsideRoot, "object key '\(key)' is not a plain relative path inside \(root)",
+                hint: "Keys are relative paths of letters, digits, '.', '-' and '_' without '..'."
+            )
+        }
+        let path = "\(root)/\(key)"
+        try checkInside(path, key: key, realRoot: try resolvedRoot())
+        return path
     }
 
     private func mkdirs(_ directory: String) -> Int32 {
@@ -164,7 +252,7 @@ package struct LocalDirectoryObjectStore: ObjectStore {
         let reason = String(cString: strerror(code))
         switch code {
         case ENOENT where key != nil:
-            return StorageError(.notFound, "object \(key!) does not exist in \(location)")
+            return StorageError(.notFound, "object \(key ?? "") does not exist in \(location)")
         case ENOENT:
             return StorageError(.directoryMissing, "the storage directory \(root) does not exist", hint: "Create it, or check that the volume is mounted.")
         case ENOSPC, EDQUOT:
