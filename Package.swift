@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(name: "TidemarkCoreTests", dependencies: ["TidemarkCore", "TidemarkTesting"], swiftSettings: strictSettings),
         .testTarget(
             name: "TidemarkRepositoryTests",
-            dependencies: ["TidemarkRepository", "TidemarkStorage", "TidemarkTesting"],
+            dependencies: ["TidemarkRepository", "TidemarkStorage", "TidemarkTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -44,6 +44,7 @@ enum Environment {
                 category: .storage
             )
         }
+        let retryPolicy = RetryPolicy(budget: .seconds(try storageRetryBudget(environment: environment)))
         let catalog = try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: environment))
         let runner = SubprocessRunner()
         let logger = {
@@ -69,7 +70,7 @@ enum Environment {
                 // The connection test and first contact must fail fast; work survives blips.
                 // Every failed attempt is counted for /metrics, including those a retry hid.
                 guard use == .work else { return store }
-                return RetryingObjectStore(InstrumentedObjectStore(store, onError: metrics.storageError), logger: logger)
+                return RetryingObjectStore(InstrumentedObjectStore(store, onError: metrics.storageError), policy: retryPolicy, logger: logger)
             },
             testConnection: { store in await StorageConnectionTest.run(on: store) },
             engines: [.postgres: PostgresEngine(runner: runner, tools: PostgresTools.discover(environment: environment))],
@@ -110,6 +111,21 @@ extension Environment {
             configuration.webhookRetryDelays = delays.compactMap { $0 }
         }
         return configuration
+    }
+}
+
+extension Environment {
+    /// How long storage calls may keep failing back to back before an operation gives up
+    /// (`TIDEMARK_STORAGE_RETRY_SECONDS`, default 30; docs/OPERATIONS.md "Retries").
+    static func storageRetryBudget(environment: [String: String]) throws -> Double {
+        guard let text = environment["TIDEMARK_STORAGE_RETRY_SECONDS"], !text.isEmpty else { return 30 }
+        guard let value = Double(text), value >= 0, value <= 86_400 else {
+            throw TidemarkError(
+                code: "invalid-setting", message: "TIDEMARK_STORAGE_RETRY_SECONDS=\(text) is not a number of seconds from 0 to 86400",
+                hint: "Unset it or give e.g. TIDEMARK_STORAGE_RETRY_SECONDS=30.", category: .invalidInput
+            )
+        }
+        return value
     }
 }
 

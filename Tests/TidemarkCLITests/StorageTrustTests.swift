@@ -53,4 +53,30 @@ import TidemarkTesting
             #expect(storages.compactMap { $0["location"] as? String } == ["\(directory)/a/repo", "\(directory)/a/repo2"])
         }
     }
+
+    @Test("a dead S3 endpoint fails a backup within the retry budget, and the backup is marked failed")
+    func deadEndpoint() async throws {
+        try await withShop { shop in
+            try await withMotoServer { moto in
+                let proxy = try FaultProxy(upstreamPort: moto.port) { _ in .pass }
+                let secret = ["TIDEMARK_S3_SECRET_ACCESS_KEY": moto.secret().revealed]
+                let added = try await shop.cli.run(
+                    ["storage", "add", "s3", "--s3", "--endpoint", "http://127.0.0.1:\(proxy.port)", "--bucket", moto.bucket, "--path-style", "--access-key-id", moto.settings().accessKeyID],
+                    environment: secret
+                )
+                #expect(added.exitCode == 0, "\(added.standardError)")
+                _ = try await shop.cli.run(["db", "add", "shop", "--url", shop.url])
+                proxy.stop()
+                let started = Date()
+                let failed = try await shop.cli.run(["backup", "create", "shop", "--storage", "s3"], environment: ["TIDEMARK_STORAGE_RETRY_SECONDS": "3"])
+                let took = Date().timeIntervalSince(started)
+                #expect(failed.exitCode == 6, "\(failed.standardError)")
+                #expect(failed.standardError.contains("hint: "))
+                // Before: about 10 s per try (a connect timeout for a port that refuses at once), 12 tries.
+                #expect(took < 12, "took \(took) s")
+                let backups = try #require(try await shop.cli.run(["backup", "list", "--output", "json"]).json() as? [[String: Any]])
+                #expect(backups.map { $0["status"] as? String } == ["failed"])
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 import TidemarkCore
 import TidemarkRepository
@@ -127,6 +128,37 @@ import TidemarkTesting
             let live = LockObject(exclusive: false, host: "other-host", pid: 1, purpose: "live backup", createdAt: Date(), refreshedAt: Date())
             try await store.put(try JSONCoding.encode(live), at: "locks/live")
             await #expect(throws: RepositoryError.self) { _ = try await repository.collectGarbage() }
+        }
+    }
+
+    @Test("a lock is removed when the work fails or is cancelled, not left for others to wait out")
+    func lockReleasedOnFailureAndCancel() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = LocalDirectoryObjectStore(root: directory)
+            let repository = try await Repository.initialize(in: store, passphrase: testPassphrase, kdf: testKDF, now: { Date() })
+            struct Failed: Error {}
+            await #expect(throws: Failed.self) {
+                try await repository.withLock(exclusive: false, purpose: "failing backup") { throw Failed() }
+            }
+            #expect(try await store.list(prefix: "locks/").isEmpty)
+
+            // A cancelled holder (graceful shutdown) still deletes its lock before it returns,
+            // also when that delete meets a blip and must be retried after a backoff sleep.
+            let blip = FaultyObjectStore(base: store).failing(.delete, matching: "locks/", call: 1, with: StorageError(.unavailable, "503 Slow Down"))
+            let retrying = RetryingObjectStore(blip, policy: RetryPolicy(baseDelay: .milliseconds(5)), logger: Logger(label: "test"))
+            let shaky = try await Repository.open(retrying, passphrase: testPassphrase, now: { Date() })
+            let started = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await shaky.withLock(exclusive: false, purpose: "cancelled backup") {
+                    started.continuation.yield()
+                    try await Task.sleep(for: .seconds(60))
+                }
+            }
+            for await _ in started.stream { break }
+            #expect(try await store.list(prefix: "locks/").count == 1)
+            holder.cancel()
+            _ = await holder.result
+            #expect(try await store.list(prefix: "locks/").isEmpty)
         }
     }
 }

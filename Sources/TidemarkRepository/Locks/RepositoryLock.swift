@@ -61,6 +61,7 @@ extension Repository {
         )
         let key = RepositoryLayout.lockKey(Identifier.make() + Identifier.make())
         try await store.put(try JSONCoding.encode(lock), at: key)
+        let outcome: Result<T, any Error>
         do {
             if let holder = try await conflictingLock(for: lock, ownKey: key, timing: timing) {
                 throw RepositoryError(
@@ -72,7 +73,7 @@ extension Repository {
             let store = self.store
             let now = self.now
             let initial = lock
-            let result = try await withThrowingTaskGroup(of: T?.self) { group in
+            outcome = .success(try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     var refreshed = initial
                     while !Task.isCancelled {
@@ -85,13 +86,23 @@ extension Repository {
                 let value = try await body()
                 group.cancelAll()
                 return value
-            }
-            try? await store.delete(key)
-            return result
+            })
         } catch {
-            try? await store.delete(key)
-            throw error
+            outcome = .failure(error)
         }
+        await release(key)
+        return try outcome.get()
+    }
+
+    /// Deletes our lock object, also when the work failed or was cancelled (graceful shutdown,
+    /// `op cancel`): a cancelled task would abandon the delete at its first await and leave
+    /// the lock for others to wait out. When the storage itself is gone the lock stays; others
+    /// then treat it as stale (dead pid on this host, or no refresh for 30 minutes).
+    private func release(_ key: String) async {
+        let store = self.store
+        // Unstructured on purpose: a detached task does not inherit the caller's cancellation,
+        // and it is awaited right here, so it never outlives this call.
+        await Task.detached { try? await store.delete(key) }.value
     }
 
     private func conflictingLock(for mine: LockObject, ownKey: String, timing: LockTiming) async throws -> LockObject? {

@@ -29,6 +29,10 @@ package final class S3HTTPClient: Sendable {
         )
         configuration.httpVersion = .http1Only
         configuration.dnsOverride = dnsOverride
+        // A refused connection fails the request at once; RetryingObjectStore decides about
+        // retries (with its budget). With the pool's own retries, each request to a dead port
+        // waited the whole connect timeout (10 s) for connections refused in a millisecond.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 

@@ -12,6 +12,9 @@ package final class RetryingObjectStore: ObjectStore {
     let policy: RetryPolicy
     let logger: Logger
     private let retries = Mutex(0)
+    /// Failures in a row across this store's calls: one store serves one operation, so the
+    /// policy's budget bounds how long an operation keeps retrying a dead endpoint.
+    private let streak = FailureStreak()
 
     package init(_ base: any ObjectStore, policy: RetryPolicy = RetryPolicy(), logger: Logger) {
         self.base = base
@@ -53,6 +56,6 @@ package final class RetryingObjectStore: ObjectStore {
     }
 
     private func retrying<T>(_ description: String, _ body: () async throws -> T) async throws -> T {
-        try await policy.run(description, logger: logger, onRetry: { _, _ in retries.withLock { $0 += 1 } }, body)
+        try await policy.run(description, logger: logger, streak: streak, onRetry: { _, _ in retries.withLock { $0 += 1 } }, body)
     }
 }
