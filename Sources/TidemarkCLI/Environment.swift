@@ -90,6 +90,10 @@ extension Environment {
     static func configuration(workerID: String?, environment: [String: String]) throws -> ControlPlane.Configuration {
         var configuration = ControlPlane.Configuration()
         if let workerID { configuration.workerID = workerID }
+        let host = ProcessInfo.processInfo.hostName
+        // Signal 0 checks existence only: ESRCH means the holder of the lease died (kill -9)
+        // and its operation can be reconciled now instead of when the lease runs out.
+        configuration.isGoneLeaseOwner = { owner in owner.host == host && kill(owner.pid, 0) != 0 && errno == ESRCH }
         for (key, apply) in [
             ("TIDEMARK_LEASE_SECONDS", { (value: Double) in configuration.leaseDuration = value }),
             ("TIDEMARK_RETRY_DELAY_SECONDS", { (value: Double) in configuration.retryDelay = value }),

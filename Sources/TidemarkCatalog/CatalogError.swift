@@ -9,6 +9,7 @@ package struct CatalogError: UserFacingError {
         case queryFailed = "catalog-query-failed"
         case sealedSecretUnreadable = "catalog-secret-unreadable"
         case inUse = "in-use"
+        case purged = "backup-purged"
     }
 
     package var kind: Code
@@ -31,7 +32,7 @@ package struct CatalogError: UserFacingError {
 
     package var category: ErrorCategory {
         switch kind {
-        case .nameConflict, .inUse: .conflict
+        case .nameConflict, .inUse, .purged: .conflict
         case .notFound: .notFound
         case .cannotOpen: .storage
         case .queryFailed: .internal

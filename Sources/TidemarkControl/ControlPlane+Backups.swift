@@ -108,6 +108,10 @@ extension ControlPlane {
                 let index = try await repository.loadIndex()
                 try await run.log("index holds \(index.count) chunks in \(index.packs.count) packs")
                 try await run.step("dumping")
+                // "Data from" is when this attempt's dump began (pg_dump takes its snapshot as it
+                // connects), not when the first attempt started: a retry 15 minutes later holds
+                // data from 15 minutes later.
+                let snapshotAt = now()
                 var summary: DumpSummary?
                 let written = try await repository.writeStream(
                     index: index,
@@ -144,7 +148,7 @@ extension ControlPlane {
                     method: .logical,
                     trigger: request.trigger,
                     serverVersion: summary.serverVersion.isEmpty ? version : summary.serverVersion,
-                    startedAt: backup.startedAt,
+                    startedAt: snapshotAt,
                     finishedAt: now(),
                     logicalBytes: written.size,
                     storedBytes: written.storedBytes,

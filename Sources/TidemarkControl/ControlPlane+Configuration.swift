@@ -1,4 +1,5 @@
 package import Foundation
+package import TidemarkCore
 
 extension ControlPlane {
     /// How this process runs operations: its lease identity and the retry rules.
@@ -17,6 +18,9 @@ extension ControlPlane {
         package var maxRetryDelay: TimeInterval
         /// Waits between webhook delivery attempts; after the last one a delivery is failed.
         package var webhookRetryDelays: [TimeInterval]
+        /// Whether the lease owner `owner` is a process of this host that no longer exists; nil
+        /// (the default) never says so, and dead workers are found when their lease expires.
+        package var isGoneLeaseOwner: (@Sendable (LeaseOwner) -> Bool)?
 
         package init(
             workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
@@ -24,7 +28,8 @@ extension ControlPlane {
             backgroundAttempts: Int = 3,
             retryDelay: TimeInterval = 60,
             maxRetryDelay: TimeInterval = 900,
-            webhookRetryDelays: [TimeInterval] = [10, 30, 60, 300, 900, 3600, 10800]
+            webhookRetryDelays: [TimeInterval] = [10, 30, 60, 300, 900, 3600, 10800],
+            isGoneLeaseOwner: (@Sendable (LeaseOwner) -> Bool)? = nil
         ) {
             self.workerID = workerID
             self.leaseDuration = leaseDuration
@@ -32,6 +37,7 @@ extension ControlPlane {
             self.retryDelay = retryDelay
             self.maxRetryDelay = maxRetryDelay
             self.webhookRetryDelays = webhookRetryDelays
+            self.isGoneLeaseOwner = isGoneLeaseOwner
         }
 
         /// The wait before attempt `attempt + 1`.

@@ -87,12 +87,27 @@ extension ControlPlane {
     /// other backup references. Collection is deferred (and the purge still succeeds) when a
     /// backup holds the repository lock; the next purge collects what is left.
     package func purgeBackup(id: String, observer: OperationObserver? = nil) async throws -> PurgeResult {
-        let backup = try await backup(id: id)
+        let backup = try await purgeableBackup(id: id)
         let run = try await OperationRun(
             starting: .purge, summary: "purge backup \(id)", database: backup.database, backupID: id,
             parameters: ["backupId": id], control: self, observer: observer
         )
         return try await run.execute { try await performPurge(id: id, run: run) }
+    }
+
+    /// The backup `id`, unless a backup operation is writing it right now: purging under a
+    /// running dump would delete what it is about to reference.
+    /// - Throws: `backup-not-found`, `backup-in-progress`.
+    func purgeableBackup(id: String) async throws -> BackupRecord {
+        let backup = try await backup(id: id)
+        if backup.status == .running, let operationID = backup.operationID, let operation = try await catalog.operation(id: operationID), operation.status == .running {
+            throw ControlError(
+                .backupInProgress,
+                "backup \(id) is being taken right now (operation \(operationID))",
+                hint: "Cancel it first with 'tidemark op cancel \(operationID)', then purge it."
+            )
+        }
+        return backup
     }
 
     /// The work of a purge operation.
@@ -104,7 +119,7 @@ extension ControlPlane {
             let repository = try await openRepository(storage)
             try await run.step("deleting manifest")
             try await repository.deleteManifest(id: id)
-            try await catalog.deleteBackup(id: id)
+            try await catalog.deleteBackup(id: id, at: now())
             try await run.step("collecting garbage")
             do {
                 let report = try await repository.collectGarbage()

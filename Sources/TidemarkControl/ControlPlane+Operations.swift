@@ -34,12 +34,23 @@ extension ControlPlane {
         guard operation.kind.runsInBackground else {
             throw ControlError(.operationNotRetryable, "\(operation.kind.rawValue) operations cannot be retried", hint: "Run the command again.")
         }
+        if let backupID = operation.backupID, try await catalog.wasPurged(backupID: backupID) {
+            throw ControlError(
+                .operationNotRetryable,
+                "operation \(id) worked on backup \(backupID), which was purged",
+                hint: operation.kind == .backup ? "Take a new backup with 'tidemark backup create \(operation.database ?? "DATABASE")'." : "Choose another backup ('tidemark backup list')."
+            )
+        }
         operation.status = .pending
         operation.step = "queued"
         operation.maxAttempts = operation.attempt + 1
         operation.notBefore = nil
         operation.finishedAt = nil
-        try await catalog.updateOperation(operation)
+        do {
+            try await catalog.updateOperation(operation)
+        } catch {
+            throw await backupInProgress(for: operation, after: error)
+        }
         try await catalog.appendLog(operationID: id, line: OperationLogLine(time: now(), level: "info", message: "queued again by op retry (attempt \(operation.attempt + 1))"))
         try await markBackup(of: operation, as: .pending)
         return operation
@@ -123,23 +134,43 @@ extension ControlPlane {
         }
     }
 
-    /// Reconciles operations whose worker died (lease expired): each is queued again from its
-    /// start when attempts remain — a backup first records a manifest the dead attempt already
-    /// stored —, or marked failed with `worker-lost` and the step it died in.
+    /// Reconciles operations whose worker died — its lease expired, or its process on this host
+    /// is gone (kill -9; found at once, without waiting for the lease): each is queued again
+    /// from its start when attempts remain — a backup first records a manifest the dead attempt
+    /// already stored —, or marked failed with `worker-lost` and the step it died in. A restore
+    /// first has its half-restored staging database dropped (or, when it died after publishing
+    /// the database, is recorded as completed).
     /// - Returns: the reconciled operations as they are now.
     @discardableResult
     package func reconcileExpiredLeases() async throws -> [OperationRecord] {
         let time = now()
+        var candidates = try await catalog.operationsWithExpiredLease(now: time)
+        if let isGone = configuration.isGoneLeaseOwner {
+            let known = Set(candidates.map(\.id))
+            for operation in try await catalog.operations(status: .running) where !known.contains(operation.id) {
+                guard let text = operation.leaseOwner, let owner = LeaseOwner(parsing: text), isGone(owner) else { continue }
+                guard try await catalog.takeLeaseOfGoneOwner(operationID: operation.id, previousOwner: text) else { continue }
+                candidates.append(operation)
+            }
+        }
         var reconciled: [OperationRecord] = []
-        for var operation in try await catalog.operationsWithExpiredLease(now: time) {
-            guard try await catalog.takeExpiredLease(operationID: operation.id, previousOwner: operation.leaseOwner, now: time) else { continue }
+        for var operation in candidates {
+            let expired = operation.leaseExpiresAt.map { $0 < time } ?? true
+            if expired {
+                guard try await catalog.takeExpiredLease(operationID: operation.id, previousOwner: operation.leaseOwner, now: time) else { continue }
+            }
             let owner = operation.leaseOwner ?? "an unknown process"
             let died = "the process running it (\(owner)) stopped in step \(operation.step) without finishing"
+            if operation.kind == .restore, let finished = await cleanUpAbandonedRestore(operation, died: died) {
+                reconciled.append(finished)
+                continue
+            }
             let info = ErrorInfo(
                 code: ControlError.Code.workerLost.rawValue,
                 message: "operation \(operation.id): \(died)",
                 hint: "Nothing it wrote is shown as completed; retry it with 'tidemark op retry \(operation.id)'."
             )
+            operation.recordAttempt(outcome: "worker-lost", startedAt: nil, at: time, error: info)
             operation.lastError = info
             operation.isRetryable = true
             if operation.kind.runsInBackground && operation.attempt < operation.maxAttempts {

@@ -110,7 +110,13 @@ extension ControlPlane {
         }
     }
 
-    /// The work of a restore operation: the checks that touch nothing, then the restore.
+    /// The work of a restore operation: the checks that touch nothing, then the restore into a
+    /// staging database that gets the chosen name only when it is complete.
+    ///
+    /// The staging name (`tidemark_restore_<operation id>`) is recorded before the database is
+    /// created, so whoever finds the operation dead (serve, the next command) knows what to
+    /// drop; the name the user chose never holds a half-restored database, and a retry finds
+    /// it free. A staging database left by an earlier attempt is dropped first.
     func performRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         try await run.step("checking")
         let (backup, source) = try await checkRestoreTarget(backupID: request.backupID, newName: request.newName)
@@ -133,21 +139,87 @@ extension ControlPlane {
             $0.bytesTotal = stream.size
             $0.tablesTotal = manifest.databases.reduce(0) { $0 + $1.tables.count }
         }
+        let staging = Self.stagingDatabase(for: run.id)
+        try await run.remember(Self.stagingParameter, staging)
+        if try await engine.databaseExists(staging, on: source.target) {
+            try await engine.dropDatabase(staging, on: source.target)
+            try await run.log("dropped \(staging), left half-restored by an earlier attempt", level: .warning)
+        }
         try await run.step("loading index")
         let index = try await repository.loadIndex()
         try await run.step("restoring")
         try await repository.withStreamReader(stream, index: index) { reader in
-            try await engine.restore(plan, server: source.target, newDatabase: request.newName) {
+            try await engine.restore(plan, server: source.target, newDatabase: staging) {
                 let chunk = try await reader.nextChunk()
                 run.progress { $0.bytesRead = reader.bytesRead }
                 try await run.saveProgressIfDue()
                 return chunk
             }
         }
+        try await run.step("publishing")
+        do {
+            try await engine.renameDatabase(staging, to: request.newName, on: source.target)
+        } catch {
+            try? await engine.dropDatabase(staging, on: source.target)
+            if try await engine.databaseExists(request.newName, on: source.target) {
+                throw ControlError(
+                    .targetExists, "database \(request.newName) was created on \(source.connection.host):\(source.connection.port) while the restore ran",
+                    hint: "Restores always create a new database; retry with a name that is not in use."
+                )
+            }
+            throw error
+        }
         let url = DatabaseURL.render(source.connection.with(database: request.newName), engine: source.engine)
         try await run.log("restored into \(url)")
         try await run.complete(result: ["database": request.newName, "url": url])
         return RestoreResult(operation: run.record, database: request.newName, url: url, skipped: plan.skipped)
+    }
+
+    /// The operation parameter that records a restore's staging database before it exists.
+    static let stagingParameter = "stagingDatabase"
+
+    /// Where restore operation `id` loads data before it is published under its name.
+    static func stagingDatabase(for id: String) -> String { "tidemark_restore_\(id)" }
+
+    /// Cleans up after a restore whose process died: drops its staging database; when it died
+    /// after publishing (the database has its name, only the record was not written), records
+    /// the operation as completed instead.
+    /// - Returns: the completed record in that case; nil when the operation is to be failed
+    ///   or queued again as usual (also when the server cannot be reached now: the next
+    ///   attempt drops the staging database first).
+    func cleanUpAbandonedRestore(_ operation: OperationRecord, died: String) async -> OperationRecord? {
+        let time = now()
+        func log(_ message: String, _ level: String = "warning") async {
+            try? await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
+        }
+        guard let name = operation.database, let source = try? await database(named: name), let engine = try? engine(source.engine) else { return nil }
+        let staging = operation.parameters[Self.stagingParameter] ?? Self.stagingDatabase(for: operation.id)
+        do {
+            if try await engine.databaseExists(staging, on: source.target) {
+                try await engine.dropDatabase(staging, on: source.target)
+                await log("\(died); dropped the half-restored database \(staging)")
+                return nil
+            }
+            guard operation.step == "publishing", let newName = operation.parameters["newName"],
+                try await engine.databaseExists(newName, on: source.target)
+            else { return nil }
+            var completed = operation
+            let url = DatabaseURL.render(source.connection.with(database: newName), engine: source.engine)
+            completed.recordAttempt(outcome: "completed", startedAt: nil, at: time)
+            completed.status = .completed
+            completed.finishedAt = time
+            completed.lastError = nil
+            completed.isRetryable = false
+            completed.step = "done"
+            completed.result = ["database": newName, "url": url]
+            try await catalog.updateOperation(completed)
+            await log("\(died) after publishing \(newName); the restore is complete", "info")
+            logger.warning("reconciled restore \(operation.id): it had finished; now completed")
+            return completed
+        } catch {
+            await log("\(died); could not clean up \(staging) now (\(ErrorInfo(error).message)); the next attempt drops it first")
+            return nil
+        }
     }
 
     static func scope(for table: String?) throws -> RestoreScope {

@@ -153,7 +153,7 @@ extension ControlPlane {
             let repository = try await openRepository(storage)
             for item in items {
                 try await repository.deleteManifest(id: item.backup.id)
-                try await catalog.deleteBackup(id: item.backup.id)
+                try await catalog.deleteBackup(id: item.backup.id, at: now())
                 try await run.log("backup \(item.backup.id) of \(item.backup.database) (\(HumanFormat.timestamp(item.backup.startedAt))) \(item.decision.reason)")
             }
             try await run.step("collecting garbage in \(storageName)")

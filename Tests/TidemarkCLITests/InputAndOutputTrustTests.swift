@@ -68,7 +68,8 @@ import TidemarkTesting
                 try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
                 let started = Date()
                 let result = try await cli.run(["apply", "-f", "\(directory)/\(name)"])
-                #expect(Date().timeIntervalSince(started) < 10, "\(name) took too long")
+                // Generous for a loaded CI machine; expanding the aliases runs for many minutes.
+                #expect(Date().timeIntervalSince(started) < 60, "\(name) took too long")
                 #expect(result.exitCode == 2, "\(name): \(result.standardError)")
                 #expect(result.standardError.contains(message), "\(name): \(result.standardError)")
                 #expect(result.standardError.count < 2_000, "\(name): the error echoes the file")

@@ -32,7 +32,7 @@ struct RestoreCommand: AsyncParsableCommand {
                     skipMissingViews: skipMissingViews
                 )
             )
-            let result = try await context.control().restore(request, observer: observer)
+            let result = try await context.reconciledControl().restore(request, observer: observer)
             bar?.finish()
             if context.isJSON { return try context.console.json(OperationRepresentation(result.operation)) }
             for item in result.skipped { context.console.note("skipped \(item)") }

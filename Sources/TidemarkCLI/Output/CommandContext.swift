@@ -16,6 +16,16 @@ struct CommandContext {
 
     var isJSON: Bool { console.format == .json }
 
+    /// The control plane for `--home`, after reconciling operations whose process died (kill -9
+    /// of another command): commands that show, retry or start operations see them as failed
+    /// or queued again, and a dead restore's half-restored database is dropped, without
+    /// waiting for `serve`. A failure to reconcile never fails the command itself.
+    func reconciledControl() async throws -> ControlPlane {
+        let control = try control()
+        _ = try? await control.reconcileExpiredLeases()
+        return control
+    }
+
     /// The control plane for `--home`.
     func control() throws -> ControlPlane {
         let control = try Environment.live(home: options.resolvedHome(), http: http)

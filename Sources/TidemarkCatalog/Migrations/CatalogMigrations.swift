@@ -155,6 +155,33 @@ enum CatalogMigrations {
         ALTER TABLE backups ADD COLUMN expires_at REAL;
         ALTER TABLE backups ADD COLUMN expiry_evaluated INTEGER NOT NULL DEFAULT 0
         """,
+        // 7: at most one queued or running backup per database, enforced by the catalog itself
+        // (a check followed by an insert let two CLI backups run at once). Duplicates a race
+        // already made are cancelled first, keeping the oldest.
+        """
+        UPDATE operations SET status = 'cancelled', step = 'cancelled by catalog upgrade', lease_owner = NULL, lease_expires_at = NULL,
+            finished_at = (julianday('now') - 2440587.5) * 86400.0,
+            last_error = '{"code":"operation-cancelled","message":"cancelled by the catalog upgrade: another backup of this database was queued or running at the same time"}'
+        WHERE kind = 'backup' AND status IN ('pending', 'running') AND database IS NOT NULL AND id NOT IN (
+            SELECT id FROM (
+                SELECT id, row_number() OVER (PARTITION BY database ORDER BY created_at, id) AS position
+                FROM operations WHERE kind = 'backup' AND status IN ('pending', 'running') AND database IS NOT NULL)
+            WHERE position = 1);
+        UPDATE backups SET status = 'failed', finished_at = coalesce(finished_at, (julianday('now') - 2440587.5) * 86400.0)
+        WHERE status IN ('pending', 'running') AND operation_id IN (SELECT id FROM operations WHERE step = 'cancelled by catalog upgrade');
+        CREATE UNIQUE INDEX operations_one_active_backup ON operations (database) WHERE kind = 'backup' AND status IN ('pending', 'running')
+        """,
+        // 8: ids of purged backups, so no later write (a retried operation) brings one back.
+        """
+        CREATE TABLE purged_backups (
+            id TEXT PRIMARY KEY,
+            purged_at REAL NOT NULL
+        )
+        """,
+        // 9: each operation's attempt history (outcome and error per attempt).
+        """
+        ALTER TABLE operations ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]'
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

@@ -63,6 +63,14 @@ extension SQLiteCatalog {
         return !rows.isEmpty
     }
 
+    package func takeLeaseOfGoneOwner(operationID: String, previousOwner: String) async throws -> Bool {
+        let rows = try connection.query(
+            "UPDATE operations SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND status = 'running' AND lease_owner = ? RETURNING id",
+            [.text(operationID), .text(previousOwner)]
+        )
+        return !rows.isEmpty
+    }
+
     package func requestCancel(operationID: String) async throws {
         try connection.execute("UPDATE operations SET cancel_requested = 1 WHERE id = ?", [.text(operationID)])
     }
@@ -122,7 +130,9 @@ extension SQLiteCatalog {
         try connection.transaction { run in
             for scheduled in runs {
                 if let operation = scheduled.operation {
-                    _ = try run(Self.insertOperationSQL, try insertOperationValues(operation))
+                    // OR IGNORE: a backup queued by a command since the tick looked is kept, and
+                    // this run is skipped, instead of failing the whole tick on the unique index.
+                    _ = try run(Self.insertOperationSQL.replacingOccurrences(of: "INSERT INTO", with: "INSERT OR IGNORE INTO"), try insertOperationValues(operation))
                 }
                 _ = try run(
                     "UPDATE plans SET next_run_at = ?, last_run_at = ? WHERE database = ?",

@@ -121,13 +121,23 @@ package final class SQLiteCatalog: Catalog {
     // MARK: Backups
 
     package func insertBackup(_ backup: BackupRecord) async throws {
-        try connection.execute(
+        let inserted = try connection.query(
             """
             INSERT INTO backups (id, database, storage, status, trigger, method, engine, server_version, started_at,
                 finished_at, logical_bytes, stored_bytes, error, operation_id, contents)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+            WHERE NOT EXISTS (SELECT 1 FROM purged_backups WHERE id = ?1)
+            RETURNING id
             """,
             try backupValues(backup)
+        )
+        guard !inserted.isEmpty else { throw Self.purged(backup.id) }
+    }
+
+    static func purged(_ id: String) -> CatalogError {
+        CatalogError(
+            .purged, "backup \(id) was purged and cannot be written again",
+            hint: "Take a new backup with 'tidemark backup create DATABASE'."
         )
     }
 
@@ -190,8 +200,25 @@ package final class SQLiteCatalog: Catalog {
         return try connection.query("SELECT \(columns) FROM \(table) \(whereClause) ORDER BY \(timeColumn) DESC, id\(limitClause)", bindings)
     }
 
-    package func deleteBackup(id: String) async throws {
-        try connection.execute("DELETE FROM backups WHERE id = ?", [.text(id)])
+    package func deleteBackup(id: String, at time: Date) async throws {
+        try connection.transaction { run in
+            _ = try run("DELETE FROM backups WHERE id = ?", [.text(id)])
+            _ = try run("INSERT OR IGNORE INTO purged_backups (id, purged_at) VALUES (?, ?)", [.text(id), date(time)])
+            let error = try json(ErrorInfo(code: "operation-cancelled", message: "the backup \(id) this operation works on was purged"))
+            _ = try run(
+                """
+                UPDATE operations SET status = 'cancelled', finished_at = ?, last_error = ?, retryable = 0
+                WHERE backup_id = ? AND status = 'pending'
+                """,
+                [date(time), .text(error), .text(id)]
+            )
+            _ = try run("UPDATE operations SET retryable = 0 WHERE backup_id = ? AND status IN ('failed', 'cancelled')", [.text(id)])
+            return ()
+        }
+    }
+
+    package func wasPurged(backupID: String) async throws -> Bool {
+        !(try connection.query("SELECT 1 FROM purged_backups WHERE id = ?", [.text(backupID)])).isEmpty
     }
 
     package func recordExpiries(_ expiries: [String: Date?]) async throws {
@@ -245,15 +272,29 @@ package final class SQLiteCatalog: Catalog {
     // MARK: Operations
 
     package func insertOperation(_ operation: OperationRecord) async throws {
-        try connection.execute(Self.insertOperationSQL, try insertOperationValues(operation))
+        do {
+            try connection.execute(Self.insertOperationSQL, try insertOperationValues(operation))
+        } catch let error as CatalogError where error.kind == .nameConflict {
+            throw Self.activeBackupConflict(operation, error)
+        }
+    }
+
+    /// The unique index `operations_one_active_backup` refused a second queued or running
+    /// backup of one database (operation ids are random, so a conflict on insert is this).
+    static func activeBackupConflict(_ operation: OperationRecord, _ error: CatalogError) -> CatalogError {
+        guard operation.kind == .backup, let database = operation.database else { return error }
+        return CatalogError(
+            .inUse, "database \(database) already has a queued or running backup",
+            hint: "Wait for it ('tidemark op list --status running'), or cancel it with 'tidemark op cancel ID'."
+        )
     }
 
     /// One statement for every operation insert (commands and scheduler ticks alike).
     static let insertOperationSQL = """
         INSERT INTO operations (id, kind, status, step, attempt, max_attempts, retryable, last_error, database, backup_id,
-            summary, created_at, started_at, finished_at, progress, result, parameters, not_before,
+            summary, created_at, started_at, finished_at, progress, result, parameters, not_before, attempts,
             lease_owner, lease_expires_at, cancel_requested)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     func insertOperationValues(_ operation: OperationRecord) throws -> [SQLiteValue] {
@@ -267,17 +308,21 @@ package final class SQLiteCatalog: Catalog {
         var values = try operationValues(operation)
         let id = values.removeFirst()
         values += [.text(operation.status.rawValue), .text(operation.status.rawValue), id]
-        try connection.execute(
+        do {
+            try connection.execute(
             """
             UPDATE operations SET kind = ?, status = ?, step = ?, attempt = ?, max_attempts = ?, retryable = ?, last_error = ?,
                 database = ?, backup_id = ?, summary = ?, created_at = ?, started_at = ?, finished_at = ?, progress = ?, result = ?,
-                parameters = ?, not_before = ?,
+                parameters = ?, not_before = ?, attempts = ?,
                 lease_owner = CASE WHEN ? = 'running' THEN lease_owner END,
                 lease_expires_at = CASE WHEN ? = 'running' THEN lease_expires_at END
             WHERE id = ?
             """,
             values
-        )
+            )
+        } catch let error as CatalogError where error.kind == .nameConflict {
+            throw Self.activeBackupConflict(operation, error)
+        }
     }
 
     package func operation(id: String) async throws -> OperationRecord? {
@@ -319,6 +364,7 @@ package final class SQLiteCatalog: Catalog {
             operation.backupID.map(SQLiteValue.text) ?? .null, .text(operation.summary), date(operation.createdAt),
             operation.startedAt.map(date) ?? .null, operation.finishedAt.map(date) ?? .null, .text(try json(operation.progress)),
             .text(try json(operation.result)), .text(try json(operation.parameters)), operation.notBefore.map(date) ?? .null,
+            .text(try json(operation.attempts)),
         ]
     }
 
@@ -344,7 +390,8 @@ package final class SQLiteCatalog: Catalog {
             notBefore: dateValue(row["not_before"]),
             leaseOwner: row["lease_owner"].string,
             leaseExpiresAt: dateValue(row["lease_expires_at"]),
-            isCancelRequested: row["cancel_requested"].int == 1
+            isCancelRequested: row["cancel_requested"].int == 1,
+            attempts: try decode([OperationAttempt].self, row["attempts"])
         )
     }
 

@@ -23,6 +23,8 @@ final class OperationRun {
     private let signals = OperationSignals()
     private var logger: Logger
     private var lastProgressWrite = Date.distantPast
+    /// When this attempt began, for its entry in the operation's history.
+    private let attemptStartedAt: Date
 
     /// Creates the operation record for work this process runs now: status `running`,
     /// attempt 1 of 1, leased to this process.
@@ -52,7 +54,7 @@ final class OperationRun {
             leaseOwner: control.configuration.workerID,
             leaseExpiresAt: started.addingTimeInterval(control.configuration.leaseDuration)
         )
-        try await control.catalog.insertOperation(record)
+        try await control.insertRecord(record)
         self.init(record: record, control: control, observer: observer)
         try await log("\(summary): started")
     }
@@ -65,6 +67,7 @@ final class OperationRun {
 
     private init(record: OperationRecord, control: ControlPlane, observer: OperationObserver?) {
         self.record = record
+        attemptStartedAt = control.now()
         catalog = control.catalog
         now = control.now
         self.observer = observer
@@ -97,6 +100,15 @@ final class OperationRun {
         observer?(record)
     }
 
+    /// Stores `value` under `key` in the operation's parameters now, before the work it
+    /// describes starts (a restore's staging database), so a process that finds this
+    /// operation dead knows what to clean up.
+    func remember(_ key: String, _ value: String) async throws {
+        try checkInterruption()
+        record.parameters[key] = value
+        try await catalog.updateOperation(record)
+    }
+
     /// Records progress in memory and tells the observer; `saveProgressIfDue` persists it.
     func progress(_ update: (inout OperationProgress) -> Void) {
         update(&record.progress)
@@ -119,6 +131,10 @@ final class OperationRun {
         record.status = .completed
         record.finishedAt = now()
         record.result = result
+        // An earlier attempt's failure stays in the history, not as this operation's error.
+        record.recordAttempt(outcome: "completed", startedAt: attemptStartedAt, at: now())
+        record.lastError = nil
+        record.isRetryable = false
         record.step = "done"
         try await catalog.updateOperation(record)
         metrics.operationFinished(kind: record.kind, status: .completed)
@@ -173,16 +189,19 @@ final class OperationRun {
             record.status = .cancelled
             record.finishedAt = now()
             record.lastError = ErrorInfo(code: ControlError.Code.operationCancelled.rawValue, message: "operation \(record.id) was cancelled in step \(record.step)")
+            record.recordAttempt(outcome: "cancelled", startedAt: attemptStartedAt, at: now(), error: record.lastError)
             record.isRetryable = true
             try? await catalog.updateOperation(record)
             metrics.operationFinished(kind: record.kind, status: .cancelled)
             try? await log("cancelled in step \(record.step)", level: .warning)
         case .resumeLater:
+            record.recordAttempt(outcome: "interrupted", startedAt: attemptStartedAt, at: now(), error: info)
             record.status = .pending
             record.attempt -= 1
             try? await catalog.updateOperation(record)
             try? await log("interrupted by shutdown in step \(record.step); it resumes when a worker starts again", level: .warning)
         case .retry(let time):
+            record.recordAttempt(outcome: "retry", startedAt: attemptStartedAt, at: now(), error: info)
             record.status = .pending
             record.notBefore = time
             record.lastError = info
@@ -194,6 +213,7 @@ final class OperationRun {
                 level: .warning
             )
         case .failed:
+            record.recordAttempt(outcome: "failed", startedAt: attemptStartedAt, at: now(), error: info)
             record.status = .failed
             record.finishedAt = now()
             record.lastError = info

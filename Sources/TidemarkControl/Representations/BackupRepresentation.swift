@@ -98,6 +98,8 @@ package struct OperationRepresentation: Encodable, Sendable {
     package var leaseExpiresAt: Date?
     /// Seconds left at the current rate, when the total is known (running operations only).
     package var etaSeconds: Double?
+    /// Every attempt that has ended, oldest first, with its outcome and error.
+    package var attempts: [OperationAttempt]
 
     /// - Parameter now: the time to compute `etaSeconds` against; nil leaves it null.
     package init(_ operation: OperationRecord, now: Date? = nil) {
@@ -121,6 +123,7 @@ package struct OperationRepresentation: Encodable, Sendable {
         leaseOwner = operation.leaseOwner
         leaseExpiresAt = operation.leaseExpiresAt
         etaSeconds = now.flatMap { Self.eta(of: operation, now: $0) }
+        attempts = operation.attempts
     }
 
     /// Remaining bytes over the average rate so far.
@@ -134,7 +137,23 @@ package struct OperationRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case id, kind, status, step, attempt, maxAttempts, retryable, lastError, database, backupId, summary
-        case createdAt, startedAt, finishedAt, progress, result, notBefore, leaseOwner, leaseExpiresAt, etaSeconds
+        case createdAt, startedAt, finishedAt, progress, result, notBefore, leaseOwner, leaseExpiresAt, etaSeconds, attempts
+    }
+
+    /// Progress with every documented key present (`null` when unknown), as the schema says.
+    private struct Progress: Encodable {
+        var progress: OperationProgress
+
+        private enum CodingKeys: String, CodingKey { case bytesRead, bytesStored, tablesDone, tablesTotal, bytesTotal }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(progress.bytesRead, forKey: .bytesRead)
+            try container.encode(progress.bytesStored, forKey: .bytesStored)
+            try container.encode(progress.tablesDone, forKey: .tablesDone)
+            try container.encode(progress.tablesTotal, forKey: .tablesTotal)
+            try container.encode(progress.bytesTotal, forKey: .bytesTotal)
+        }
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -153,12 +172,14 @@ package struct OperationRepresentation: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(startedAt, forKey: .startedAt)
         try container.encode(finishedAt, forKey: .finishedAt)
-        try container.encode(progress, forKey: .progress)
-        try container.encode(result, forKey: .result)
+        try container.encode(Progress(progress: progress), forKey: .progress)
+        // No result yet (or none for this kind) is null, not an empty object.
+        try container.encode(result.isEmpty ? nil : result, forKey: .result)
         try container.encode(notBefore, forKey: .notBefore)
         try container.encode(leaseOwner, forKey: .leaseOwner)
         try container.encode(leaseExpiresAt, forKey: .leaseExpiresAt)
         try container.encode(etaSeconds, forKey: .etaSeconds)
+        try container.encode(attempts, forKey: .attempts)
     }
 }
 

@@ -38,6 +38,43 @@ package struct OperationProgress: Sendable, Codable, Equatable {
     }
 }
 
+/// How one attempt of an operation ended, kept in the operation's history so a completed
+/// operation does not show an earlier attempt's error as its own.
+package struct OperationAttempt: Sendable, Codable, Equatable {
+    /// 1-based attempt number.
+    package var number: Int
+    package var startedAt: Date?
+    package var finishedAt: Date
+    /// `completed`, `failed`, `retry` (queued again after a transient failure), `cancelled`,
+    /// `interrupted` (the process shut down; not counted) or `worker-lost` (the process died).
+    package var outcome: String
+    /// The step the attempt ended in.
+    package var step: String
+    package var error: ErrorInfo?
+
+    package init(number: Int, startedAt: Date?, finishedAt: Date, outcome: String, step: String, error: ErrorInfo? = nil) {
+        self.number = number
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.outcome = outcome
+        self.step = step
+        self.error = error
+    }
+
+    private enum CodingKeys: String, CodingKey { case number, startedAt, finishedAt, outcome, step, error }
+
+    /// Every key is written, `null` when absent, as the documented JSON shapes promise.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(number, forKey: .number)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(step, forKey: .step)
+        try container.encode(error, forKey: .error)
+    }
+}
+
 /// A durable job with its state, recorded in the catalog before any work starts.
 package struct OperationRecord: Sendable, Equatable {
     package var id: String
@@ -69,6 +106,8 @@ package struct OperationRecord: Sendable, Equatable {
     package var leaseExpiresAt: Date?
     /// Set by `op cancel` on a running operation; the worker stops at its next heartbeat.
     package var isCancelRequested: Bool
+    /// Every attempt that has ended, oldest first.
+    package var attempts: [OperationAttempt]
 
     package init(
         id: String,
@@ -91,7 +130,8 @@ package struct OperationRecord: Sendable, Equatable {
         notBefore: Date? = nil,
         leaseOwner: String? = nil,
         leaseExpiresAt: Date? = nil,
-        isCancelRequested: Bool = false
+        isCancelRequested: Bool = false,
+        attempts: [OperationAttempt] = []
     ) {
         self.id = id
         self.kind = kind
@@ -114,6 +154,12 @@ package struct OperationRecord: Sendable, Equatable {
         self.leaseOwner = leaseOwner
         self.leaseExpiresAt = leaseExpiresAt
         self.isCancelRequested = isCancelRequested
+        self.attempts = attempts
+    }
+
+    /// Appends the end of the current attempt to the history.
+    package mutating func recordAttempt(outcome: String, startedAt: Date?, at time: Date, error: ErrorInfo? = nil) {
+        attempts.append(OperationAttempt(number: attempt, startedAt: startedAt, finishedAt: time, outcome: outcome, step: step, error: error))
     }
 
     /// Whether the operation has ended (completed, failed or cancelled).

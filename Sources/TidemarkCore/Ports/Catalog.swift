@@ -37,6 +37,8 @@ package protocol Catalog: Sendable {
     /// Replaces the engine, connection and password of an existing database.
     func updateDatabase(_ database: DatabaseRecord) async throws
 
+    /// Records a new backup. An id that was purged is refused with `CatalogError`
+    /// `backup-purged`, so nothing (a retried operation) brings a purged backup back.
     func insertBackup(_ backup: BackupRecord) async throws
     func updateBackup(_ backup: BackupRecord) async throws
     func backup(id: String) async throws -> BackupRecord?
@@ -44,14 +46,22 @@ package protocol Catalog: Sendable {
     /// (nil: all), starting after `after`. Listed backups have empty `databases` (table
     /// contents); `backup(id:)` returns them whole.
     func backups(matching filter: BackupFilter, limit: Int?, after: ListCursor?) async throws -> [BackupRecord]
-    func deleteBackup(id: String) async throws
+    /// Purges the record of backup `id` at `time`, in one transaction: the record is deleted,
+    /// the id remembered as purged, its queued operations cancelled and its finished ones made
+    /// not retryable.
+    func deleteBackup(id: String, at time: Date) async throws
+    /// Whether backup `id` was purged.
+    func wasPurged(backupID: String) async throws -> Bool
     /// Stores retention's verdict per backup id (nil: kept forever), in one transaction, so
     /// lists read `expiresAt` instead of evaluating retention per request.
     func recordExpiries(_ expiries: [String: Date?]) async throws
     /// Number of backups stored in `storage` (any status).
     func backupCount(inStorage storage: String) async throws -> Int
 
+    /// Records an operation. At most one backup operation per database may be pending or
+    /// running: a second is refused with `CatalogError` `in-use` in the same statement.
     func insertOperation(_ operation: OperationRecord) async throws
+    /// Replaces an operation record (the one-active-backup rule as for inserts).
     func updateOperation(_ operation: OperationRecord) async throws
     func operation(id: String) async throws -> OperationRecord?
     /// Operations, newest first (by creation time, then id), optionally only those with
@@ -71,6 +81,10 @@ package protocol Catalog: Sendable {
     /// Takes an expired lease away from `previousOwner` so exactly one process reconciles it.
     /// - Returns: false when the operation moved on (renewed, finished, or taken by another).
     func takeExpiredLease(operationID: String, previousOwner: String?, now: Date) async throws -> Bool
+    /// Takes the lease of a running operation from `previousOwner`, expired or not: the owner is
+    /// a process of this host that no longer exists (kill -9), so nobody will renew it.
+    /// - Returns: false when the operation moved on or another process took it.
+    func takeLeaseOfGoneOwner(operationID: String, previousOwner: String) async throws -> Bool
     /// Asks the worker running `operationID` to stop.
     func requestCancel(operationID: String) async throws
     /// The oldest pending or running operation of `kind` for `database`, if any.

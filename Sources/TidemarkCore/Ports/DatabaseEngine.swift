@@ -99,6 +99,15 @@ package protocol DatabaseEngine: Sendable {
     /// Whether a database named `name` exists on the server of `target`.
     func databaseExists(_ name: String, on target: DatabaseTarget) async throws -> Bool
 
+    /// Renames database `name` to `newName` on the server of `target` (a restore publishing
+    /// its staging database under the name the user chose, in one statement).
+    /// - Throws: `EngineError` `restore-failed` (e.g. `newName` was taken meanwhile).
+    func renameDatabase(_ name: String, to newName: String, on target: DatabaseTarget) async throws
+
+    /// Drops database `name` on the server of `target` if it exists, ending its sessions
+    /// (a half-restored staging database left by a dead process).
+    func dropDatabase(_ name: String, on target: DatabaseTarget) async throws
+
     /// Streams a consistent logical dump of `target` into `sink`, measuring it as it passes.
     /// - Parameter progress: called with the tables dumped so far and the total.
     func dump(

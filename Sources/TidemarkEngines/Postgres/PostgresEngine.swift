@@ -30,6 +30,26 @@ package struct PostgresEngine: DatabaseEngine {
         return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
     }
 
+    package func renameDatabase(_ name: String, to newName: String, on target: DatabaseTarget) async throws {
+        var outcome = try await psql(target, sql: "ALTER DATABASE :\"name\" RENAME TO :\"new\";", variables: ["name": name, "new": newName])
+        // pg_restore has exited, but its server session may take a moment to end; a rename
+        // needs the database to have no sessions.
+        for _ in 0..<40 where !outcome.succeeded && outcome.standardError.contains("is being accessed by other users") {
+            try await Task.sleep(for: .milliseconds(250))
+            outcome = try await psql(target, sql: "ALTER DATABASE :\"name\" RENAME TO :\"new\";", variables: ["name": name, "new": newName])
+        }
+        guard outcome.succeeded else {
+            throw PostgresErrorClassifier.classify(outcome.standardError, target: target.connection, doing: "renaming database \(name) to \(newName)", failure: .restoreFailed)
+        }
+    }
+
+    package func dropDatabase(_ name: String, on target: DatabaseTarget) async throws {
+        let outcome = try await psql(target, sql: "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);", variables: ["name": name])
+        guard outcome.succeeded else {
+            throw PostgresErrorClassifier.classify(outcome.standardError, target: target.connection, doing: "dropping database \(name)", failure: .restoreFailed)
+        }
+    }
+
     package func dump(
         _ target: DatabaseTarget,
         into sink: ([UInt8]) async throws -> Void,

@@ -148,12 +148,20 @@ enum OpenAPIDocument {
             "database": nullableString, "backupId": nullableString, "summary": string, "createdAt": time,
             "startedAt": nullableTime, "finishedAt": nullableTime,
             "progress": object(
-                ["bytesRead": integer, "bytesStored": integer, "tablesDone": integer, "tablesTotal": nullableInteger, "bytesTotal": nullableInteger],
-                required: ["bytesRead", "bytesStored", "tablesDone"]
+                ["bytesRead": integer, "bytesStored": integer, "tablesDone": integer, "tablesTotal": nullableInteger, "bytesTotal": nullableInteger]
             ),
-            "result": ["type": "object", "additionalProperties": string],
+            "result": ["type": ["object", "null"], "additionalProperties": string, "description": "null until the operation completes"],
             "notBefore": nullableTime, "leaseOwner": nullableString, "leaseExpiresAt": nullableTime,
             "etaSeconds": ["type": ["number", "null"]],
+            "attempts": [
+                "type": "array",
+                "description": "every attempt that ended, oldest first",
+                "items": object([
+                    "number": integer, "startedAt": nullableTime, "finishedAt": time,
+                    "outcome": ["type": "string", "enum": ["completed", "failed", "retry", "cancelled", "interrupted", "worker-lost"]],
+                    "step": string, "error": errorInfo,
+                ]),
+            ],
         ]),
         "OperationPage": page("Operation"),
         "LogLine": object(["sequence": integer, "time": time, "level": string, "message": string]),

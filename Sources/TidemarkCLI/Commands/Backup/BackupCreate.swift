@@ -15,13 +15,13 @@ struct BackupCreate: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             if async {
-                let operation = try await context.control().enqueueBackup(database: database, storage: storage)
+                let operation = try await context.reconciledControl().enqueueBackup(database: database, storage: storage)
                 if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
                 return context.console.line("backup of \(database) queued as operation \(operation.id); a running 'tidemark serve' takes it")
             }
             let (observer, bar) = ProgressBar.observer(label: "backup \(database)", enabled: !context.isJSON)
             defer { bar?.finish() }
-            let control = try context.control()
+            let control = try await context.reconciledControl()
             let backup = try await control.createBackup(database: database, storage: storage, observer: observer)
             bar?.finish()
             let expiresAt = try await control.expiries(of: [backup])[backup.id]

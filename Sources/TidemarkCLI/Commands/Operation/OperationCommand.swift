@@ -23,7 +23,7 @@ struct OperationList: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let operations = try await context.control().operations(status: status)
+            let operations = try await context.reconciledControl().operations(status: status)
             if context.isJSON { return try context.console.json(operations.map { OperationRepresentation($0) }) }
             if operations.isEmpty { return context.console.line("No operations yet.") }
             context.console.table(
@@ -42,7 +42,7 @@ struct OperationShow: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let operation = try await context.control().operation(id: id)
+            let operation = try await context.reconciledControl().operation(id: id)
             if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
             let console = context.console
             console.line("id:         \(operation.id)")
@@ -129,7 +129,7 @@ struct OperationRetry: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let control = try context.control()
+            let control = try await context.reconciledControl()
             let queued = try await control.retryOperation(id: id)
             if async {
                 if context.isJSON { return try context.console.json(OperationRepresentation(queued)) }
