@@ -1,19 +1,56 @@
+package import Foundation
 package import TidemarkCore
 
 /// A requested change to a retention policy; nil fields keep the current value.
 package struct PolicyChange: Sendable {
+    package var last: Int?
+    package var hourly: Int?
     package var daily: Int?
+    package var weekly: Int?
     package var monthly: Int?
     package var yearly: Int?
+    /// Seconds; 0 removes the `within` rule.
+    package var within: TimeInterval?
     package var days: Int?
     package var keepsFinal: Bool?
 
-    package init(daily: Int? = nil, monthly: Int? = nil, yearly: Int? = nil, days: Int? = nil, keepsFinal: Bool? = nil) {
+    package init(
+        last: Int? = nil, hourly: Int? = nil, daily: Int? = nil, weekly: Int? = nil, monthly: Int? = nil, yearly: Int? = nil,
+        within: TimeInterval? = nil, days: Int? = nil, keepsFinal: Bool? = nil
+    ) {
+        self.last = last
+        self.hourly = hourly
         self.daily = daily
+        self.weekly = weekly
         self.monthly = monthly
         self.yearly = yearly
+        self.within = within
         self.days = days
         self.keepsFinal = keepsFinal
+    }
+
+    /// Whether any count-based rule is given (which makes a day-based policy count-based again).
+    var setsCounts: Bool {
+        [last, hourly, daily, weekly, monthly, yearly].contains { $0 != nil } || within != nil
+    }
+
+    /// `policy` with this change applied.
+    func applied(to policy: RetentionPolicy) -> RetentionPolicy {
+        var policy = policy
+        if let last { policy.last = last }
+        if let hourly { policy.hourly = hourly }
+        if let daily { policy.daily = daily }
+        if let weekly { policy.weekly = weekly }
+        if let monthly { policy.monthly = monthly }
+        if let yearly { policy.yearly = yearly }
+        if let within { policy.within = within == 0 ? nil : within }
+        if days != nil {
+            policy.days = days
+        } else if setsCounts {
+            policy.days = nil
+        }
+        if let keepsFinal { policy.keepsFinal = keepsFinal }
+        return policy
     }
 }
 
@@ -44,22 +81,14 @@ extension ControlPlane {
 
     /// Creates or changes a retention policy (SPEC §4.3).
     ///
-    /// Any of `daily`/`monthly`/`yearly` without `days` makes the policy count-based again.
+    /// Any count tier or `within` without `days` makes the policy count-based again; a new
+    /// policy starts from the defaults (within 1d, 24 hourly, 30 daily, 12 monthly, 6 yearly).
     /// When the new settings would delete backups, nothing is saved unless `confirm` is set;
     /// `dryRun` only reports. A confirmed change runs retention at once.
     /// - Throws: `invalid-policy`, `confirmation-required` (naming how many backups would go).
     package func setPolicy(named name: String, _ change: PolicyChange, dryRun: Bool = false, confirm: Bool = false) async throws -> PolicyUpdate {
         try NameRule.validate(name, what: "policy")
-        var policy = try await catalog.policy(named: name) ?? RetentionPolicy(name: name)
-        if let daily = change.daily { policy.daily = daily }
-        if let monthly = change.monthly { policy.monthly = monthly }
-        if let yearly = change.yearly { policy.yearly = yearly }
-        if change.days != nil {
-            policy.days = change.days
-        } else if change.daily != nil || change.monthly != nil || change.yearly != nil {
-            policy.days = nil
-        }
-        if let keepsFinal = change.keepsFinal { policy.keepsFinal = keepsFinal }
+        let policy = change.applied(to: try await catalog.policy(named: name) ?? RetentionPolicy(name: name))
         try policy.validate()
         let deletions = try await retentionDecisions(override: policy).filter { !$0.decision.keeps }
         if dryRun {

@@ -78,3 +78,23 @@ import TidemarkTesting
         }
     }
 }
+
+/// Issue 14, item 11: the new retention tiers are stored, and the default policy gains them.
+@Suite struct PolicyStorageTests {
+    @Test("a new catalog's default policy keeps the last day and 24 hourly backups; every tier round-trips")
+    func defaultAndTiers() async throws {
+        try await withTemporaryDirectory { home in
+            let catalog = try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: [:]))
+            let stored = try #require(try await catalog.policy(named: "default"))
+            #expect(stored == RetentionPolicy(name: "default"))
+            #expect(stored.summary == "within 1d, 24 hourly, 30 daily, 12 monthly, 6 yearly, finals kept")
+            let custom = RetentionPolicy(name: "custom", last: 2, hourly: 3, daily: 4, weekly: 5, monthly: 6, yearly: 7, within: 7_200, keepsFinal: false)
+            try await catalog.savePolicy(custom)
+            #expect(try await catalog.policy(named: "custom") == custom)
+            var noWithin = custom
+            noWithin.within = nil
+            try await catalog.savePolicy(noWithin)
+            #expect(try await catalog.policy(named: "custom") == noWithin)
+        }
+    }
+}

@@ -17,7 +17,7 @@ import TidemarkTesting
             #expect(try await api.control.apply(keepAll, dryRun: false).map(\.action) == [.update], "the built-in default policy exists")
             #expect(try await api.control.apply(keepAll, dryRun: false).map(\.action) == [.unchanged])
             // The backups are all from yesterday (UTC); one daily slot keeps only today's.
-            let desired = DesiredState(policies: [RetentionPolicy(name: "default", daily: 1, monthly: 0, yearly: 0)])
+            let desired = DesiredState(policies: [RetentionPolicy.counting("default", daily: 1)])
             let dry = try await api.control.apply(desired, dryRun: true)
             #expect(dry.map(\.action) == [.update])
             #expect(dry.first?.details.contains { $0.hasPrefix("deletes 10 backups") } == true, "\(dry)")

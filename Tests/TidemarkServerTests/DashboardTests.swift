@@ -146,7 +146,7 @@ import TidemarkTesting
             _ = try await api.control.setPolicy(named: "default", PolicyChange(days: 30))
             try await api.test { client in
                 let admin = try await client.signIn(api.admin)
-                let change = ["daily": "1", "monthly": "0", "yearly": "0", "days": "", "csrf": admin.csrf]
+                let change = ["hourly": "0", "within": "", "daily": "1", "monthly": "0", "yearly": "0", "days": "", "csrf": admin.csrf]
                 let preview = try await client.page(.post, "/ui/policies/default", cookie: admin.cookie, form: change)
                 #expect(preview.status == 200)
                 #expect(preview.body.contains("This change deletes 6 backup(s)"))

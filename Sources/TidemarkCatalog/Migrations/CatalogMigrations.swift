@@ -182,6 +182,17 @@ enum CatalogMigrations {
         """
         ALTER TABLE operations ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]'
         """,
+        // 10: the retention tiers of restic and Databasus (last, hourly, weekly, within). The
+        // default policy, when still at its original 30/12/6, keeps everything of the last day
+        // and 24 hourly backups, so an hourly schedule no longer keeps one backup a day.
+        """
+        ALTER TABLE policies ADD COLUMN last INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE policies ADD COLUMN hourly INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE policies ADD COLUMN weekly INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE policies ADD COLUMN within_seconds REAL;
+        UPDATE policies SET hourly = 24, within_seconds = 86400
+        WHERE name = 'default' AND daily = 30 AND monthly = 12 AND yearly = 6 AND days IS NULL
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

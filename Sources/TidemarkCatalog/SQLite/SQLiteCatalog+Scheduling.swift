@@ -163,13 +163,17 @@ extension SQLiteCatalog {
     package func savePolicy(_ policy: RetentionPolicy) async throws {
         try connection.execute(
             """
-            INSERT INTO policies (name, daily, monthly, yearly, days, keep_final) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (name) DO UPDATE SET daily = excluded.daily, monthly = excluded.monthly, yearly = excluded.yearly,
-                days = excluded.days, keep_final = excluded.keep_final
+            INSERT INTO policies (name, last, hourly, daily, weekly, monthly, yearly, within_seconds, days, keep_final)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET last = excluded.last, hourly = excluded.hourly, daily = excluded.daily,
+                weekly = excluded.weekly, monthly = excluded.monthly, yearly = excluded.yearly,
+                within_seconds = excluded.within_seconds, days = excluded.days, keep_final = excluded.keep_final
             """,
             [
-                .text(policy.name), .integer(Int64(policy.daily)), .integer(Int64(policy.monthly)), .integer(Int64(policy.yearly)),
-                policy.days.map { .integer(Int64($0)) } ?? .null, .integer(policy.keepsFinal ? 1 : 0),
+                .text(policy.name), .integer(Int64(policy.last)), .integer(Int64(policy.hourly)), .integer(Int64(policy.daily)),
+                .integer(Int64(policy.weekly)), .integer(Int64(policy.monthly)), .integer(Int64(policy.yearly)),
+                policy.within.map(SQLiteValue.real) ?? .null, policy.days.map { .integer(Int64($0)) } ?? .null,
+                .integer(policy.keepsFinal ? 1 : 0),
             ]
         )
     }
@@ -185,9 +189,13 @@ extension SQLiteCatalog {
     private func policyRecord(_ row: SQLiteRow) -> RetentionPolicy {
         RetentionPolicy(
             name: row["name"].string ?? "",
+            last: Int(row["last"].int ?? 0),
+            hourly: Int(row["hourly"].int ?? 0),
             daily: Int(row["daily"].int ?? 0),
+            weekly: Int(row["weekly"].int ?? 0),
             monthly: Int(row["monthly"].int ?? 0),
             yearly: Int(row["yearly"].int ?? 0),
+            within: row["within_seconds"].double,
             days: row["days"].int.map { Int($0) },
             keepsFinal: row["keep_final"].int == 1
         )

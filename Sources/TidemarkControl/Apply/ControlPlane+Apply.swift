@@ -164,12 +164,16 @@ extension ControlPlane {
         return ApplyChange(kind: "plan", name: plan.database, action: details.isEmpty ? .unchanged : .update, details: details)
     }
 
+    /// The change that makes a saved policy equal to `policy` (every field set; no `within`
+    /// is 0, which removes the rule).
     private static func policyChange(_ policy: RetentionPolicy) -> PolicyChange {
-        PolicyChange(daily: policy.daily, monthly: policy.monthly, yearly: policy.yearly, days: policy.days, keepsFinal: policy.keepsFinal)
+        PolicyChange(
+            last: policy.last, hourly: policy.hourly, daily: policy.daily, weekly: policy.weekly, monthly: policy.monthly,
+            yearly: policy.yearly, within: policy.within ?? 0, days: policy.days, keepsFinal: policy.keepsFinal
+        )
     }
 
     private static func describe(_ policy: RetentionPolicy) -> String {
-        let rule = policy.days.map { "\($0) days" } ?? "\(policy.daily) daily, \(policy.monthly) monthly, \(policy.yearly) yearly"
-        return "\(rule), final backups \(policy.keepsFinal ? "kept" : "not kept")"
+        policy.summary
     }
 }

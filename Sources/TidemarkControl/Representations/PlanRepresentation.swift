@@ -45,30 +45,43 @@ package struct PlanRepresentation: Encodable, Sendable {
 /// The documented JSON shape of a retention policy.
 package struct PolicyRepresentation: Encodable, Sendable {
     package var name: String
+    package var last: Int
+    package var hourly: Int
     package var daily: Int
+    package var weekly: Int
     package var monthly: Int
     package var yearly: Int
+    /// Keep everything younger than this (e.g. `1d`), or null.
+    package var within: String?
     /// Day-based policy when not null.
     package var days: Int?
     package var keepFinal: Bool
 
     package init(_ policy: RetentionPolicy) {
         name = policy.name
+        last = policy.last
+        hourly = policy.hourly
         daily = policy.daily
+        weekly = policy.weekly
         monthly = policy.monthly
         yearly = policy.yearly
+        within = policy.within.map(RetentionDuration.text)
         days = policy.days
         keepFinal = policy.keepsFinal
     }
 
-    private enum CodingKeys: String, CodingKey { case name, daily, monthly, yearly, days, keepFinal }
+    private enum CodingKeys: String, CodingKey { case name, last, hourly, daily, weekly, monthly, yearly, within, days, keepFinal }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
+        try container.encode(last, forKey: .last)
+        try container.encode(hourly, forKey: .hourly)
         try container.encode(daily, forKey: .daily)
+        try container.encode(weekly, forKey: .weekly)
         try container.encode(monthly, forKey: .monthly)
         try container.encode(yearly, forKey: .yearly)
+        try container.encode(within, forKey: .within)
         try container.encode(days, forKey: .days)
         try container.encode(keepFinal, forKey: .keepFinal)
     }

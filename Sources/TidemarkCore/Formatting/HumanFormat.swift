@@ -64,7 +64,8 @@ package enum ExpiryText {
             switch backup.trigger {
             case .manual: return "never (manual)"
             case .final: return "never (final)"
-            case .automatic, .copy: return "never"
+            // Kept as one of the newest N (`last`): no date ends it, newer backups do.
+            case .automatic, .copy: return "when newer backups replace it"
             }
         }
         if expiresAt <= now { return "now (due for deletion)" }

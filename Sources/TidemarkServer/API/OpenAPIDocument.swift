@@ -213,9 +213,19 @@ enum OpenAPIDocument {
         ),
         "PlanList": ["type": "array", "items": ref("Plan")],
         "PlanChange": object(["storage": string, "schedule": string, "policy": string, "method": ["type": "string", "enum": ["logical", "physical"]]], required: [], closed: true),
-        "Policy": object(["name": string, "daily": integer, "monthly": integer, "yearly": integer, "days": nullableInteger, "keepFinal": boolean]),
+        "Policy": object([
+            "name": string, "last": integer, "hourly": integer, "daily": integer, "weekly": integer, "monthly": integer, "yearly": integer,
+            "within": ["type": ["string", "null"], "description": "keep everything younger than this, e.g. 1d"], "days": nullableInteger, "keepFinal": boolean,
+        ]),
         "PolicyList": ["type": "array", "items": ref("Policy")],
-        "PolicyChange": object(["daily": integer, "monthly": integer, "yearly": integer, "days": integer, "keepFinal": boolean, "dryRun": boolean, "confirm": boolean], required: [], closed: true),
+        "PolicyChange": object(
+            [
+                "last": integer, "hourly": integer, "daily": integer, "weekly": integer, "monthly": integer, "yearly": integer,
+                "within": ["type": "string", "description": "a duration such as 2d, 36h, 1w, 90min; \"0\" removes the rule"],
+                "days": integer, "keepFinal": boolean, "dryRun": boolean, "confirm": boolean,
+            ],
+            required: [], closed: true
+        ),
         "RetentionDecision": object(["backupId": string, "database": string, "storage": string, "trigger": string, "startedAt": time, "keep": boolean, "reason": string, "expiresAt": nullableTime]),
         "PolicyUpdate": object(["policy": ref("Policy"), "saved": boolean, "deletions": array("RetentionDecision"), "retentionOperationId": nullableString]),
         "PolicyDetails": object(["policy": ref("Policy"), "databases": ["type": "array", "items": string], "decisions": array("RetentionDecision")]),

@@ -40,9 +40,14 @@ struct PlanChangeBody: StrictBody {
 
 /// `PUT /policies/{name}`.
 struct PolicyChangeBody: StrictBody {
+    var last: Int?
+    var hourly: Int?
     var daily: Int?
+    var weekly: Int?
     var monthly: Int?
     var yearly: Int?
+    /// A duration (`2d`, `36h`); `"0"` removes the rule.
+    var within: String?
     var days: Int?
     var keepFinal: Bool?
     /// Show what the change deletes without saving it.
@@ -50,7 +55,16 @@ struct PolicyChangeBody: StrictBody {
     /// Needed when the change deletes backups.
     var confirm: Bool?
 
-    static let fields: Set<String> = ["daily", "monthly", "yearly", "days", "keepFinal", "dryRun", "confirm"]
+    static let fields: Set<String> = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "days", "keepFinal", "dryRun", "confirm"]
+
+    /// The change the body asks for.
+    /// - Throws: `invalid-policy` for a malformed duration.
+    func change() throws -> PolicyChange {
+        PolicyChange(
+            last: last, hourly: hourly, daily: daily, weekly: weekly, monthly: monthly, yearly: yearly,
+            within: try within.map(RetentionDuration.parse), days: days, keepsFinal: keepFinal
+        )
+    }
 }
 
 extension RouteTable {
@@ -103,7 +117,7 @@ extension RouteTable {
         }
         add(.put, "/policies/{name}", summary: "Create or change a policy; a change that deletes backups needs confirm (409 otherwise)", role: .admin, body: "PolicyChange", response: "PolicyUpdate") { request, context in
             let body = try await request.decodeStrict(PolicyChangeBody.self, context: context)
-            let change = PolicyChange(daily: body.daily, monthly: body.monthly, yearly: body.yearly, days: body.days, keepsFinal: body.keepFinal)
+            let change = try body.change()
             let update = try await control.setPolicy(named: try context.parameters.require("name"), change, dryRun: body.dryRun ?? false, confirm: body.confirm ?? false)
             return try APIJSON.response(PolicyUpdateRepresentation(update))
         }

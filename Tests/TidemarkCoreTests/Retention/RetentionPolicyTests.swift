@@ -16,7 +16,7 @@ import TidemarkTesting
 
     @Test("count-based: the last backup of each of the last N days, months and years, with reasons")
     func countBased() {
-        let policy = RetentionPolicy(name: "p", daily: 3, monthly: 2, yearly: 2)
+        let policy = RetentionPolicy.counting("p", daily: 3, monthly: 2, yearly: 2)
         let candidates = [
             automatic("a", "2026-11-21T03:00:00Z"),
             automatic("b", "2026-11-20T23:00:00Z"),
@@ -35,10 +35,10 @@ import TidemarkTesting
                 "b kept: daily 2026-11-20",
                 "c deleted: not the last backup of 2026-11-20",
                 "d kept: daily 2026-11-19",
-                "e deleted: beyond 3 daily, 2 monthly, 2 yearly",
+                "e deleted: not the last backup of 2026-11",
                 "f kept: monthly 2026-10",
-                "g deleted: beyond 3 daily, 2 monthly, 2 yearly",
-                "h deleted: beyond 3 daily, 2 monthly, 2 yearly",
+                "g deleted: not the last backup of 2026-10",
+                "h deleted: not the last backup of 2026",
                 "i kept: yearly 2025",
                 "j deleted: beyond 3 daily, 2 monthly, 2 yearly",
             ]
@@ -47,7 +47,7 @@ import TidemarkTesting
 
     @Test("expiry is when the longest-lived reason runs out")
     func expiry() {
-        let policy = RetentionPolicy(name: "p", daily: 3, monthly: 2, yearly: 2)
+        let policy = RetentionPolicy.counting("p", daily: 3, monthly: 2, yearly: 2)
         let decisions = policy.evaluate(
             [automatic("a", "2026-11-21T03:00:00Z"), automatic("b", "2026-11-20T23:00:00Z"), automatic("f", "2026-10-31T03:00:00Z"), automatic("x", "2020-01-01T00:00:00Z")],
             now: now
@@ -59,10 +59,10 @@ import TidemarkTesting
         #expect(decisions[3].expiresAt == now)
     }
 
-    @Test("Aptible defaults keep 30 daily backups of a daily schedule, then monthly ones")
+    @Test("the defaults keep 30 daily backups of a daily schedule, then monthly ones")
     func defaults() {
         let policy = RetentionPolicy(name: "default")
-        #expect(policy.daily == 30 && policy.monthly == 12 && policy.yearly == 6 && policy.keepsFinal)
+        #expect(policy.within == 86_400 && policy.hourly == 24 && policy.daily == 30 && policy.monthly == 12 && policy.yearly == 6 && policy.keepsFinal)
         let daily = (0..<100).map { day in
             RetentionCandidate(id: "d\(day)", takenAt: now.addingTimeInterval(-Double(day) * 86_400 - 3_600), trigger: .automatic)
         }
@@ -103,7 +103,11 @@ import TidemarkTesting
 
     @Test("policies that keep nothing are rejected")
     func validation() {
-        #expect(throws: (any Error).self) { try RetentionPolicy(name: "p", daily: 0, monthly: 0, yearly: 0).validate() }
+        #expect(throws: (any Error).self) { try RetentionPolicy.counting("p").validate() }
+        #expect(throws: (any Error).self) { try RetentionPolicy.counting("p", hourly: -1).validate() }
+        #expect(throws: (any Error).self) { try RetentionPolicy.counting("p", within: -60).validate() }
+        #expect(throws: Never.self) { try RetentionPolicy.counting("p", within: 3_600).validate() }
+        #expect(throws: Never.self) { try RetentionPolicy.counting("p", last: 1).validate() }
         #expect(throws: (any Error).self) { try RetentionPolicy(name: "p", daily: -1).validate() }
         #expect(throws: (any Error).self) { try RetentionPolicy(name: "p", days: 0).validate() }
         #expect(throws: Never.self) { try RetentionPolicy(name: "p", daily: 1, monthly: 0, yearly: 0).validate() }

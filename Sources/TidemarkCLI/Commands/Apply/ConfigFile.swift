@@ -86,13 +86,26 @@ enum ConfigFile {
     }
 
     private static func policy(_ node: Node) throws -> RetentionPolicy {
-        try node.allow(["name", "daily", "monthly", "yearly", "days", "keepFinal"])
+        try node.allow(["name", "last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "days", "keepFinal"])
         let defaults = RetentionPolicy(name: try node.string("name"))
+        var within = defaults.within
+        if let text = try node.optionalString("within") {
+            do {
+                let seconds = try RetentionDuration.parse(text)
+                within = seconds == 0 ? nil : seconds
+            } catch let error as TidemarkError {
+                throw invalid("\(node.path).within: \(error.message)", hint: error.hint)
+            }
+        }
         return RetentionPolicy(
             name: defaults.name,
+            last: try node.optionalInt("last") ?? defaults.last,
+            hourly: try node.optionalInt("hourly") ?? defaults.hourly,
             daily: try node.optionalInt("daily") ?? defaults.daily,
+            weekly: try node.optionalInt("weekly") ?? defaults.weekly,
             monthly: try node.optionalInt("monthly") ?? defaults.monthly,
             yearly: try node.optionalInt("yearly") ?? defaults.yearly,
+            within: within,
             days: try node.optionalInt("days"),
             keepsFinal: try node.optionalBool("keepFinal") ?? defaults.keepsFinal
         )

@@ -17,23 +17,29 @@ enum YesNo: String, ExpressibleByArgument {
     case yes, no
 }
 
-/// `tidemark policy set NAME [--daily N --monthly N --yearly N] [--days N] [--keep-final yes|no] [--dry-run] [--confirm]`
+/// `tidemark policy set NAME [--last N] [--hourly N --daily N --weekly N --monthly N --yearly N] [--within DURATION] [--days N] [--keep-final yes|no] [--dry-run] [--confirm]`
 struct PolicySet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set",
         abstract: "Create or change a retention policy.",
         discussion: """
-            Count-based (default 30 daily, 12 monthly, 6 yearly): keep the last backup of each of the last N \
-            days, months and years (UTC). Day-based (--days N): keep backups younger than N days. Manual backups \
-            are never deleted; final backups are kept unless --keep-final no. A change that would delete backups \
-            is refused without --confirm; --dry-run lists what would go.
+            Count-based (default: within 1d, 24 hourly, 30 daily, 12 monthly, 6 yearly): keep the newest N \
+            (--last), the last backup of each of the last N hours, days, weeks (from Monday), months and years \
+            (UTC), and everything younger than --within (2d, 36h, 1w, 90min; 0 removes it). Day-based \
+            (--days N): keep backups younger than N days. Manual backups are never deleted; final backups are \
+            kept unless --keep-final no. A change that would delete backups is refused without --confirm; \
+            --dry-run lists what would go.
             """
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Policy name ('default' is used by plans that name none).") var name: String
+    @Option(name: .long, help: "Newest automatic backups to keep, whatever their age.") var last: Int?
+    @Option(name: .long, help: "Hourly backups to keep (the last of each hour).") var hourly: Int?
     @Option(name: .long, help: "Daily backups to keep.") var daily: Int?
+    @Option(name: .long, help: "Weekly backups to keep (weeks start on Monday).") var weekly: Int?
     @Option(name: .long, help: "Monthly backups to keep.") var monthly: Int?
     @Option(name: .long, help: "Yearly backups to keep.") var yearly: Int?
+    @Option(name: .long, help: ArgumentHelp("Also keep every backup younger than this (2d, 36h, 1w, 90min; 0 removes it).", valueName: "duration")) var within: String?
     @Option(name: .long, help: "Keep backups younger than this many days instead of counting.") var days: Int?
     @Option(name: .long, help: "Take and keep a final backup on deprovision: yes or no.") var keepFinal: YesNo?
     @Flag(name: .long, help: "Only list the backups the change would delete.") var dryRun = false
@@ -41,7 +47,10 @@ struct PolicySet: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let change = PolicyChange(daily: daily, monthly: monthly, yearly: yearly, days: days, keepsFinal: keepFinal.map { $0 == .yes })
+            let change = PolicyChange(
+                last: last, hourly: hourly, daily: daily, weekly: weekly, monthly: monthly, yearly: yearly,
+                within: try within.map(RetentionDuration.parse), days: days, keepsFinal: keepFinal.map { $0 == .yes }
+            )
             let update = try await context.control().setPolicy(named: name, change, dryRun: dryRun, confirm: confirm)
             if context.isJSON {
                 return try context.console.json(PolicyUpdateRepresentation(update))

@@ -26,7 +26,10 @@ extension Dashboard {
             let change: PolicyChange
             do {
                 change = PolicyChange(
-                    daily: try Self.count(form, "daily"), monthly: try Self.count(form, "monthly"), yearly: try Self.count(form, "yearly"),
+                    last: try Self.count(form, "last"), hourly: try Self.count(form, "hourly"), daily: try Self.count(form, "daily"),
+                    weekly: try Self.count(form, "weekly"), monthly: try Self.count(form, "monthly"), yearly: try Self.count(form, "yearly"),
+                    // An emptied field removes the rule.
+                    within: try form.has("within") ? RetentionDuration.parse(form["within"] ?? "0") : nil,
                     days: try form["days"].map { _ in try Self.count(form, "days") ?? 0 }, keepsFinal: form.isChecked("keepFinal")
                 )
                 let confirmed = form["confirm"] == "yes"
@@ -45,8 +48,9 @@ extension Dashboard {
 
     private func policyPage(_ policy: RetentionPolicy, databases: [String], items: [RetentionItem], context: APIRequestContext, error: (any UserFacingError)? = nil) -> Response {
         page("policy", title: "Policy \(policy.name)", context: context, data: [
-            "name": policy.name, "path": Self.path(policy.name), "daily": policy.daily, "monthly": policy.monthly,
-            "yearly": policy.yearly, "days": policy.days.map(String.init) ?? "", "keepFinal": policy.keepsFinal,
+            "name": policy.name, "path": Self.path(policy.name), "last": policy.last, "hourly": policy.hourly, "daily": policy.daily,
+            "weekly": policy.weekly, "monthly": policy.monthly, "yearly": policy.yearly, "within": policy.within.map(RetentionDuration.text) ?? "",
+            "days": policy.days.map(String.init) ?? "", "keepFinal": policy.keepsFinal,
             "summary": policy.summary, "databases": databases.isEmpty ? "none" : databases.joined(separator: ", "),
             // Newest first, bounded: a policy over 100,000 backups must not make a 100,000-row page.
             "decisions": Self.newestFirst(items).prefix(Self.listLimit).map(decisionRow), "hasDecisions": !items.isEmpty,
@@ -59,7 +63,8 @@ extension Dashboard {
         let policy = preview.policy
         return page("policy-confirm", title: "Confirm policy \(policy.name)", context: context, data: [
             "name": policy.name, "path": Self.path(policy.name), "summary": policy.summary,
-            "daily": policy.daily, "monthly": policy.monthly, "yearly": policy.yearly, "days": policy.days.map(String.init) ?? "",
+            "last": policy.last, "hourly": policy.hourly, "daily": policy.daily, "weekly": policy.weekly, "monthly": policy.monthly,
+            "yearly": policy.yearly, "within": policy.within.map(RetentionDuration.text) ?? "0", "days": policy.days.map(String.init) ?? "",
             "keepFinal": policy.keepsFinal, "count": preview.deletions.count,
             "deletions": Self.newestFirst(preview.deletions).prefix(Self.listLimit).map(decisionRow),
             "moreDeletions": max(0, preview.deletions.count - Self.listLimit),

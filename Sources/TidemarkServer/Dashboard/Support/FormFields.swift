@@ -30,6 +30,11 @@ package struct FormFields: Sendable {
         values[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// Whether the form sent a field `name` at all (possibly empty: a field the user cleared).
+    package func has(_ name: String) -> Bool {
+        values[name] != nil
+    }
+
     /// A checkbox: present means ticked.
     package func isChecked(_ name: String) -> Bool {
         values[name] != nil
