@@ -12,6 +12,8 @@ dpkg -s openssl >/dev/null 2>&1 || packages+=(openssl)
 # Dashboard tests drive a real headless Chromium through its WebDriver (chromedriver).
 dpkg -s chromium >/dev/null 2>&1 || packages+=(chromium)
 dpkg -s chromium-driver >/dev/null 2>&1 || packages+=(chromium-driver)
+# promtool (from Debian's prometheus package; its service is not started) lints /metrics.
+dpkg -s prometheus >/dev/null 2>&1 || packages+=(prometheus)
 if ((${#packages[@]})); then
     sudo_cmd=()
     [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
@@ -24,6 +26,11 @@ fi
 if ! python3 -c "import moto.server, boto3, botocore, flask" >/dev/null 2>&1; then
     echo "installing: moto[server] (pip)" >&2
     python3 -m pip install -q 'moto[server]' boto3
+fi
+# Schemathesis checks the API against its own OpenAPI document (an outside client's view).
+if ! command -v schemathesis >/dev/null 2>&1; then
+    echo "installing: schemathesis (pip)" >&2
+    python3 -m pip install -q 'schemathesis>=4,<5'
 fi
 # The Debian package starts a cluster on 5432; Tidemark's tests start their own on free ports.
 if ! command -v swift >/dev/null 2>&1 && [[ -x /opt/swift/usr/bin/swift ]]; then

@@ -5,6 +5,7 @@ import TidemarkCatalog
 import TidemarkControl
 import TidemarkCore
 import TidemarkEngines
+import TidemarkServer
 import TidemarkStorage
 
 #if canImport(Glibc)
@@ -151,13 +152,10 @@ enum Passphrase {
 }
 
 extension Environment {
-    /// The Prometheus factory behind `serve`'s `/metrics`, with buckets that suit backups
-    /// (seconds to hours) rather than the library's request-sized defaults.
-    static func metricsFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
-        var factory = PrometheusMetricsFactory(registry: registry)
+    /// The metrics factory behind `serve`'s `/metrics`: every family documented (HELP), with
+    /// buckets that suit backups (seconds to hours) rather than request-sized defaults.
+    static func metricsFactory(registry: PrometheusCollectorRegistry) -> DocumentedMetricsFactory {
         let long: [Duration] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400].map { .seconds($0) }
-        factory.durationHistogramBuckets[ControlMetrics.Name.backupDuration] = long
-        factory.durationHistogramBuckets[ControlMetrics.Name.restoreDuration] = long
-        return factory
+        return DocumentedMetricsFactory(registry: registry, buckets: [ControlMetrics.Name.backupDuration: long, ControlMetrics.Name.restoreDuration: long])
     }
 }

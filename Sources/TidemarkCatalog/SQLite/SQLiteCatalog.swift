@@ -200,6 +200,27 @@ package final class SQLiteCatalog: Catalog {
         return try connection.query("SELECT \(columns) FROM \(table) \(whereClause) ORDER BY \(timeColumn) DESC, id\(limitClause)", bindings)
     }
 
+    package func backupOverview() async throws -> [String: BackupOverview] {
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated"
+        // One index seek per database inside one statement (backups_by_database).
+        func newest(_ condition: String) throws -> [BackupRecord] {
+            try connection.query(
+                """
+                SELECT \(columns) FROM backups WHERE id IN (
+                    SELECT (SELECT b.id FROM backups b WHERE b.database = d.name \(condition) ORDER BY b.started_at DESC, b.id LIMIT 1)
+                    FROM databases d)
+                """
+            ).map(backupRecord)
+        }
+        var overview: [String: BackupOverview] = [:]
+        for backup in try newest("") { overview[backup.database, default: BackupOverview()].latest = backup }
+        for backup in try newest("AND +b.status = 'completed'") { overview[backup.database, default: BackupOverview()].latestCompleted = backup }
+        for row in try connection.query("SELECT database, count(*) AS n FROM backups WHERE status = 'failed' GROUP BY database") {
+            overview[row["database"].string ?? "", default: BackupOverview()].failedCount = Int(row["n"].int ?? 0)
+        }
+        return overview
+    }
+
     package func deleteBackup(id: String, at time: Date) async throws {
         try connection.transaction { run in
             _ = try run("DELETE FROM backups WHERE id = ?", [.text(id)])

@@ -31,6 +31,64 @@ package struct ControlMetrics: Sendable {
         package static let webhookAttempts = "tidemark_webhook_attempts_total"
     }
 
+    /// What a family measures, as Prometheus shows it.
+    package enum Kind: Sendable {
+        case counter, gauge
+        /// A duration histogram (swift-metrics `Timer`), in seconds.
+        case timer
+    }
+
+    /// A metric family this plane records, with its `# HELP` text and the label sets that
+    /// exist from the start (zero), so `rate()` and `absent()` work on a fresh `serve`.
+    package struct Family: Sendable {
+        package var name: String
+        package var kind: Kind
+        package var help: String
+        package var initialLabels: [[(String, String)]]
+    }
+
+    /// Every family ControlMetrics records (docs/OPERATIONS.md "Metrics").
+    package static let families: [Family] = {
+        let finished = [["completed"], ["failed"]].map { [("status", $0[0])] }
+        let kinds = OperationKind.allCases.map { [("kind", $0.rawValue)] }
+        let operationOutcomes = OperationKind.allCases.flatMap { kind in
+            [OperationStatus.completed, .failed, .cancelled].map { [("kind", kind.rawValue), ("status", $0.rawValue)] }
+        }
+        return [
+            Family(name: Name.backupsFinished, kind: .counter, help: "Backups that ended, by status", initialLabels: finished),
+            Family(name: Name.backupDuration, kind: .timer, help: "Duration of backups that ended, in seconds, by status", initialLabels: finished),
+            Family(name: Name.backupBytesRead, kind: .counter, help: "Bytes read from databases by backups", initialLabels: [[]]),
+            Family(name: Name.backupBytesStored, kind: .counter, help: "New bytes stored by backups (after deduplication and compression)", initialLabels: [[]]),
+            Family(name: Name.restoresFinished, kind: .counter, help: "Restores that ended, by status", initialLabels: finished),
+            Family(name: Name.restoreDuration, kind: .timer, help: "Duration of restores that ended, in seconds, by status", initialLabels: finished),
+            Family(name: Name.operationsFinished, kind: .counter, help: "Operations that reached a final status, by kind and status", initialLabels: operationOutcomes),
+            Family(name: Name.operationRetries, kind: .counter, help: "Operation attempts that failed transiently and were queued again, by kind", initialLabels: kinds),
+            Family(
+                name: Name.storageErrors, kind: .counter, help: "Failed storage calls (each attempt, retried or not), by error code",
+                initialLabels: ["storage-unavailable", "endpoint-unreachable", "transfer-corrupted", "access-denied", "invalid-credentials"].map { [("code", $0)] }
+            ),
+            Family(name: Name.schedulerLag, kind: .gauge, help: "How late the scheduler started the most overdue plan of its last tick, in seconds", initialLabels: [[]]),
+            Family(
+                name: Name.webhookAttempts, kind: .counter, help: "Webhook delivery attempts, by outcome",
+                initialLabels: ["delivered", "retrying", "failed"].map { [("outcome", $0)] }
+            ),
+        ]
+    }()
+
+    /// Creates every family's initial series (at zero), so each is exposed, with its HELP and
+    /// TYPE, before its first event.
+    package func registerFamilies() {
+        for family in Self.families {
+            for labels in family.initialLabels {
+                switch family.kind {
+                case .counter: Counter(label: family.name, dimensions: labels, factory: factory).increment(by: 0)
+                case .gauge: Gauge(label: family.name, dimensions: labels, factory: factory).record(0)
+                case .timer: _ = Timer(label: family.name, dimensions: labels, factory: factory)
+                }
+            }
+        }
+    }
+
     /// A backup ended (completed or failed), with its duration and sizes.
     package func backupFinished(status: BackupStatus, duration: TimeInterval, bytesRead: Int64, bytesStored: Int64) {
         Counter(label: Name.backupsFinished, dimensions: [("status", status.rawValue)], factory: factory).increment()

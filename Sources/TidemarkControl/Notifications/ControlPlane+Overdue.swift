@@ -3,9 +3,8 @@ import Logging
 import TidemarkCore
 
 extension ControlPlane {
-    /// Sends `backup.overdue` for every active plan whose database has had no successful
-    /// backup for two scheduled runs plus a grace of half an interval (at most an hour),
-    /// counted from its last successful backup or, when later, the plan's last change.
+    /// Sends `backup.overdue` for every active plan whose database is overdue by `OverdueRule`
+    /// (no successful backup for two scheduled runs plus a grace).
     ///
     /// A failed backup already sends `backup.failed`; this catches what sends nothing: no
     /// `serve` running, a stuck queue, backups that never start. Sent once per episode: the
@@ -18,11 +17,8 @@ extension ControlPlane {
         let deprovisioned = Set(try await catalog.databases().filter { $0.deprovisionedAt != nil }.map(\.name))
         var notified: [String] = []
         for plan in try await catalog.plans() where !plan.isPaused && !deprovisioned.contains(plan.database) {
-            guard let cron = try? CronExpression(parsing: plan.schedule) else { continue }
+            guard OverdueRule.isOverdue(plan, lastSuccess: lastSuccess[plan.database], now: time) else { continue }
             let since = max(lastSuccess[plan.database] ?? plan.updatedAt, plan.updatedAt)
-            guard let first = cron.nextRun(after: since), let second = cron.nextRun(after: first) else { continue }
-            let grace = min(3600, second.timeIntervalSince(first) / 2)
-            guard time > second.addingTimeInterval(grace) else { continue }
             let key = "\(WebhookEvent.backupOverdue.rawValue):\(plan.database)"
             if let sent = try await catalog.noticeSentAt(key: key), sent >= since { continue }
             let last = lastSuccess[plan.database].map { "last successful backup \(HumanFormat.interval(from: $0, to: time)) ago" } ?? "no successful backup yet"

@@ -141,3 +141,17 @@ package struct BackupRecord: Sendable, Equatable {
         self.databases = databases
     }
 }
+
+/// The backups of one database at a glance (list records, without table contents).
+package struct BackupOverview: Sendable, Equatable {
+    /// The newest backup, whatever its status: the last attempt's outcome.
+    package var latest: BackupRecord?
+    package var latestCompleted: BackupRecord?
+    package var failedCount: Int
+
+    package init(latest: BackupRecord? = nil, latestCompleted: BackupRecord? = nil, failedCount: Int = 0) {
+        self.latest = latest
+        self.latestCompleted = latestCompleted
+        self.failedCount = failedCount
+    }
+}

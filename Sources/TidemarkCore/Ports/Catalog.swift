@@ -138,6 +138,9 @@ package protocol Catalog: Sendable {
     /// Records that the notice `key` was sent at `time`.
     func recordNotice(key: String, at time: Date) async throws
 
+    /// Per database: its newest backup of any status, its newest completed backup, and how many
+    /// of its backups failed — in a few statements, not one query per database (dashboard).
+    func backupOverview() async throws -> [String: BackupOverview]
     /// Per database, the finish time of its newest completed backup (for metrics).
     func lastSuccessfulBackups() async throws -> [String: Date]
     /// Number of backups per status (for metrics).

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Synchronization
 package import Prometheus
 package import TidemarkControl
 import TidemarkCore
@@ -10,10 +11,18 @@ import TidemarkCore
 package struct MetricsEndpoint: Sendable {
     package let registry: PrometheusCollectorRegistry
     let control: ControlPlane
+    /// The per-database gauges last set, so a database with no completed backup left (all
+    /// purged, or removed) drops out instead of reporting its old time forever.
+    private let lastSuccessGauges = GaugeSet()
 
     package init(registry: PrometheusCollectorRegistry, control: ControlPlane) {
         self.registry = registry
         self.control = control
+        // Counters and histograms exist from the start, at zero.
+        control.metrics.registerFamilies()
+        for status in BackupStatus.allCases {
+            registry.makeGauge(descriptor: Self.backupsByStatus, labels: [("status", status.rawValue)]).set(0.0)
+        }
     }
 
     /// `tidemark_backups{status}`.
@@ -30,8 +39,17 @@ package struct MetricsEndpoint: Sendable {
         for status in BackupStatus.allCases {
             registry.makeGauge(descriptor: Self.backupsByStatus, labels: [("status", status.rawValue)]).set(Double(counts[status] ?? 0))
         }
-        for (database, time) in try await control.catalog.lastSuccessfulBackups() {
-            registry.makeGauge(descriptor: Self.lastSuccess, labels: [("database", database)]).set(time.timeIntervalSince1970)
+        let current = try await control.catalog.lastSuccessfulBackups()
+        lastSuccessGauges.gauges.withLock { gauges in
+            for (database, gauge) in gauges where current[database] == nil {
+                registry.unregisterGauge(gauge)
+                gauges[database] = nil
+            }
+            for (database, time) in current {
+                let gauge = gauges[database] ?? registry.makeGauge(descriptor: Self.lastSuccess, labels: [("database", database)])
+                gauge.set(time.timeIntervalSince1970)
+                gauges[database] = gauge
+            }
         }
         return registry.emitToString()
     }
@@ -44,4 +62,9 @@ package struct MetricsEndpoint: Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(string: text))
         )
     }
+}
+
+/// The gauges of one labelled family that the endpoint set, by label value.
+private final class GaugeSet: Sendable {
+    let gauges = Mutex<[String: Gauge]>([:])
 }

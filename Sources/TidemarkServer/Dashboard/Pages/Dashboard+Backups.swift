@@ -77,12 +77,16 @@ extension Dashboard {
             next = page.next
         }
         let expiries = try await control.expiries(of: items.filter { $0.status == .completed })
+        let health = try await control.databaseHealth(named: database.name)
         var data: [String: Any] = [
             "name": database.name, "path": Self.path(database.name), "engine": database.engine.rawValue,
             "incomplete": incomplete, "notice": Self.notice(request) as Any,
             "backups": items.map { backupRow($0, expiresAt: expiries[$0.id]) },
             "hasBackups": !items.isEmpty, "nextCursor": next?.token as Any,
             "deprovisioned": database.deprovisionedAt != nil,
+            "failedCount": health.backups.failedCount, "hasFailures": health.backups.failedCount > 0,
+            "lastAttemptFailed": health.lastAttemptFailed, "overdue": health.isOverdue,
+            "lastError": (health.lastAttemptFailed ? health.backups.latest?.error.map { ["code": $0.code, "message": $0.message, "hint": $0.hint ?? ""] } : nil) as Any,
         ]
         if let plan = try? await control.plan(database: database.name) {
             let schedule = try? CronExpression(parsing: plan.schedule)

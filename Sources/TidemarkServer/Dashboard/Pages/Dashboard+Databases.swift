@@ -7,27 +7,45 @@ extension Dashboard {
     /// The Databases list and the per-database actions: back up now, deprovision.
     func addDatabaseRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("/databases") { request, context in
-            let plans = Dictionary(try await control.plans().map { ($0.database, $0) }, uniquingKeysWith: { a, _ in a })
             var rows: [[String: Any]] = []
-            for database in try await control.databases() {
-                let last = try await control.backupPage(matching: BackupFilter(database: database.name, status: .completed), limit: 1, after: nil).items.first
-                let plan = plans[database.name]
+            var attention: [[String: Any]] = []
+            for health in try await control.databaseHealth() {
+                let database = health.database
+                let plan = health.plan
                 var row: [String: Any] = [
                     "name": database.name, "path": Self.path(database.name), "engine": database.engine.rawValue,
                     "host": "\(database.connection.host):\(database.connection.port)/\(database.connection.database)",
                     "deprovisioned": database.deprovisionedAt != nil,
-                    "protected": plan.map { !$0.isPaused } ?? false && database.deprovisionedAt == nil,
+                    "protected": plan.map { !$0.isPaused } ?? false && database.deprovisionedAt == nil && !health.needsAttention,
+                    "failing": plan.map { !$0.isPaused } ?? false && health.needsAttention,
                     "planState": Self.planState(plan, database: database),
+                    "overdue": health.isOverdue,
                 ]
-                if let last {
+                if let last = health.backups.latestCompleted {
                     row["size"] = HumanFormat.bytes(last.logicalBytes)
                     row["lastBackup"] = time(last.finishedAt ?? last.startedAt)
                     row["lastBackupID"] = last.id
                 }
+                if let latest = health.backups.latest {
+                    row["lastAttempt"] = [
+                        "status": latest.status.rawValue, "failed": latest.status == .failed,
+                        "time": time(latest.finishedAt ?? latest.startedAt) as Any,
+                        "error": latest.error.map { ["code": $0.code, "message": $0.message] } as Any,
+                    ] as [String: Any]
+                }
                 if let next = plan?.nextRunAt, plan?.isPaused == false, database.deprovisionedAt == nil { row["nextBackup"] = time(next) }
+                if health.needsAttention {
+                    let why = health.lastAttemptFailed
+                        ? "last backup failed: \(health.backups.latest?.error?.message ?? "see its operation")"
+                        : "overdue: no successful backup for two scheduled runs"
+                    attention.append(["name": database.name, "path": Self.path(database.name), "why": why])
+                }
                 rows.append(row)
             }
-            return page("databases", title: "Databases", context: context, data: ["databases": rows, "hasDatabases": !rows.isEmpty, "notice": Self.notice(request) as Any])
+            return page("databases", title: "Databases", context: context, data: [
+                "databases": rows, "hasDatabases": !rows.isEmpty, "notice": Self.notice(request) as Any,
+                "attention": attention, "attentionCount": attention.count, "needsAttention": !attention.isEmpty,
+            ])
         }
         group.post("/databases/{name}/backup") { _, context in
             try Self.requireAdmin(context)
