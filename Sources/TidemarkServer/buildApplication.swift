@@ -32,7 +32,9 @@ package func buildRouter(
     configuration: ServerConfiguration
 ) throws -> (router: Router<APIRequestContext>, routes: [RouteDoc]) {
     let router = Router(context: APIRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
+    let routeIndex = RouteIndex()
+    router.add(middleware: ErrorMiddleware(routes: routeIndex))
+    router.add(middleware: BodyLimitMiddleware())
     router.add(middleware: BearerAuthMiddleware(control: control))
 
     router.get("/healthz") { _, _ in
@@ -57,6 +59,7 @@ package func buildRouter(
     table.add(selfDoc) { _, _ in
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: openAPI)))
     }
+    routeIndex.record(table.docs)
     let dashboard = Dashboard(control: control, sessions: DashboardSessions(now: control.now), resources: try DashboardResources.load())
     dashboard.addRoutes(to: router)
     return (router, table.docs)

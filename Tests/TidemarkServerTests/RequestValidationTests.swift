@@ -39,15 +39,49 @@ struct RequestValidationTests {
         }
     }
 
-    @Test("a 2 MiB body is refused with 400 body-too-large and the server keeps answering")
+    @Test("a 2 MiB body is refused with 413 body-too-large, also on a route without a body, and the server keeps answering")
     func hugeBody() async throws {
         try await APIHarness.with { api, _ in
+            try await APITestData.insertBackups(api.control, count: 1)
             try await api.test { (client) async throws in
                 let huge = "{\"name\": \"" + String(repeating: "a", count: 2 << 20) + "\", \"role\": \"admin\"}"
                 let response = try await client.call(.post, "/api/v1/tokens", token: api.admin, body: huge)
-                #expect(response.status == 400)
+                #expect(response.status == 413)
                 #expect(response.errorCode == "body-too-large")
+                let bodyless = try await client.call(.post, "/api/v1/storages/local1/test", token: api.admin, body: String(repeating: "x", count: 10 << 20))
+                #expect(bodyless.status == 413, "\(bodyless.body)")
                 #expect(try await client.call(.get, "/healthz").status == 200)
+            }
+        }
+    }
+
+    @Test("issue 14: null fields, methods a path lacks, relative local paths; every error has a hint")
+    func outsideClientContract() async throws {
+        try await APIHarness.with { api, _ in
+            try await APITestData.insertBackups(api.control, count: 1)
+            try await api.test { (client) async throws in
+                let null = try await client.call(.post, "/api/v1/backups/b00000/verify", token: api.admin, body: #"{"readData": null}"#)
+                #expect(null.status == 400 && null.errorCode == "invalid-field", "\(null.body)")
+                for method in [HTTPRequest.Method.trace, .patch] {
+                    let response = try await client.call(method, "/api/v1/backups", token: api.admin)
+                    #expect(response.status == 405, "\(method): \(response.body)")
+                    #expect(response.headers[.allow] == "GET, POST")
+                }
+                let relative = try await client.call(.post, "/api/v1/storages", token: api.admin, body: #"{"name":"rel","local":{"path":"backups"}}"#)
+                #expect(relative.status == 422 && relative.errorCode == "invalid-storage-settings", "\(relative.body)")
+                let empty = try await client.call(.get, "/api/v1/backups?database=", token: api.viewer)
+                #expect(empty.status == 400)
+                for response in [null, relative, empty, try await client.call(.get, "/api/v1/nope", token: api.viewer), try await client.call(.get, "/api/v1/backups")] {
+                    let hint = (response.object["error"] as? [String: Any])?["hint"] as? String
+                    #expect(hint?.isEmpty == false, "no hint in \(response.body)")
+                }
+                // The document declares what the server answers, and the limits it enforces.
+                let document = try await client.call(.get, "/api/v1/openapi.json").object
+                let list = try #require(((document["paths"] as? [String: Any])?["/backups"] as? [String: Any])?["get"] as? [String: Any])
+                let responses = try #require(list["responses"] as? [String: Any])
+                for code in ["405", "413", "502", "503"] { #expect(responses[code] != nil, "\(code) not declared") }
+                let limit = try #require((list["parameters"] as? [[String: Any]])?.first { $0["name"] as? String == "limit" }?["schema"] as? [String: Any])
+                #expect(limit["minimum"] as? Int == 1 && limit["maximum"] as? Int == 500)
             }
         }
     }

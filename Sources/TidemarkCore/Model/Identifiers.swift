@@ -19,6 +19,9 @@ package enum NameRule {
     /// The rule matches what PostgreSQL accepts as an unquoted database name (plus `-`), so a
     /// restore target name can be used as a database name directly.
     /// - Throws: `TidemarkError` with code `invalid-name`.
+    /// The rule as a regular expression, for the API's OpenAPI document.
+    package static let pattern = "^[A-Za-z][A-Za-z0-9_-]{0,62}$"
+
     package static func validate(_ name: String, what: String) throws {
         let scalars = Array(name.unicodeScalars)
         let allowed = scalars.allSatisfy { scalar in

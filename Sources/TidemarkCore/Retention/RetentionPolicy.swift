@@ -14,6 +14,8 @@ package import Foundation
 package struct RetentionPolicy: Sendable, Equatable, Codable {
     /// The policy every plan uses unless told otherwise.
     package static let defaultName = "default"
+    /// The largest count or number of days a policy may give (a bound for clients and the API).
+    package static let maximumCount = 100_000
     /// `within` of the default policy: one day.
     package static let defaultWithin: TimeInterval = 86_400
 
@@ -90,8 +92,11 @@ package struct RetentionPolicy: Sendable, Equatable, Codable {
     /// Checks the numbers.
     /// - Throws: `TidemarkError` `invalid-policy` naming the setting.
     package func validate() throws {
-        for (key, value) in tiers + [("days", days ?? 1)] where value < 0 {
-            throw TidemarkError(code: "invalid-policy", message: "policy \(name): --\(key) \(value) is negative", hint: "Use 0 or a positive number.", category: .invalidInput)
+        for (key, value) in tiers + [("days", days ?? 1)] where value < 0 || value > Self.maximumCount {
+            throw TidemarkError(
+                code: "invalid-policy", message: "policy \(name): --\(key) \(value) is \(value < 0 ? "negative" : "more than \(Self.maximumCount)")",
+                hint: "Use a number from 0 to \(Self.maximumCount).", category: .invalidInput
+            )
         }
         if let within, within <= 0 || !within.isFinite {
             throw TidemarkError(code: "invalid-policy", message: "policy \(name): --within must be a positive duration", hint: "Use e.g. --within 2d, or --within 0 to remove the rule.", category: .invalidInput)

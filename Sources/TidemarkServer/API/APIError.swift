@@ -11,12 +11,29 @@ package struct APIError: HTTPResponseError {
     /// Extra headers (e.g. `WWW-Authenticate` on 401).
     package var headers: HTTPFields
 
+    /// - Parameter hint: what to do; when nil, a hint for the status (every error has one).
     package init(_ status: HTTPResponse.Status, code: String, message: String, hint: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
-        self.hint = hint
+        self.hint = hint ?? Self.defaultHint(for: status)
         self.headers = headers
+    }
+
+    /// What a client can do about an error of this status when nothing more specific is known.
+    static func defaultHint(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "Check the request against /api/v1/openapi.json: JSON body, field names and types, query parameters."
+        case 401: "Send 'Authorization: Bearer TOKEN'; create one with 'tidemark token create NAME --role viewer'."
+        case 403: "Use a token with the admin role."
+        case 404: "Check the name or id; the list routes show what exists."
+        case 405: "See /api/v1/openapi.json for the methods of each path."
+        case 409: "Check the current state of the resource, then try again."
+        case 413: "Send a JSON document of at most 1 MiB."
+        case 422: "Correct the value named in the message and try again."
+        case 502, 503: "Retry later; the server log has the details."
+        default: "The server log has the details."
+        }
     }
 
     /// The API form of a control-plane error. Only `UserFacingError`s reach clients with their

@@ -6,9 +6,24 @@ import TidemarkCore
 /// Turns every error into the API's JSON error shape and logs it once, so no route answers
 /// with an empty body or leaks an internal description (SPEC §2.2, §7).
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Known API paths, for 405 answers; nil turns them off (the dashboard's use).
+    var routes: RouteIndex?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router says 404 for a known path with an unknown method (TRACE /backups).
+            if let methods = routes?.methods(for: request.uri.path), !methods.isEmpty {
+                let allowed = APIError(
+                    .methodNotAllowed, code: "method-not-allowed",
+                    message: "\(request.uri.path) does not accept \(request.method.rawValue)",
+                    hint: "Use \(methods.joined(separator: " or ")); see /api/v1/openapi.json.",
+                    headers: [.allow: methods.joined(separator: ", ")]
+                )
+                return try allowed.response(from: request, context: context)
+            }
+            return try Self.apiError(for: error, request: request, context: context).response(from: request, context: context)
         } catch {
             return try Self.apiError(for: error, request: request, context: context).response(from: request, context: context)
         }
@@ -40,7 +55,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .methodNotAllowed:
             return APIError(.methodNotAllowed, code: "method-not-allowed", message: "this route does not accept that method", hint: "See /api/v1/openapi.json for the routes.")
         case .contentTooLarge:
-            return .badRequest("body-too-large", "the request body is too large")
+            return APIError(.contentTooLarge, code: "body-too-large", message: "the request body is too large", hint: "Send a JSON document of at most 1 MiB.")
         default:
             return APIError(error.status, code: "http-\(error.status.code)", message: error.body ?? error.status.reasonPhrase)
         }

@@ -49,15 +49,25 @@ enum OpenAPIDocument {
         return route.method.rawValue.lowercased() + words.joined()
     }
 
+    /// Path parameters: names of things follow the name rule, ids the id alphabet; anything
+    /// else is answered 404 (no such thing), which the pattern documents.
     private static func pathParameters(_ path: String) -> [[String: Any]] {
         path.split(separator: "/").filter { $0.hasPrefix("{") }.map {
-            ["name": String($0.dropFirst().dropLast()), "in": "path", "required": true, "schema": ["type": "string"]]
+            let name = String($0.dropFirst().dropLast())
+            let pattern = name == "id" ? idPattern : NameRule.pattern
+            return ["name": name, "in": "path", "required": true, "schema": ["type": "string", "pattern": pattern]]
         }
     }
+
+    /// Backup and operation ids (12 hex digits as Tidemark makes them; any such token is looked up).
+    static let idPattern = "^[A-Za-z0-9_-]{1,64}$"
 
     private static func queryParameter(_ query: QueryParameterDoc) -> [String: Any] {
         var schema: [String: Any] = ["type": query.type]
         if let values = query.values { schema["enum"] = values }
+        if let minimum = query.minimum { schema["minimum"] = minimum }
+        if let maximum = query.maximum { schema["maximum"] = maximum }
+        if let pattern = query.pattern { schema["pattern"] = pattern }
         return ["name": query.name, "in": "query", "required": false, "description": query.description, "schema": schema]
     }
 
@@ -69,11 +79,21 @@ enum OpenAPIDocument {
             success["content"] = content
         }
         var result: [String: Any] = ["\(route.status.code)": success]
-        let error: [String: Any] = ["description": "error", "content": ["application/json": ["schema": ref("Error")]]]
-        for code in ["400", "404", "409", "422", "500"] { result[code] = error }
+        func error(_ description: String) -> [String: Any] {
+            ["description": description, "content": ["application/json": ["schema": ref("Error")]]]
+        }
+        result["400"] = error("the request cannot be used as sent (malformed JSON or query, unknown or null field)")
+        result["404"] = error("the named thing does not exist")
+        result["405"] = error("the path exists but not with this method (the Allow header lists its methods)")
+        result["409"] = error("a conflict with the current state (name taken, backup in progress, confirmation required)")
+        result["413"] = error("the request body is larger than 1 MiB")
+        result["422"] = error("a value the control plane refuses (invalid name, cron, policy, credentials)")
+        result["500"] = error("internal error; the message quotes a reference the server log repeats")
+        result["502"] = error("storage or a database tool failed")
+        result["503"] = error("a server or endpoint could not be reached; retry later")
         if route.role != nil {
-            result["401"] = error
-            result["403"] = error
+            result["401"] = error("no or unknown bearer token")
+            result["403"] = error("the token's role does not allow this")
         }
         return result
     }
@@ -83,6 +103,14 @@ enum OpenAPIDocument {
     // MARK: Schemas
 
     private static var string: [String: Any] { ["type": "string"] }
+    /// A name by `NameRule` (storages, databases, policies, restore targets, tokens, webhooks).
+    private static var name: [String: Any] { ["type": "string", "pattern": NameRule.pattern] }
+    /// A retention count.
+    private static var count: [String: Any] { ["type": "integer", "minimum": 0, "maximum": 100_000] }
+    /// A retention `within` duration.
+    private static var duration: [String: Any] {
+        ["type": "string", "pattern": "^(0|([0-9]{1,6}(w|d|h|min|s))+)$", "description": "a duration such as 2d, 36h, 1w, 90min; \"0\" removes the rule"]
+    }
     private static var nullableString: [String: Any] { ["type": ["string", "null"]] }
     private static var time: [String: Any] { ["type": "string", "format": "date-time"] }
     private static var nullableTime: [String: Any] { ["type": ["string", "null"], "format": "date-time"] }
@@ -118,7 +146,7 @@ enum OpenAPIDocument {
     /// the representations always write every key (null when absent).
     static var schemas: [String: Any] {
     [
-        "Error": object(["error": object(["code": string, "message": string, "hint": nullableString], required: ["code", "message"])]),
+        "Error": object(["error": object(["code": string, "message": string, "hint": string], required: ["code", "message", "hint"])]),
         "Backup": object(
             [
                 "id": string, "database": string, "storage": string,
@@ -180,8 +208,8 @@ enum OpenAPIDocument {
         "StorageList": ["type": "array", "items": ref("Storage")],
         "StorageCreate": object(
             [
-                "name": string,
-                "local": object(["path": string], closed: true),
+                "name": name,
+                "local": object(["path": ["type": "string", "pattern": "^/", "description": "an absolute directory path"]], closed: true),
                 "s3": object(
                     ["endpoint": string, "bucket": string, "prefix": string, "region": string, "pathStyle": boolean, "accessKeyId": string, "secretAccessKey": ["type": "string", "writeOnly": true], "checksumHeaders": boolean],
                     required: ["endpoint", "bucket", "accessKeyId", "secretAccessKey"], closed: true
@@ -203,7 +231,7 @@ enum OpenAPIDocument {
         ]),
         "DatabaseList": ["type": "array", "items": ref("Database")],
         "DatabaseCreate": object(
-            ["name": string, "engine": ["type": "string", "enum": ["postgres"]], "url": ["type": "string", "writeOnly": true], "plan": boolean, "storage": string, "schedule": string, "policy": string],
+            ["name": name, "engine": ["type": "string", "enum": ["postgres"]], "url": ["type": "string", "writeOnly": true], "plan": boolean, "storage": name, "schedule": ["type": "string", "maxLength": 200], "policy": name],
             required: ["name", "url"], closed: true
         ),
         "Deprovision": object(["database": ref("Database"), "finalBackup": ["oneOf": [ref("Backup"), ["type": "null"]]], "operationId": string]),
@@ -212,7 +240,10 @@ enum OpenAPIDocument {
             required: ["database", "storage", "schedule", "policy", "method", "paused", "nextRunAt", "lastRunAt"]
         ),
         "PlanList": ["type": "array", "items": ref("Plan")],
-        "PlanChange": object(["storage": string, "schedule": string, "policy": string, "method": ["type": "string", "enum": ["logical", "physical"]]], required: [], closed: true),
+        "PlanChange": object(
+            ["storage": name, "schedule": ["type": "string", "maxLength": 200, "description": "six-field cron, @hourly/@daily/…, optionally prefixed TZ=Zone"], "policy": name, "method": ["type": "string", "enum": ["logical", "physical"]]],
+            required: [], closed: true
+        ),
         "Policy": object([
             "name": string, "last": integer, "hourly": integer, "daily": integer, "weekly": integer, "monthly": integer, "yearly": integer,
             "within": ["type": ["string", "null"], "description": "keep everything younger than this, e.g. 1d"], "days": nullableInteger, "keepFinal": boolean,
@@ -220,24 +251,28 @@ enum OpenAPIDocument {
         "PolicyList": ["type": "array", "items": ref("Policy")],
         "PolicyChange": object(
             [
-                "last": integer, "hourly": integer, "daily": integer, "weekly": integer, "monthly": integer, "yearly": integer,
-                "within": ["type": "string", "description": "a duration such as 2d, 36h, 1w, 90min; \"0\" removes the rule"],
-                "days": integer, "keepFinal": boolean, "dryRun": boolean, "confirm": boolean,
+                "last": count, "hourly": count, "daily": count, "weekly": count, "monthly": count, "yearly": count,
+                "within": duration, "days": ["type": "integer", "minimum": 1, "maximum": 100_000],
+                "keepFinal": boolean, "dryRun": boolean, "confirm": boolean,
             ],
             required: [], closed: true
         ),
         "RetentionDecision": object(["backupId": string, "database": string, "storage": string, "trigger": string, "startedAt": time, "keep": boolean, "reason": string, "expiresAt": nullableTime]),
         "PolicyUpdate": object(["policy": ref("Policy"), "saved": boolean, "deletions": array("RetentionDecision"), "retentionOperationId": nullableString]),
         "PolicyDetails": object(["policy": ref("Policy"), "databases": ["type": "array", "items": string], "decisions": array("RetentionDecision")]),
-        "BackupCreate": object(["database": string, "storage": string], required: ["database"], closed: true),
+        "BackupCreate": object(["database": name, "storage": name], required: ["database"], closed: true),
         "Verify": object(["readData": boolean], required: [], closed: true),
         "RestoreCreate": object(
-            ["backupId": string, "newName": string, "table": string, "skipMissingForeignKeys": boolean, "skipMissingSequences": boolean, "skipMissingViews": boolean],
+            [
+                "backupId": ["type": "string", "pattern": idPattern], "newName": name,
+                "table": ["type": "string", "pattern": "^[^.]+(\\.[^.]+)?$", "maxLength": 127, "description": "SCHEMA.TABLE, or a table of public"],
+                "skipMissingForeignKeys": boolean, "skipMissingSequences": boolean, "skipMissingViews": boolean,
+            ],
             required: ["backupId", "newName"], closed: true
         ),
         "Token": object(["name": string, "role": ["type": "string", "enum": ["admin", "viewer"]], "createdAt": time, "lastUsedAt": nullableTime]),
         "TokenList": ["type": "array", "items": ref("Token")],
-        "TokenCreate": object(["name": string, "role": ["type": "string", "enum": ["admin", "viewer"]]], closed: true),
+        "TokenCreate": object(["name": name, "role": ["type": "string", "enum": ["admin", "viewer"]]], closed: true),
         "CreatedToken": object(["name": string, "role": string, "createdAt": time, "token": ["type": "string", "description": "shown once"]]),
         "Webhook": object([
             "name": string, "url": string, "events": ["type": "array", "items": webhookEvent, "description": "empty: every event"],
@@ -245,7 +280,7 @@ enum OpenAPIDocument {
         ]),
         "WebhookList": ["type": "array", "items": ref("Webhook")],
         "WebhookCreate": object(
-            ["name": string, "url": string, "events": ["type": "array", "items": webhookEvent], "database": string, "secret": ["type": "string", "writeOnly": true]],
+            ["name": name, "url": ["type": "string", "pattern": "^https?://"], "events": ["type": "array", "items": webhookEvent], "database": name, "secret": ["type": "string", "writeOnly": true]],
             required: ["name", "url"], closed: true
         ),
         "WebhookDelivery": object([

@@ -24,7 +24,9 @@ extension Request {
         do {
             buffer = try await request.collectBody(upTo: context.maxUploadSize)
         } catch is NIOTooManyBytesError {
-            throw APIError.badRequest("body-too-large", "the request body is larger than \(context.maxUploadSize / 1024) KiB", hint: "Send a smaller JSON document.")
+            // A chunked body without a length: read what is left before answering (BodyLimitMiddleware).
+            try await BodyLimitMiddleware.drain(request)
+            throw BodyLimitMiddleware.tooLarge(limit: context.maxUploadSize)
         }
         let data = Data(buffer.readableBytesView)
         let object: Any
@@ -40,10 +42,24 @@ extension Request {
         for (field, allowed) in T.nestedFields {
             if let nested = fields[field] as? [String: Any] { try Self.checkFields(nested, allowed: allowed, path: "\(field).") }
         }
+        let decoded: T
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            decoded = try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw APIError.badRequest("invalid-field", Self.describe(error))
+        }
+        // No documented field is nullable: `{"readData": null}` is a mistake, not "absent"
+        // (the decoder reads it as absent; required fields were refused above already).
+        try Self.refuseNulls(fields, path: "")
+        for field in T.nestedFields.keys {
+            if let nested = fields[field] as? [String: Any] { try Self.refuseNulls(nested, path: "\(field).") }
+        }
+        return decoded
+    }
+
+    private static func refuseNulls(_ object: [String: Any], path: String) throws {
+        if let null = object.filter({ $0.value is NSNull }).keys.sorted().first {
+            throw APIError.badRequest("invalid-field", "field '\(path)\(null)' must not be null", hint: "Leave the field out to use its default.")
         }
     }
 
@@ -89,14 +105,20 @@ extension Request {
 }
 
 extension Request {
-    /// The query parameter `name`, if present and not empty.
-    func query(_ name: String) -> String? {
-        uri.queryParameters[Substring(name)].flatMap { $0.isEmpty ? nil : String($0) }
+    /// The query parameter `name`, if present; present but empty (`?database=`) is refused,
+    /// since no documented parameter takes an empty value.
+    /// - Throws: `APIError` 400 `invalid-query`.
+    func query(_ name: String) throws -> String? {
+        guard let value = uri.queryParameters[Substring(name)] else { return nil }
+        guard !value.isEmpty else {
+            throw APIError.badRequest("invalid-query", "query parameter '\(name)' is empty", hint: "Leave it out, or give a value (see /api/v1/openapi.json).")
+        }
+        return String(value)
     }
 
     /// The integer query parameter `name`, refusing non-integers with 400.
     func queryInt(_ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = query(name) else { return value }
+        guard let text = try query(name) else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw APIError.badRequest("invalid-query", "query parameter '\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
@@ -105,7 +127,7 @@ extension Request {
 
     /// The boolean query parameter `name` (`true`/`false`), refusing anything else with 400.
     func queryBool(_ name: String) throws -> Bool? {
-        guard let text = query(name) else { return nil }
+        guard let text = try query(name) else { return nil }
         switch text {
         case "true": return true
         case "false": return false
@@ -115,7 +137,7 @@ extension Request {
 
     /// The enum query parameter `name`, refusing unknown values with 400.
     func queryEnum<T: RawRepresentable & CaseIterable>(_ name: String, as: T.Type) throws -> T? where T.RawValue == String {
-        guard let text = query(name) else { return nil }
+        guard let text = try query(name) else { return nil }
         guard let value = T(rawValue: text) else {
             throw APIError.badRequest("invalid-query", "query parameter '\(name)' must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
         }

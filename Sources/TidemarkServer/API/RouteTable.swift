@@ -8,6 +8,11 @@ struct QueryParameterDoc: Sendable {
     var type: String
     var description: String
     var values: [String]? = nil
+    /// Bounds the server enforces on an integer (documented so clients can rely on them).
+    var minimum: Int? = nil
+    var maximum: Int? = nil
+    /// The pattern the server enforces on a string.
+    var pattern: String? = nil
 }
 
 /// One API route as documented: the router and `/api/v1/openapi.json` are both built from

@@ -29,22 +29,22 @@ struct RestoreCreateBody: StrictBody {
 
 extension RouteTable {
     static let pageQuery = [
-        QueryParameterDoc(name: "limit", type: "integer", description: "page size, 1-\(ControlPlane.maxPageSize) (default 50)"),
-        QueryParameterDoc(name: "cursor", type: "string", description: "nextCursor of the previous page"),
+        QueryParameterDoc(name: "limit", type: "integer", description: "page size, 1-\(ControlPlane.maxPageSize) (default 50)", minimum: 1, maximum: ControlPlane.maxPageSize),
+        QueryParameterDoc(name: "cursor", type: "string", description: "nextCursor of the previous page", pattern: ListCursor.pattern),
     ]
 
     mutating func addBackupRoutes(_ control: ControlPlane) {
         add(
             .get, "/backups", summary: "List backups, newest first, one page at a time", role: .viewer,
             query: [
-                QueryParameterDoc(name: "database", type: "string", description: "only this database's backups"),
+                QueryParameterDoc(name: "database", type: "string", description: "only this database's backups", pattern: NameRule.pattern),
                 QueryParameterDoc(name: "status", type: "string", description: "only backups with this status", values: BackupStatus.allCases.map(\.rawValue)),
                 QueryParameterDoc(name: "deprovisioned", type: "boolean", description: "true: only deprovisioned databases' backups; false: only active ones'"),
             ] + Self.pageQuery,
             response: "BackupPage"
         ) { request, _ in
             let filter = BackupFilter(
-                database: request.query("database"),
+                database: try request.query("database"),
                 status: try request.queryEnum("status", as: BackupStatus.self),
                 deprovisioned: try request.queryBool("deprovisioned")
             )
@@ -105,7 +105,7 @@ extension Request {
     }
 
     func cursor() throws -> ListCursor? {
-        guard let text = query("cursor") else { return nil }
+        guard let text = try query("cursor") else { return nil }
         guard let cursor = ListCursor(token: text) else {
             throw APIError.badRequest("invalid-cursor", "query parameter 'cursor' is not a cursor this server issued", hint: "Pass the nextCursor of the previous page unchanged.")
         }

@@ -27,13 +27,13 @@ extension RouteTable {
         add(
             .get, "/operations/{id}/logs", summary: "An operation's log; with follow=true a stream of JSON lines (log, update, finished) until it ends", role: .viewer,
             query: [
-                QueryParameterDoc(name: "after", type: "integer", description: "only lines with a sequence above this"),
+                QueryParameterDoc(name: "after", type: "integer", description: "only lines with a sequence above this", minimum: 0, maximum: Int(Int32.max)),
                 QueryParameterDoc(name: "follow", type: "boolean", description: "stream new lines and progress as application/x-ndjson until the operation ends"),
             ],
             response: "LogLineList", streams: true
         ) { request, context in
             let id = try context.parameters.require("id")
-            let after = try request.queryInt("after", default: 0, range: 0...Int.max)
+            let after = try request.queryInt("after", default: 0, range: 0...Int(Int32.max))
             guard try request.queryBool("follow") == true else {
                 _ = try await control.operation(id: id)
                 return try APIJSON.response(try await control.catalog.logs(operationID: id, afterSequence: after))

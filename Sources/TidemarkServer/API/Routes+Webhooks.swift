@@ -45,7 +45,7 @@ extension RouteTable {
         }
         add(
             .get, "/webhooks/{name}/deliveries", summary: "Recent deliveries of a webhook, newest first", role: .viewer,
-            query: [QueryParameterDoc(name: "limit", type: "integer", description: "how many (1–500, default 50)")],
+            query: [QueryParameterDoc(name: "limit", type: "integer", description: "how many (1–500, default 50)", minimum: 1, maximum: 500)],
             response: "WebhookDeliveryList"
         ) { request, context in
             let name = try context.parameters.require("name")
