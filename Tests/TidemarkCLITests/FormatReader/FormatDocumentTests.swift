@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import TidemarkCore
+import TidemarkEngines
+import TidemarkTesting
+
+/// Issue 14, item 13: docs/FORMAT.md is exact — a reader written from it alone reads real
+/// backups made by the binary, bit for bit.
+@Suite struct FormatDocumentTests {
+    @Test("a reader written from docs/FORMAT.md alone reads every backup, pack and index as documented")
+    func documentedReaderReadsRealBackups() async throws {
+        try await withShop { shop in
+            try await shop.register()
+            let first = try await shop.backup()
+            try await shop.postgres.execute("INSERT INTO orders (customer_id, note) SELECT 1, 'later ' || i FROM generate_series(1, 500) i;", database: "shop")
+            let second = try await shop.backup()
+
+            var reader = DocumentedRepositoryReader(directory: "\(shop.directory)/repo")
+            let config = try reader.unlock(passphrase: shop.cli.passphrase)
+            #expect((config["kdf"] as? [String: Any])?["n"] as? Int == 32_768)
+            try reader.loadIndex()
+            for pack in try FileManager.default.subpathsOfDirectory(atPath: "\(shop.directory)/repo/data").filter({ $0.count > 3 }) {
+                _ = try reader.readPack(String(pack.split(separator: "/").last ?? ""))
+            }
+            let version = try await shop.postgres.execute("SHOW server_version;").trimmingCharacters(in: .whitespacesAndNewlines)
+            let iso = ISO8601DateFormatter()
+            for id in [first, second] {
+                let manifest = try reader.manifest(id)
+                #expect(manifest["version"] as? Int == 1 && manifest["id"] as? String == id && manifest["database"] as? String == "shop")
+                #expect(manifest["engine"] as? String == "postgres" && manifest["method"] as? String == "logical" && manifest["trigger"] as? String == "manual")
+                // The version string pg_dump recorded: the server's, e.g. "15.18 (Debian 15.18-0+deb12u1)".
+                let serverVersion = try #require(manifest["serverVersion"] as? String)
+                #expect(serverVersion.hasPrefix(version.split(separator: " ").first.map(String.init) ?? version), "\(serverVersion) vs \(version)")
+                for key in ["startedAt", "finishedAt"] {
+                    #expect((manifest[key] as? String).flatMap(iso.date(from:)) != nil, "\(key) is not ISO 8601 with seconds")
+                }
+                let objects = try #require(manifest["dumpObjects"] as? [[String: Any]])
+                let documented: Set<String> = ["id", "kind", "schema", "name", "dependencies", "references"]
+                for object in objects {
+                    #expect(Set(object.keys).isSubset(of: documented), "\(object.keys)")
+                    #expect(!object.values.contains { $0 is NSNull }, "a null was written: \(object)")
+                    #expect((object["references"] != nil) == (object["kind"] as? String == "FK CONSTRAINT"), "\(object)")
+                }
+                #expect(objects.contains { $0["schema"] == nil }, "objects without a namespace leave schema out")
+                let foreignKey = try #require(objects.first { $0["kind"] as? String == "FK CONSTRAINT" })
+                #expect(foreignKey["references"] as? String == "public.customers")
+
+                // The stream is exactly what `backup export` writes (the pg_dump archive).
+                let stream = try reader.stream(of: manifest)
+                let export = "\(shop.directory)/\(id).dump"
+                #expect(try await shop.cli.run(["backup", "export", id, "--out", export]).exitCode == 0)
+                #expect(stream == Array(try Data(contentsOf: URL(fileURLWithPath: export))))
+                #expect(stream.starts(with: Array("PGDMP".utf8)))
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(shop.directory)/repo/locks").isEmpty)
+        }
+    }
+}
