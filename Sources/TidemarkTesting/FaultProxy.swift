@@ -58,11 +58,19 @@ package final class FaultProxy: Sendable {
         }.start()
     }
 
-    /// Stops accepting connections.
+    /// Stops accepting connections. Idempotent: closing the listener twice would close
+    /// whatever descriptor reused its number meanwhile (a subprocess pipe, which then crashed
+    /// swift-subprocess with "FileDescriptor … is already closed").
     package func stop() {
+        guard stopped.withLock({ stopped in
+            defer { stopped = true }
+            return !stopped
+        }) else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
     }
+
+    private let stopped = Mutex(false)
 
     deinit { stop() }
 

@@ -97,8 +97,9 @@ struct WebhookTests {
                 let closed = try Self.closedPort()
                 _ = try await control.addWebhook(name: "gone", url: "http://127.0.0.1:\(closed)/hook", events: [], database: nil, secret: nil)
                 _ = try await control.addWebhook(name: "slow", url: receiver.hangingURL, events: [], database: nil, secret: nil)
-                for name in ["flaky", "gone", "slow"] { _ = try await control.testWebhook(named: name, timeout: .seconds(1)) }
-                let retried = await control.deliverDueWebhooks(timeout: .seconds(1))
+                // 3 s per attempt: enough for a 503 on a loaded machine, still short for "slow".
+                for name in ["flaky", "gone", "slow"] { _ = try await control.testWebhook(named: name, timeout: .seconds(3)) }
+                let retried = await control.deliverDueWebhooks(timeout: .seconds(3))
                 #expect(Set(retried.map(\.status)) == [.failed])
                 let byName = Dictionary(uniqueKeysWithValues: retried.map { ($0.webhook, $0) })
                 #expect(byName["flaky"]?.lastError == "the receiver answered HTTP 503")
