@@ -60,6 +60,24 @@ generate_orders() {
 SQL
 }
 
+# Fills `bench_md5` with ROWS (default 1.5 M) rows that compress far less than `orders`: md5 text,
+# random short text and small jsonb (issue 14, item 17: about a 380 MB pg_dump stream, ~1.6x
+# compressible), so the per-byte cost of chunking, hashing, compressing and sealing shows.
+generate_md5() {
+    local rows=${1:-1500000}
+    echo "generating $rows less compressible rows…" >&2
+    psql -d postgres -c "CREATE DATABASE bench_md5"
+    psql -d bench_md5 <<SQL
+    CREATE TABLE events (id bigint PRIMARY KEY, h1 text, h2 text, h3 text, short text, doc jsonb);
+    INSERT INTO events
+    SELECT i, md5(i::text), md5(random()::text) || md5(random()::text), md5((i * 31)::text) || md5((i * 37)::text),
+           substr(md5(random()::text), 1, 4 + (random() * 20)::int),
+           jsonb_build_object('a', round(random()::numeric, 4), 'k', substr(md5(random()::text), 1, 12), 'n', (random() * 1000)::int)
+    FROM generate_series(1, $rows) i;
+    ANALYZE;
+SQL
+}
+
 # timeit LABEL COMMAND…: records seconds and peak RSS (KiB) in $work/results.
 timeit() { # label, command… ; records seconds and peak RSS (KiB) of the command
     local label=$1; shift

@@ -254,9 +254,16 @@ package struct CustomArchiveScanner {
 
     private var field: [UInt8] = Array(repeating: 0, count: 9)
     private var fieldLength = 0
-    /// The last bytes of the current table's data, to recognise the COPY terminator.
-    private var tail: [UInt8] = []
-    private static let copyTerminator: [UInt8] = Array("\\.\n\n\n".utf8)
+    /// The last five bytes of the current table's data, packed (the newest in the low byte),
+    /// to recognise the COPY terminator `\.\n\n\n`; `tailLength` counts how many are real.
+    private var tail: UInt64 = 0
+    private var tailLength = 0
+    private static let copyTerminator: UInt64 = 0x5C_2E_0A_0A_0A
+    private static let copyTerminatorLength = 5
+    /// The current table's statistics, kept here and stored once its data ends: with -Z0
+    /// pg_dump writes every row as its own data chunk, so per-chunk dictionary updates cost
+    /// more than counting the bytes.
+    private var current = DataStatistics()
 
     /// Collects a fixed-size field that may span buffers; returns nil until complete.
     private mutating func takeField(_ size: Int, from bytes: UnsafeRawBufferPointer, at index: inout Int) -> [UInt8]? {
@@ -314,11 +321,15 @@ package struct CustomArchiveScanner {
                     if isBlob {
                         state = .blobOID(dumpID: dumpID)
                     } else {
-                        if tail == Self.copyTerminator {
-                            statistics[dumpID, default: DataStatistics()].rows -= 3
-                            statistics[dumpID, default: DataStatistics()].bytes -= Int64(Self.copyTerminator.count)
+                        if tailLength >= Self.copyTerminatorLength && tail == Self.copyTerminator {
+                            current.rows -= 3
+                            current.bytes -= Int64(Self.copyTerminatorLength)
                         }
-                        tail.removeAll(keepingCapacity: true)
+                        statistics[dumpID, default: DataStatistics()].bytes += current.bytes
+                        statistics[dumpID, default: DataStatistics()].rows += current.rows
+                        current = DataStatistics()
+                        tail = 0
+                        tailLength = 0
                         tablesDone += 1
                         state = .blockType
                     }
@@ -327,21 +338,14 @@ package struct CustomArchiveScanner {
                 }
             case .chunkData(let dumpID, let remaining, let isBlob):
                 let take = min(remaining, bytes.count - index)
-                if !isBlob {
-                    var rows: Int64 = 0
-                    for offset in index..<(index + take) where bytes[offset] == 0x0A {
-                        rows += 1
+                if !isBlob, let base = bytes.baseAddress {
+                    let start = base.assumingMemoryBound(to: UInt8.self) + index
+                    current.bytes += Int64(take)
+                    current.rows += Self.newlines(in: UnsafeRawPointer(start), count: take)
+                    for offset in max(0, take - Self.copyTerminatorLength)..<take {
+                        tail = (tail << 8 | UInt64(start[offset])) & 0xFF_FFFF_FFFF
                     }
-                    statistics[dumpID, default: DataStatistics()].bytes += Int64(take)
-                    statistics[dumpID, default: DataStatistics()].rows += rows
-                    let keep = Self.copyTerminator.count
-                    if take >= keep {
-                        tail.removeAll(keepingCapacity: true)
-                        tail.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[(index + take - keep)..<(index + take)]))
-                    } else {
-                        tail.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<(index + take)]))
-                        if tail.count > keep { tail.removeFirst(tail.count - keep) }
-                    }
+                    tailLength += take
                 }
                 index += take
                 state = remaining == take ? .chunkLength(dumpID: dumpID, isBlob: isBlob) : .chunkData(dumpID: dumpID, remaining: remaining - take, isBlob: isBlob)
@@ -350,6 +354,39 @@ package struct CustomArchiveScanner {
                 state = decodeInt(value) == 0 ? .blockType : .chunkLength(dumpID: dumpID, isBlob: true)
             }
         }
+    }
+
+    /// The number of newline bytes in `count` bytes at `start`, eight at a time (SWAR): a
+    /// byte-wise loop here was 80% of the scanner's time, a 300 MB dump being 300 million
+    /// comparisons. No popcount (generic x86-64 has none, and its emulation was as slow):
+    /// matches are summed per byte lane and the lanes added up every 255 words.
+    static func newlines(in start: UnsafeRawPointer, count: Int) -> Int64 {
+        let newlines: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let evenBytes: UInt64 = 0x00FF_00FF_00FF_00FF
+        var total: Int64 = 0
+        var offset = 0
+        while count - offset >= 8 {
+            var lanes: UInt64 = 0
+            var words = 0
+            while words < 255 && count - offset >= 8 {
+                // Bytes equal to 0x0A become 0; a byte's high bit then says "not zero", exactly
+                // (no borrow from one byte into the next, unlike the subtract-one trick).
+                let word = start.loadUnaligned(fromByteOffset: offset, as: UInt64.self) ^ newlines
+                let nonzero = ((word & low7) &+ low7) | word
+                lanes &+= (~nonzero & ~low7) >> 7
+                offset += 8
+                words += 1
+            }
+            // Eight lanes of at most 255: pairs into 16-bit lanes, then one multiply adds them.
+            let pairs = (lanes & evenBytes) &+ ((lanes >> 8) & evenBytes)
+            total += Int64((pairs &* 0x0001_0001_0001_0001) >> 48)
+        }
+        while offset < count {
+            if start.load(fromByteOffset: offset, as: UInt8.self) == 0x0A { total += 1 }
+            offset += 1
+        }
+        return total
     }
 
     private static func unreadable(_ message: String) -> EngineError {

@@ -56,11 +56,10 @@ package struct PostgresEngine: DatabaseEngine {
         progress: (_ tablesDone: Int, _ tablesTotal: Int) -> Void
     ) async throws -> DumpSummary {
         var scanner = CustomArchiveScanner()
-        let command = ProcessCommand(
-            executable: tools.path("pg_dump"),
-            arguments: connectionArguments(target.connection) + ["--format=custom", "--compress=0", "--lock-wait-timeout=60000"],
-            environment: environment(target)
+        let (executable, arguments) = tools.bufferedOutput(
+            "pg_dump", connectionArguments(target.connection) + ["--format=custom", "--compress=0", "--lock-wait-timeout=60000"]
         )
+        let command = ProcessCommand(executable: executable, arguments: arguments, environment: environment(target))
         var reported = -1
         let outcome = try await runner.run(command) { buffer in
             try scanner.consume(buffer)

@@ -29,7 +29,12 @@ package struct GearChunker: ~Copyable {
     /// chunking", which narrows the size distribution around the average.
     private let hardMask: UInt64
     private let easyMask: UInt64
+    /// Bytes not yet cut, from `start` on; cut chunks leave `buffer` by moving `start`, and the
+    /// consumed front is dropped only once it is two maximum chunks long (removing each chunk's
+    /// bytes from the front would move the rest, megabytes, once per chunk; this moves about
+    /// half of the stream in all, against three times before).
     private var buffer: [UInt8] = []
+    private var start = 0
 
     package init(parameters: ChunkerParameters, gear: [UInt64]) {
         precondition(gear.count == 256, "the gear table has 256 entries")
@@ -40,15 +45,22 @@ package struct GearChunker: ~Copyable {
         // the top bits, which depend on the whole 64-byte window.
         self.hardMask = Self.topBits(bits + 2)
         self.easyMask = Self.topBits(bits - 2)
-        buffer.reserveCapacity(parameters.maximumSize * 2)
+        buffer.reserveCapacity(parameters.maximumSize * 4)
     }
 
     private static func topBits(_ count: UInt64) -> UInt64 {
         count >= 64 ? UInt64.max : ~((UInt64.max) >> count)
     }
 
+    /// Bytes appended and not yet cut.
+    private var pending: Int { buffer.count - start }
+
     /// Adds bytes to the stream.
     package mutating func append(_ bytes: [UInt8]) {
+        if start >= 2 * parameters.maximumSize {
+            buffer.removeFirst(start)
+            start = 0
+        }
         buffer.append(contentsOf: bytes)
     }
 
@@ -56,29 +68,36 @@ package struct GearChunker: ~Copyable {
     /// - Parameter isFinal: true after the last `append`; the remaining bytes then form chunks
     ///   even when shorter than the minimum.
     package mutating func nextChunk(isFinal: Bool) -> [UInt8]? {
-        if buffer.isEmpty { return nil }
-        if !isFinal && buffer.count < parameters.maximumSize { return nil }
+        if pending == 0 { return nil }
+        if !isFinal && pending < parameters.maximumSize { return nil }
         let cut = cutPoint()
-        let chunk = Array(buffer[0..<cut])
-        buffer.removeFirst(cut)
+        let chunk = Array(buffer[start..<(start + cut)])
+        start += cut
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        }
         return chunk
     }
 
+    /// The length of the next chunk.
     private func cutPoint() -> Int {
-        let available = min(buffer.count, parameters.maximumSize)
+        let available = min(pending, parameters.maximumSize)
         if available <= parameters.minimumSize { return available }
         let normal = min(parameters.averageSize, available)
-        return buffer.withUnsafeBufferPointer { bytes in
+        return buffer.withUnsafeBufferPointer { whole in
             gear.withUnsafeBufferPointer { table in
+                guard let base = whole.baseAddress, let gear = table.baseAddress else { return available }
+                let bytes = base + start
                 var hash: UInt64 = 0
                 var index = parameters.minimumSize
                 while index < normal {
-                    hash = (hash << 1) &+ table[Int(bytes[index])]
+                    hash = (hash << 1) &+ gear[Int(bytes[index])]
                     if hash & hardMask == 0 { return index + 1 }
                     index += 1
                 }
                 while index < available {
-                    hash = (hash << 1) &+ table[Int(bytes[index])]
+                    hash = (hash << 1) &+ gear[Int(bytes[index])]
                     if hash & easyMask == 0 { return index + 1 }
                     index += 1
                 }

@@ -51,6 +51,17 @@ package struct Pack: Sendable {
     package var key: String { RepositoryLayout.packKey(id) }
 }
 
+/// A closed pack before its name (the SHA-256 of its bytes) is computed.
+package struct UnnamedPack: Sendable {
+    package var bytes: [UInt8]
+    package var blobs: [PackedBlob]
+
+    /// The pack with its name.
+    package func named() -> Pack {
+        Pack(id: Hex.encode(SHA256.hash(data: bytes)), bytes: bytes, blobs: blobs)
+    }
+}
+
 /// Collects sealed blobs into a pack object (docs/FORMAT.md, "Pack objects").
 ///
 /// Layout: the sealed blobs back to back, then the sealed header, then the header's sealed
@@ -77,8 +88,9 @@ package struct PackBuilder {
         bytes.append(contentsOf: sealed)
     }
 
-    /// Closes the pack, appending its header, and resets the builder.
-    package mutating func finish() throws -> Pack {
+    /// Closes the pack, appending its header, and resets the builder; hashing it (its name) is
+    /// left to the caller, which may do it on another task.
+    package mutating func finishUnnamed() throws -> UnnamedPack {
         var header: [UInt8] = []
         header.reserveCapacity(blobs.count * 40)
         for blob in blobs {
@@ -93,8 +105,7 @@ package struct PackBuilder {
         bytes = []
         packBytes.append(contentsOf: sealedHeader)
         Self.appendLittleEndian(UInt32(sealedHeader.count), to: &packBytes)
-        let id = Hex.encode(SHA256.hash(data: packBytes))
-        let pack = Pack(id: id, bytes: packBytes, blobs: blobs)
+        let pack = UnnamedPack(bytes: packBytes, blobs: blobs)
         blobs = []
         return pack
     }

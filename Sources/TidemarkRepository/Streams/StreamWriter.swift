@@ -35,12 +35,13 @@ package final class StreamWriter {
     // Unstructured tasks because the work spans many `append` calls; `Repository.writeStream`
     // cancels them if the stream fails, and `finish` awaits every one of them.
     private var processing: [Task<ProcessedChunk, any Error>] = []
-    private var uploads: [Task<Int, any Error>] = []
+    private var uploads: [Task<(IndexObject.PackEntry, Int), any Error>] = []
     private var chunks: [ChunkID] = []
     private var addedThisStream: Set<ChunkID> = []
     private var newPacks: [IndexObject.PackEntry] = []
     private var size: Int64 = 0
     private var storedBytes: Int64 = 0
+    private let compressors = ZstdContexts()
     private let progress: (_ bytesRead: Int64, _ bytesStored: Int64) -> Void
 
     init(repository: Repository, known: ChunkIndex, progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void) {
@@ -69,10 +70,10 @@ package final class StreamWriter {
             try await absorb(try await processing.removeFirst().value)
         }
         if !packer.isEmpty {
-            try await upload(try packer.finish())
+            try await upload(try packer.finishUnnamed())
         }
         while !uploads.isEmpty {
-            storedBytes += Int64(try await uploads.removeFirst().value)
+            try await collectUpload()
         }
         if !newPacks.isEmpty {
             try await repository.writeIndex(newPacks)
@@ -94,13 +95,14 @@ package final class StreamWriter {
         let sealer = repository.sealer
         let known = self.known
         let level = repository.config.compression.level
+        let compressors = self.compressors
         processing.append(
             Task {
                 let id = master.chunkID(of: chunk)
                 if known.contains(id) {
                     return ProcessedChunk(id: id, sealed: nil, rawLength: chunk.count)
                 }
-                let sealed = try sealer.seal(Payload.encode(chunk, level: level), associatedData: id.bytes)
+                let sealed = try sealer.seal(Payload.encode(chunk, level: level, contexts: compressors), associatedData: id.bytes)
                 return ProcessedChunk(id: id, sealed: sealed, rawLength: chunk.count)
             }
         )
@@ -113,23 +115,31 @@ package final class StreamWriter {
         addedThisStream.insert(chunk.id)
         packer.add(id: chunk.id, sealed: sealed, rawLength: chunk.rawLength)
         if packer.size >= repository.config.packSize {
-            try await upload(try packer.finish())
+            try await upload(try packer.finishUnnamed())
         }
     }
 
-    private func upload(_ pack: Pack) async throws {
+    /// Names (SHA-256) and uploads a pack in its own task, so hashing 16 MiB does not hold up
+    /// the chunker; the index learns of the pack when its upload is collected, in order.
+    private func upload(_ pack: UnnamedPack) async throws {
         if uploads.count >= uploadLimit {
-            storedBytes += Int64(try await uploads.removeFirst().value)
+            try await collectUpload()
             progress(size, storedBytes)
         }
-        newPacks.append(IndexObject.PackEntry(id: pack.id, blobs: pack.blobs))
         let store = repository.store
         uploads.append(
             Task {
-                try await store.put(pack.bytes, at: pack.key)
-                return pack.bytes.count
+                let named = pack.named()
+                try await store.put(named.bytes, at: named.key)
+                return (IndexObject.PackEntry(id: named.id, blobs: named.blobs), named.bytes.count)
             }
         )
+    }
+
+    private func collectUpload() async throws {
+        let (entry, bytes) = try await uploads.removeFirst().value
+        newPacks.append(entry)
+        storedBytes += Int64(bytes)
     }
 }
 
