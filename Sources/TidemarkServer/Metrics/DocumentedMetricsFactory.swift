@@ -23,29 +23,30 @@ package struct DocumentedMetricsFactory: MetricsFactory {
         defaultBuckets = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60].map { .milliseconds(Int64($0 * 1000)) }
     }
 
-    private func helpText(_ label: String) -> String {
-        help[label] ?? "Tidemark metric \(label)"
+    /// The family `label` with its help text (the label is the whole name: no unit is added).
+    private func descriptor(_ label: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: label, unitName: "", helpText: help[label] ?? "Tidemark metric \(label)")
     }
 
     package func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: helpText(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     package func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
-        registry.makeCounter(name: label, labels: dimensions, help: helpText(label))
+        registry.makeCounter(descriptor: descriptor(label), labels: dimensions)
     }
 
     package func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        guard aggregate else { return registry.makeGauge(name: label, labels: dimensions, help: helpText(label)) }
-        return registry.makeValueHistogram(name: label, labels: dimensions, buckets: [1, 10, 100, 1_000, 10_000], help: helpText(label))
+        guard aggregate else { return registry.makeGauge(descriptor: descriptor(label), labels: dimensions) }
+        return registry.makeValueHistogram(descriptor: descriptor(label), labels: dimensions, buckets: [1, 10, 100, 1_000, 10_000])
     }
 
     package func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        registry.makeGauge(name: label, labels: dimensions, help: helpText(label))
+        registry.makeGauge(descriptor: descriptor(label), labels: dimensions)
     }
 
     package func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        registry.makeDurationHistogram(name: label, labels: dimensions, buckets: buckets[label] ?? defaultBuckets, help: helpText(label))
+        registry.makeDurationHistogram(descriptor: descriptor(label), labels: dimensions, buckets: buckets[label] ?? defaultBuckets)
     }
 
     package func destroyCounter(_ handler: any CounterHandler) {
