@@ -145,6 +145,14 @@ let package = Package(
         ),
         .testTarget(name: "TidemarkCoreTests", dependencies: ["TidemarkCore", "TidemarkTesting"], swiftSettings: strictSettings),
         .testTarget(
+            name: "TidemarkControlTests",
+            dependencies: [
+                "TidemarkControl", "TidemarkCore", "TidemarkCatalog", "TidemarkStorage", "TidemarkTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TidemarkRepositoryTests",
             dependencies: ["TidemarkRepository", "TidemarkStorage", "TidemarkTesting", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Prometheus
 import TidemarkCatalog
 import TidemarkControl
@@ -76,7 +77,7 @@ enum Environment {
             testConnection: { store in await StorageConnectionTest.run(on: store) },
             engines: [.postgres: PostgresEngine(runner: runner, tools: PostgresTools.discover(environment: environment))],
             now: now,
-            passphrase: { try passphrase ?? Passphrase.read(environment: environment) },
+            passphrase: Passphrase.once(given: passphrase, environment: environment),
             logger: logger,
             configuration: try configuration(workerID: workerID, environment: environment),
             metrics: metrics,
@@ -136,6 +137,21 @@ extension Environment {
 
 /// Reads the repository passphrase.
 enum Passphrase {
+    /// A source that reads the passphrase the first time it is needed and keeps it in memory
+    /// for the rest of the process (a preflight and the work then ask once, not twice).
+    /// - Parameter given: a passphrase read up front (`serve`).
+    static func once(given: Secret<String>?, environment: [String: String]) -> @Sendable () throws -> Secret<String> {
+        let remembered = Mutex<Secret<String>?>(given)
+        return {
+            try remembered.withLock { value in
+                if let value { return value }
+                let read = try Passphrase.read(environment: environment)
+                value = read
+                return read
+            }
+        }
+    }
+
     static func read(environment: [String: String]) throws -> Secret<String> {
         if let value = environment["TIDEMARK_PASSPHRASE"], !value.isEmpty { return Secret(value) }
         if isatty(STDIN_FILENO) == 1, let pointer = getpass("Repository passphrase: ") {

@@ -41,4 +41,14 @@ extension ControlPlane {
         }
         return health
     }
+
+    /// Backups in the catalog by status (`/metrics`).
+    package func backupCountsByStatus() async throws -> [BackupStatus: Int] {
+        try await catalog.backupCountsByStatus()
+    }
+
+    /// The finish time of the newest completed backup per database (`/metrics`).
+    package func lastSuccessfulBackups() async throws -> [String: Date] {
+        try await catalog.lastSuccessfulBackups()
+    }
 }

@@ -102,28 +102,16 @@ extension ControlPlane {
         return items.sorted { $0.backup.startedAt > $1.backup.startedAt }
     }
 
-    /// Deletes what the retention policies no longer keep, as a `retention` operation run now.
+    /// Deletes what the retention policies no longer keep, as a `retention` operation run now
+    /// (``RetentionJob``).
     /// - Parameter database: limit to one database (after its backup); nil for all.
     package func applyRetention(database: String? = nil, observer: OperationObserver? = nil) async throws -> RetentionResult {
-        let run = try await OperationRun(
-            starting: .retention,
-            summary: "retention for \(database ?? "all databases")",
-            database: database,
-            parameters: database.map { ["database": $0] } ?? [:],
-            control: self,
-            observer: observer
-        )
-        return try await run.execute { try await performRetention(database: database, run: run) }
+        try await runner.run(RetentionJob(), RetentionRequest(database: database), observer: observer)
     }
 
     /// Queues a retention run for `serve`.
     package func enqueueRetention(database: String? = nil) async throws -> OperationRecord {
-        let operation = OperationRecord(
-            id: Identifier.make(), kind: .retention, maxAttempts: configuration.backgroundAttempts, database: database,
-            summary: "retention for \(database ?? "all databases")", createdAt: now(), parameters: database.map { ["database": $0] } ?? [:]
-        )
-        try await catalog.insertOperation(operation)
-        return operation
+        try await runner.enqueue(RetentionJob(), RetentionRequest(database: database))
     }
 
     /// Runs retention after a successful backup; a failure is logged, never turned into a
@@ -134,37 +122,5 @@ extension ControlPlane {
         } catch {
             logger.warning("retention after the backup of \(database) failed: \(ErrorInfo(error).message)")
         }
-    }
-
-    /// The work of a retention operation: delete manifests and records, then collect garbage
-    /// once per storage (deferred while a backup holds the repository lock).
-    func performRetention(database: String?, run: OperationRun) async throws -> RetentionResult {
-        try await run.step("evaluating")
-        let items = try await retentionDecisions(database: database)
-        let deleted = items.filter { !$0.decision.keeps }
-        let kept = items.filter(\.decision.keeps)
-        try await recordExpiries(of: kept)
-        try await run.log("\(items.count) completed backups: \(kept.count) kept, \(deleted.count) to delete")
-        let byStorage = Dictionary(grouping: deleted) { $0.backup.storage }
-        for storageName in byStorage.keys.sorted() {
-            guard let items = byStorage[storageName] else { continue }
-            try await run.step("deleting from \(storageName)")
-            let storage = try await storage(named: storageName)
-            let repository = try await openRepository(storage)
-            for item in items {
-                try await repository.deleteManifest(id: item.backup.id)
-                try await catalog.deleteBackup(id: item.backup.id, at: now())
-                try await run.log("backup \(item.backup.id) of \(item.backup.database) (\(HumanFormat.timestamp(item.backup.startedAt))) \(item.decision.reason)")
-            }
-            try await run.step("collecting garbage in \(storageName)")
-            do {
-                let report = try await repository.collectGarbage()
-                try await run.log("deleted \(report.packsDeleted) packs (\(HumanFormat.bytes(report.bytesFreed))), kept \(report.packsKept)")
-            } catch let error as RepositoryError where error.kind == .repositoryLocked {
-                try await run.log("garbage collection deferred: \(error.message)", level: .warning)
-            }
-        }
-        try await run.complete(result: ["deleted": "\(deleted.count)", "kept": "\(kept.count)"])
-        return RetentionResult(operation: run.record, deleted: deleted, kept: kept)
     }
 }

@@ -57,7 +57,9 @@ extension ControlPlane {
                 logger.warning("scheduled backup of \(plan.database) skipped: a backup of it is still queued or running")
             } else {
                 let request = BackupRequest(database: plan.database, storage: plan.storage, trigger: .automatic, backupID: Identifier.make())
-                operation = request.operation(createdAt: time, attempts: configuration.backgroundAttempts)
+                operation = try runner.queuedRecord(
+                    BackupJob.self, Preflighted(request, summary: request.summary, database: plan.database, backupID: request.backupID), createdAt: time
+                )
             }
             runs.append(ScheduledRun(database: plan.database, dueAt: plan.nextRunAt ?? time, nextRunAt: next, operation: operation))
         }

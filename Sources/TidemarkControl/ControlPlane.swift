@@ -56,6 +56,15 @@ package struct ControlPlane: Sendable {
         self.webhookTransport = webhookTransport
     }
 
+    /// Runs operations of every kind (``Job``) and decides their outcomes.
+    package var runner: OperationRunner { OperationRunner(control: self) }
+
+    /// The operation state machine with this process's retry backoff.
+    package var lifecycle: OperationLifecycle {
+        let configuration = configuration
+        return OperationLifecycle(retryDelay: { configuration.retryDelay(afterAttempt: $0) })
+    }
+
     /// The engine for `kind`.
     /// - Throws: `ControlError` `engine-not-supported`.
     func engine(_ kind: EngineKind) throws -> any DatabaseEngine {

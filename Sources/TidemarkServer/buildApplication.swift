@@ -51,6 +51,7 @@ package func buildRouter(
     table.addDatabaseRoutes(control)
     table.addBackupRoutes(control)
     table.addOperationRoutes(control)
+    table.addMaintenanceRoutes(control)
     table.addTokenRoutes(control)
     table.addWebhookRoutes(control)
     // The document describes itself too; it is generated before its own route is added.

@@ -51,7 +51,7 @@ import TidemarkTesting
             let queued = try await control.operations(status: .pending)
             #expect(queued.count == 1)
             #expect(queued.first?.kind == .backup)
-            #expect(queued.first?.parameters["trigger"] == "automatic")
+            #expect(try queued.first.map { try BackupRequest(from: $0) }?.trigger == .automatic)
             #expect(queued.first?.maxAttempts == 2)
             let moved = try await control.plan(database: "a")
             #expect(moved.nextRunAt == utc("2026-11-21T12:00:00Z"))

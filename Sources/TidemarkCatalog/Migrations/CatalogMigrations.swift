@@ -193,6 +193,11 @@ enum CatalogMigrations {
         UPDATE policies SET hourly = 24, within_seconds = 86400
         WHERE name = 'default' AND daily = 30 AND monthly = 12 AND yearly = 6 AND days IS NULL
         """,
+        // 11: operation requests are typed JSON (version 2); rows written before stay
+        // version 1, a flat object of strings, which the jobs still read.
+        """
+        ALTER TABLE operations ADD COLUMN request_version INTEGER NOT NULL DEFAULT 1
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

@@ -314,8 +314,8 @@ package final class SQLiteCatalog: Catalog {
     static let insertOperationSQL = """
         INSERT INTO operations (id, kind, status, step, attempt, max_attempts, retryable, last_error, database, backup_id,
             summary, created_at, started_at, finished_at, progress, result, parameters, not_before, attempts,
-            lease_owner, lease_expires_at, cancel_requested)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            request_version, lease_owner, lease_expires_at, cancel_requested)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     func insertOperationValues(_ operation: OperationRecord) throws -> [SQLiteValue] {
@@ -334,7 +334,7 @@ package final class SQLiteCatalog: Catalog {
             """
             UPDATE operations SET kind = ?, status = ?, step = ?, attempt = ?, max_attempts = ?, retryable = ?, last_error = ?,
                 database = ?, backup_id = ?, summary = ?, created_at = ?, started_at = ?, finished_at = ?, progress = ?, result = ?,
-                parameters = ?, not_before = ?, attempts = ?,
+                parameters = ?, not_before = ?, attempts = ?, request_version = ?,
                 lease_owner = CASE WHEN ? = 'running' THEN lease_owner END,
                 lease_expires_at = CASE WHEN ? = 'running' THEN lease_expires_at END
             WHERE id = ?
@@ -384,8 +384,8 @@ package final class SQLiteCatalog: Catalog {
             try operation.lastError.map { .text(try json($0)) } ?? .null, operation.database.map(SQLiteValue.text) ?? .null,
             operation.backupID.map(SQLiteValue.text) ?? .null, .text(operation.summary), date(operation.createdAt),
             operation.startedAt.map(date) ?? .null, operation.finishedAt.map(date) ?? .null, .text(try json(operation.progress)),
-            .text(try json(operation.result)), .text(try json(operation.parameters)), operation.notBefore.map(date) ?? .null,
-            .text(try json(operation.attempts)),
+            .text(try json(operation.result)), .text(operation.request.json), operation.notBefore.map(date) ?? .null,
+            .text(try json(operation.attempts)), .integer(Int64(operation.request.version)),
         ]
     }
 
@@ -407,7 +407,7 @@ package final class SQLiteCatalog: Catalog {
             finishedAt: dateValue(row["finished_at"]),
             progress: try decode(OperationProgress.self, row["progress"]),
             result: try decode([String: String].self, row["result"]),
-            parameters: try decode([String: String].self, row["parameters"]),
+            request: StoredRequest(version: Int(row["request_version"].int ?? 1), json: row["parameters"].string ?? "{}"),
             notBefore: dateValue(row["not_before"]),
             leaseOwner: row["lease_owner"].string,
             leaseExpiresAt: dateValue(row["lease_expires_at"]),

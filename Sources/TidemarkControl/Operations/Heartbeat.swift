@@ -2,12 +2,6 @@ import Foundation
 import Synchronization
 import TidemarkCore
 
-/// Why running work must stop, as seen by the lease heartbeat.
-enum OperationInterruption: Sendable, Equatable {
-    case cancelRequested
-    case leaseLost
-}
-
 /// Shared between the heartbeat task and the operation's task.
 final class OperationSignals: Sendable {
     private let state = Mutex<OperationInterruption?>(nil)

@@ -3,11 +3,12 @@ import Logging
 import ServiceLifecycle
 import TidemarkCore
 
-/// The `serve` service that queues scheduled backups and daily retention runs.
+/// The `serve` service that queues scheduled backups, daily retention runs and a daily prune
+/// of old history (``PruneJob``).
 ///
 /// It ticks every `interval` on the injected clock: each tick reconciles operations whose
 /// worker died and queues backups for due plans (`ControlPlane.schedulerTick`). Retention for
-/// every database is queued at start-up and then once a day. A failed tick is logged and the
+/// every database and a prune are queued at start-up and then once a day. A failed tick is logged and the
 /// next one tries again. Ends on cancellation or graceful shutdown.
 package struct Scheduler<C: Clock>: Service where C.Duration == Duration {
     package let control: ControlPlane
@@ -34,8 +35,15 @@ package struct Scheduler<C: Clock>: Service where C.Duration == Duration {
                         control.logger.info("scheduler: \(tick.queued) backups queued, \(tick.skipped) skipped, \(tick.reconciled) operations reconciled")
                     }
                     if time >= nextRetention {
+                        // Daily housekeeping: retention for every database, and the catalog's
+                        // old history (operations, logs, deliveries) pruned with the default age.
                         _ = try await control.enqueueRetention()
                         nextRetention = time.addingTimeInterval(86_400)
+                        do {
+                            _ = try await control.enqueuePrune()
+                        } catch {
+                            control.logger.error("could not queue the daily prune: \(ErrorInfo(error).message)")
+                        }
                     }
                 } catch {
                     control.logger.error("scheduler tick failed: \(ErrorInfo(error).message)")

@@ -9,6 +9,7 @@ package enum OperationKind: String, Sendable, Codable, CaseIterable {
     case purge
     case retention
     case deprovision
+    case prune
 }
 
 /// Lifecycle of an operation.
@@ -96,8 +97,9 @@ package struct OperationRecord: Sendable, Equatable {
     package var progress: OperationProgress
     /// Structured result of a completed operation (e.g. the URL of a restored database).
     package var result: [String: String]
-    /// What to do, for a worker that picks the operation up (e.g. `database`, `storage`, `trigger`).
-    package var parameters: [String: String]
+    /// What to do: the job's typed request as stored (``StoredRequest``), for a worker that
+    /// picks the operation up.
+    package var request: StoredRequest
     /// A queued operation does not start before this time (retry backoff).
     package var notBefore: Date?
     /// The process running the operation (`serve` or a CLI), while it runs.
@@ -126,7 +128,7 @@ package struct OperationRecord: Sendable, Equatable {
         finishedAt: Date? = nil,
         progress: OperationProgress = OperationProgress(),
         result: [String: String] = [:],
-        parameters: [String: String] = [:],
+        request: StoredRequest = .empty,
         notBefore: Date? = nil,
         leaseOwner: String? = nil,
         leaseExpiresAt: Date? = nil,
@@ -149,7 +151,7 @@ package struct OperationRecord: Sendable, Equatable {
         self.finishedAt = finishedAt
         self.progress = progress
         self.result = result
-        self.parameters = parameters
+        self.request = request
         self.notBefore = notBefore
         self.leaseOwner = leaseOwner
         self.leaseExpiresAt = leaseExpiresAt
@@ -180,5 +182,18 @@ package struct OperationLogLine: Sendable, Codable, Equatable {
         self.time = time
         self.level = level
         self.message = message
+    }
+}
+
+/// What pruning the catalog's history deleted (`maintenance prune`).
+package struct HistoryPruneCounts: Sendable, Equatable {
+    package var operations: Int
+    package var logLines: Int
+    package var deliveries: Int
+
+    package init(operations: Int = 0, logLines: Int = 0, deliveries: Int = 0) {
+        self.operations = operations
+        self.logLines = logLines
+        self.deliveries = deliveries
     }
 }

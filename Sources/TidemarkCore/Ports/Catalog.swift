@@ -87,6 +87,11 @@ package protocol Catalog: Sendable {
     func takeLeaseOfGoneOwner(operationID: String, previousOwner: String) async throws -> Bool
     /// Asks the worker running `operationID` to stop.
     func requestCancel(operationID: String) async throws
+    /// Deletes the history older than `cutoff`: finished operations that finished before it,
+    /// with their log lines — except an operation that created a backup still recorded (its
+    /// log says how the backup was made) —, and webhook deliveries that ended before it.
+    /// Backups are never touched. Works in short transactions, so other writers go on.
+    func pruneHistory(before cutoff: Date) async throws -> HistoryPruneCounts
     /// The oldest pending or running operation of `kind` for `database`, if any.
     func activeOperation(kind: OperationKind, database: String) async throws -> OperationRecord?
 

@@ -170,7 +170,7 @@ enum OpenAPIDocument {
         "BackupPage": page("Backup"),
         "Operation": object([
             "id": string,
-            "kind": ["type": "string", "enum": ["backup", "restore", "verify", "export", "purge", "retention", "deprovision"]],
+            "kind": ["type": "string", "enum": OperationKind.allCases.map(\.rawValue)],
             "status": ["type": "string", "enum": ["pending", "running", "completed", "failed", "cancelled"]],
             "step": string, "attempt": integer, "maxAttempts": integer, "retryable": boolean, "lastError": errorInfo,
             "database": nullableString, "backupId": nullableString, "summary": string, "createdAt": time,
@@ -262,6 +262,10 @@ enum OpenAPIDocument {
         "PolicyDetails": object(["policy": ref("Policy"), "databases": ["type": "array", "items": string], "decisions": array("RetentionDecision")]),
         "BackupCreate": object(["database": name, "storage": name], required: ["database"], closed: true),
         "Verify": object(["readData": boolean], required: [], closed: true),
+        "Prune": object(
+            ["olderThanDays": ["type": "integer", "minimum": PruneRequest.days.lowerBound, "maximum": PruneRequest.days.upperBound, "description": "default \(PruneRequest.defaultDays)"]],
+            required: [], closed: true
+        ),
         "RestoreCreate": object(
             [
                 "backupId": ["type": "string", "pattern": idPattern], "newName": name,

@@ -3,6 +3,12 @@ import Hummingbird
 import TidemarkControl
 import TidemarkCore
 
+/// `POST /maintenance/prune`.
+struct PruneBody: StrictBody {
+    var olderThanDays: Int?
+    static let fields: Set<String> = ["olderThanDays"]
+}
+
 /// `POST /tokens`.
 struct TokenCreateBody: StrictBody {
     var name: String
@@ -36,7 +42,7 @@ extension RouteTable {
             let after = try request.queryInt("after", default: 0, range: 0...Int(Int32.max))
             guard try request.queryBool("follow") == true else {
                 _ = try await control.operation(id: id)
-                return try APIJSON.response(try await control.catalog.logs(operationID: id, afterSequence: after))
+                return try APIJSON.response(try await control.operationLogs(id: id, afterSequence: after))
             }
             let events = try await control.followOperation(id: id, afterSequence: after)
             let encoder = APIJSON.encoder()
@@ -58,6 +64,16 @@ extension RouteTable {
         }
         add(.post, "/operations/{id}/cancel", summary: "Cancel a queued operation or ask its worker to stop", role: .admin, response: "Operation") { _, context in
             try APIJSON.response(OperationRepresentation(try await control.cancelOperation(id: try context.parameters.require("id"))))
+        }
+    }
+
+    mutating func addMaintenanceRoutes(_ control: ControlPlane) {
+        add(
+            .post, "/maintenance/prune", summary: "Queue a prune of old history: finished operations with their logs and webhook deliveries (backups are never touched)",
+            role: .admin, body: "Prune", response: "Operation", status: .accepted
+        ) { request, context in
+            let body = try await request.decodeStrict(PruneBody.self, context: context)
+            return try APIJSON.response(OperationRepresentation(try await control.enqueuePrune(olderThanDays: body.olderThanDays ?? PruneRequest.defaultDays)), status: .accepted)
         }
     }
 

@@ -31,7 +31,7 @@ extension Dashboard {
         group.get("/operations/{id}/state") { request, context in
             let operation = try await control.operation(id: try context.parameters.require("id"))
             let after = request.uri.queryParameters["after"].flatMap { Int(String($0)) } ?? 0
-            let lines = try await control.catalog.logs(operationID: operation.id, afterSequence: after)
+            let lines = try await control.operationLogs(id: operation.id, afterSequence: after)
             return try Self.json(OperationState(operation, lines: lines.suffix(Self.tailLength).map(LogLineState.init)))
         }
         group.post("/operations/{id}/cancel") { _, context in

@@ -1,16 +1,19 @@
-import Logging
 import Foundation
+import Logging
 package import TidemarkCore
 import TidemarkRepository
 
 /// A restore request (SPEC §4.6).
-package struct RestoreRequest: Sendable {
+package struct RestoreRequest: JobRequest {
     package var backupID: String
     /// Name of the NEW database; it must not exist.
     package var newName: String
     /// `schema.table` to restore only one table; a bare name means `public.name`.
     package var table: String?
     package var options: RestoreOptions
+    /// Where the data is loaded before it gets its name; recorded by the run before the
+    /// database is created, so whoever finds the operation dead knows what to drop.
+    package var stagingDatabase: String?
 
     package init(backupID: String, newName: String, table: String? = nil, options: RestoreOptions = RestoreOptions()) {
         self.backupID = backupID
@@ -19,15 +22,10 @@ package struct RestoreRequest: Sendable {
         self.options = options
     }
 
-    /// Reads the request back from a queued operation.
-    init(_ operation: OperationRecord) throws {
-        let parameters = operation.parameters
-        guard let backupID = parameters["backupId"], let newName = parameters["newName"] else {
-            throw TidemarkError(code: "invalid-operation", message: "operation \(operation.id) lacks the backup id or new name of its restore", category: .internal)
-        }
+    package init(legacy parameters: [String: String], operation: OperationRecord) throws {
         self.init(
-            backupID: backupID,
-            newName: newName,
+            backupID: try Self.require("backupId", in: parameters, of: operation),
+            newName: try Self.require("newName", in: parameters, of: operation),
             table: parameters["table"],
             options: RestoreOptions(
                 skipMissingForeignKeys: parameters["skipMissingForeignKeys"] == "true",
@@ -35,20 +33,10 @@ package struct RestoreRequest: Sendable {
                 skipMissingViews: parameters["skipMissingViews"] == "true"
             )
         )
+        stagingDatabase = parameters["stagingDatabase"]
     }
 
     var summary: String { "restore \(table.map { "table \($0) of " } ?? "")backup \(backupID) to \(newName)" }
-
-    var parameters: [String: String] {
-        var parameters = [
-            "backupId": backupID, "newName": newName,
-            "skipMissingForeignKeys": "\(options.skipMissingForeignKeys)",
-            "skipMissingSequences": "\(options.skipMissingSequences)",
-            "skipMissingViews": "\(options.skipMissingViews)",
-        ]
-        parameters["table"] = table
-        return parameters
-    }
 }
 
 /// What a restore created.
@@ -60,32 +48,92 @@ package struct RestoreResult: Sendable {
     package var skipped: [String]
 }
 
+/// Restores a completed backup into a new database on the source's server; the source is
+/// never written to. Data goes into a staging database that is renamed to the chosen name
+/// only when it is complete (`publishing`).
+package struct RestoreJob: Job {
+    package init() {}
+
+    package static let kind = OperationKind.restore
+    package static let steps = ["checking", "loading index", "restoring", "publishing"]
+
+    /// The backup is completed, the name is valid and free on the source's server, the table
+    /// name parses, and — for one table — the table is in the backup and its dependencies are
+    /// satisfied (or skipped by the options).
+    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `invalid-table-name`,
+    ///   `target-exists`, `table-not-found`, `missing-dependency`, the engine's connection errors.
+    package func preflight(_ request: RestoreRequest, control: ControlPlane) async throws -> Preflighted<RestoreRequest> {
+        let scope = try ControlPlane.scope(for: request.table)
+        let (backup, source) = try await control.checkRestoreTarget(backupID: request.backupID, newName: request.newName)
+        if case .table = scope {
+            let repository = try await control.openRepository(try await control.storage(named: backup.storage))
+            let manifest = try await repository.manifest(id: backup.id)
+            _ = try control.engine(source.engine).planRestore(scope, objects: manifest.dumpObjects, options: request.options)
+        }
+        var checked = request
+        checked.stagingDatabase = nil
+        return Preflighted(checked, summary: request.summary, database: backup.database, backupID: backup.id)
+    }
+
+    package func perform(_ request: RestoreRequest, run: OperationRun, control: ControlPlane) async throws -> RestoreResult {
+        try await control.measuredRestore(request, run: run)
+    }
+
+    /// Drops the staging database of a restore whose process died; when it died after
+    /// publishing (the database has its name, only the record was not written), the restore
+    /// is complete.
+    /// - Returns: the result in that case; nil when the operation is to be failed or queued
+    ///   again as usual (also when the server cannot be reached now: the next attempt drops
+    ///   the staging database first).
+    package func cleanUpAfterDeath(_ operation: OperationRecord, request: RestoreRequest, died: String, control: ControlPlane) async -> [String: String]? {
+        let time = control.now()
+        func log(_ message: String, _ level: String = "warning") async {
+            try? await control.catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
+        }
+        guard let name = operation.database, let source = try? await control.database(named: name), let engine = try? control.engine(source.engine) else { return nil }
+        let staging = request.stagingDatabase ?? Self.stagingDatabase(for: operation.id)
+        do {
+            let existed = try await engine.databaseExists(staging, on: source.target)
+            // Dropped even when not there yet: the dead process's CREATE DATABASE may still be
+            // running on the server (the engine ends it first).
+            try await engine.dropDatabase(staging, on: source.target)
+            if existed {
+                await log("\(died); dropped the half-restored database \(staging)")
+                return nil
+            }
+            guard operation.step == "publishing", try await engine.databaseExists(request.newName, on: source.target) else { return nil }
+            await log("\(died) after publishing \(request.newName); the restore is complete", "info")
+            let url = DatabaseURL.render(source.connection.with(database: request.newName), engine: source.engine)
+            return ["database": request.newName, "url": url]
+        } catch {
+            await log("\(died); could not clean up \(staging) now (\(ErrorInfo(error).message)); the next attempt drops it first")
+            return nil
+        }
+    }
+
+    /// Where restore operation `id` loads data before it is published under its name.
+    static func stagingDatabase(for id: String) -> String { "tidemark_restore_\(id)" }
+}
+
 extension ControlPlane {
-    /// Restores a completed backup into a new database on the source's server.
+    /// Restores a completed backup into a new database on the source's server (``RestoreJob``).
     ///
-    /// Every check that can fail without touching anything runs first: the backup is
-    /// completed, the name is valid and free on the server, the manifest is readable and the
-    /// table (and its foreign keys) can be restored. The source database is never written to.
+    /// Every check that can fail without touching anything runs first, before the operation
+    /// is recorded.
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
     ///   `table-not-found`, `missing-dependency`, then engine and repository errors.
     package func restore(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
-        let backup = try await completedBackup(id: request.backupID)
-        try NameRule.validate(request.newName, what: "restore target")
-        _ = try Self.scope(for: request.table)
-        let run = try await OperationRun(
-            starting: .restore,
-            summary: request.summary,
-            database: backup.database,
-            backupID: backup.id,
-            parameters: request.parameters,
-            control: self,
-            observer: observer
-        )
-        return try await run.execute { try await measuredRestore(request, run: run) }
+        try await runner.run(RestoreJob(), request, observer: observer)
+    }
+
+    /// Queues a restore for `serve` (the API's `POST /restores`, `restore --async`), after the
+    /// same checks (the run checks the name again).
+    package func enqueueRestore(_ request: RestoreRequest) async throws -> OperationRecord {
+        try await runner.enqueue(RestoreJob(), request)
     }
 
     /// `performRestore` with its duration and outcome counted for `/metrics`.
-    func measuredRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
+    fileprivate func measuredRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         let started = now()
         do {
             let result = try await performRestore(request, run: run)
@@ -110,14 +158,14 @@ extension ControlPlane {
         }
     }
 
-    /// The work of a restore operation: the checks that touch nothing, then the restore into a
-    /// staging database that gets the chosen name only when it is complete.
+    /// The work of a restore operation: the checks again (time has passed since the
+    /// preflight), then the restore into a staging database that gets the chosen name only
+    /// when it is complete.
     ///
     /// The staging name (`tidemark_restore_<operation id>`) is recorded before the database is
-    /// created, so whoever finds the operation dead (serve, the next command) knows what to
-    /// drop; the name the user chose never holds a half-restored database, and a retry finds
+    /// created; the name the user chose never holds a half-restored database, and a retry finds
     /// it free. A staging database left by an earlier attempt is dropped first.
-    func performRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
+    private func performRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         try await run.step("checking")
         let (backup, source) = try await checkRestoreTarget(backupID: request.backupID, newName: request.newName)
         let scope = try Self.scope(for: request.table)
@@ -139,8 +187,10 @@ extension ControlPlane {
             $0.bytesTotal = stream.size
             $0.tablesTotal = manifest.databases.reduce(0) { $0 + $1.tables.count }
         }
-        let staging = Self.stagingDatabase(for: run.id)
-        try await run.remember(Self.stagingParameter, staging)
+        let staging = RestoreJob.stagingDatabase(for: run.id)
+        var recorded = request
+        recorded.stagingDatabase = staging
+        try await run.update(request: recorded)
         if try await engine.databaseExists(staging, on: source.target) {
             try await engine.dropDatabase(staging, on: source.target)
             try await run.log("dropped \(staging), left half-restored by an earlier attempt", level: .warning)
@@ -173,53 +223,6 @@ extension ControlPlane {
         try await run.log("restored into \(url)")
         try await run.complete(result: ["database": request.newName, "url": url])
         return RestoreResult(operation: run.record, database: request.newName, url: url, skipped: plan.skipped)
-    }
-
-    /// The operation parameter that records a restore's staging database before it exists.
-    static let stagingParameter = "stagingDatabase"
-
-    /// Where restore operation `id` loads data before it is published under its name.
-    static func stagingDatabase(for id: String) -> String { "tidemark_restore_\(id)" }
-
-    /// Cleans up after a restore whose process died: drops its staging database; when it died
-    /// after publishing (the database has its name, only the record was not written), records
-    /// the operation as completed instead.
-    /// - Returns: the completed record in that case; nil when the operation is to be failed
-    ///   or queued again as usual (also when the server cannot be reached now: the next
-    ///   attempt drops the staging database first).
-    func cleanUpAbandonedRestore(_ operation: OperationRecord, died: String) async -> OperationRecord? {
-        let time = now()
-        func log(_ message: String, _ level: String = "warning") async {
-            try? await catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
-        }
-        guard let name = operation.database, let source = try? await database(named: name), let engine = try? engine(source.engine) else { return nil }
-        let staging = operation.parameters[Self.stagingParameter] ?? Self.stagingDatabase(for: operation.id)
-        do {
-            if try await engine.databaseExists(staging, on: source.target) {
-                try await engine.dropDatabase(staging, on: source.target)
-                await log("\(died); dropped the half-restored database \(staging)")
-                return nil
-            }
-            guard operation.step == "publishing", let newName = operation.parameters["newName"],
-                try await engine.databaseExists(newName, on: source.target)
-            else { return nil }
-            var completed = operation
-            let url = DatabaseURL.render(source.connection.with(database: newName), engine: source.engine)
-            completed.recordAttempt(outcome: "completed", startedAt: nil, at: time)
-            completed.status = .completed
-            completed.finishedAt = time
-            completed.lastError = nil
-            completed.isRetryable = false
-            completed.step = "done"
-            completed.result = ["database": newName, "url": url]
-            try await catalog.updateOperation(completed)
-            await log("\(died) after publishing \(newName); the restore is complete", "info")
-            logger.warning("reconciled restore \(operation.id): it had finished; now completed")
-            return completed
-        } catch {
-            await log("\(died); could not clean up \(staging) now (\(ErrorInfo(error).message)); the next attempt drops it first")
-            return nil
-        }
     }
 
     static func scope(for table: String?) throws -> RestoreScope {

@@ -1,0 +1,241 @@
+import Foundation
+package import TidemarkCore
+import TidemarkRepository
+
+/// What a backup operation is asked to do.
+package struct BackupRequest: JobRequest {
+    package var database: String
+    /// The storage to use; nil: the plan's, or the only one registered (fixed by the preflight).
+    package var storage: String?
+    package var trigger: BackupTrigger
+    /// The id of the backup record; nil until the preflight assigns one.
+    package var backupID: String?
+
+    package init(database: String, storage: String? = nil, trigger: BackupTrigger = .manual, backupID: String? = nil) {
+        self.database = database
+        self.storage = storage
+        self.trigger = trigger
+        self.backupID = backupID
+    }
+
+    package init(legacy parameters: [String: String], operation: OperationRecord) throws {
+        self.init(
+            database: try Self.require("database", in: parameters, of: operation, fallback: operation.database),
+            storage: try Self.require("storage", in: parameters, of: operation),
+            trigger: BackupTrigger(rawValue: parameters["trigger"] ?? "") ?? .manual,
+            backupID: try Self.require("backupId", in: parameters, of: operation, fallback: operation.backupID)
+        )
+    }
+
+    var summary: String { "\(trigger == .manual ? "" : "\(trigger.rawValue) ")backup \(database) to \(storage ?? "its storage")" }
+}
+
+/// A logical backup of one database (SPEC §4.2): dump, chunk, store, manifest last.
+///
+/// The backup is listed as `running` from the start and becomes `completed` only after its
+/// manifest, written last, is stored; any failure marks it `failed` with the error. Retention
+/// for the database runs after it (SPEC §4.3).
+package struct BackupJob: Job {
+    package init() {}
+
+    package static let kind = OperationKind.backup
+    package static let steps = ["opening repository", "connecting", "loading index", "dumping", "writing manifest", "recording"]
+
+    /// The database is registered (and not deprovisioned, except for its final backup), its
+    /// engine is available, the storage resolves, no backup of it is queued or running, and a
+    /// passphrase is at hand. The request gets its storage and a new backup id.
+    /// - Throws: `database-not-registered`, `database-deprovisioned`, `engine-not-supported`,
+    ///   `storage-not-found`, `storage-required`, `backup-in-progress`, `passphrase-missing`.
+    package func preflight(_ request: BackupRequest, control: ControlPlane) async throws -> Preflighted<BackupRequest> {
+        let name = request.database
+        let database = try await control.database(named: name)
+        if database.deprovisionedAt != nil && request.trigger != .final {
+            throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned", hint: "Its backups stay listable with 'tidemark backup list --deprovisioned' and can be restored.")
+        }
+        _ = try control.engine(database.engine)
+        var storageName = request.storage
+        if storageName == nil { storageName = try await control.catalog.plan(database: name)?.storage }
+        let storage = try await control.resolveStorage(storageName)
+        if let active = try await control.catalog.activeOperation(kind: .backup, database: name) {
+            throw ControlError(
+                .backupInProgress,
+                "a backup of \(name) is already queued or running (operation \(active.id))",
+                hint: "Wait for it ('tidemark op show \(active.id)'), or cancel it with 'tidemark op cancel'."
+            )
+        }
+        _ = try control.passphrase()
+        let checked = BackupRequest(database: name, storage: storage.name, trigger: request.trigger, backupID: request.backupID ?? Identifier.make())
+        return Preflighted(checked, summary: checked.summary, database: name, backupID: checked.backupID)
+    }
+
+    /// Dumps the database into the repository and records the backup.
+    ///
+    /// On a later attempt, a manifest already stored under the backup's id (the previous
+    /// attempt died after writing it) is recorded instead of dumping again.
+    package func perform(_ request: BackupRequest, run: OperationRun, control: ControlPlane) async throws -> BackupRecord {
+        guard let storageName = request.storage, let backupID = request.backupID else {
+            throw TidemarkError(code: "invalid-operation", message: "operation \(run.id) lacks the storage or backup id of its backup", category: .internal)
+        }
+        return try await control.performBackup(database: request.database, storage: storageName, trigger: request.trigger, backupID: backupID, run: run)
+    }
+
+    package func afterCompletion(_ request: BackupRequest, control: ControlPlane) async {
+        await control.applyRetentionAfterBackup(database: request.database)
+    }
+}
+
+extension ControlPlane {
+    fileprivate func performBackup(database name: String, storage storageName: String, trigger: BackupTrigger, backupID: String, run: OperationRun) async throws -> BackupRecord {
+        let database = try await database(named: name)
+        let storage = try await self.storage(named: storageName)
+        let engine = try engine(database.engine)
+        var backup = BackupRecord(
+            id: backupID,
+            database: name,
+            storage: storage.name,
+            status: .running,
+            trigger: trigger,
+            method: .logical,
+            engine: database.engine,
+            startedAt: run.record.startedAt ?? now(),
+            operationID: run.id
+        )
+        if let existing = try await catalog.backup(id: backupID) {
+            backup.startedAt = existing.startedAt
+            try await catalog.updateBackup(backup)
+        } else {
+            try await catalog.insertBackup(backup)
+        }
+        do {
+            try await run.step("opening repository")
+            let repository = try await openRepository(storage)
+            if run.record.attempt > 1, let manifest = try? await repository.manifest(id: backupID) {
+                try await run.log("attempt \(run.record.attempt): the manifest of backup \(backupID) is already stored; recording it")
+                return try await record(manifest, into: backup, run: run)
+            }
+            try await run.step("connecting")
+            // The last completed backup's size estimates the total, so progress can show an ETA.
+            if let previous = try await catalog.backups(matching: BackupFilter(database: name, status: .completed), limit: 1, after: nil).first {
+                run.progress { $0.bytesTotal = previous.logicalBytes }
+            }
+            let version = try await engine.serverVersion(of: database.target)
+            backup.serverVersion = version
+            try await run.log("server version \(version)")
+            let manifest = try await repository.withLock(exclusive: false, purpose: "backup \(backupID) of \(name)") {
+                try await run.step("loading index")
+                let index = try await repository.loadIndex()
+                try await run.log("index holds \(index.count) chunks in \(index.packs.count) packs")
+                try await run.step("dumping")
+                // "Data from" is when this attempt's dump began (pg_dump takes its snapshot as it
+                // connects), not when the first attempt started: a retry 15 minutes later holds
+                // data from 15 minutes later.
+                let snapshotAt = now()
+                var summary: DumpSummary?
+                let written = try await repository.writeStream(
+                    index: index,
+                    progress: { read, stored in
+                        run.progress {
+                            $0.bytesRead = read
+                            $0.bytesStored = stored
+                        }
+                    }
+                ) { writer in
+                    summary = try await engine.dump(
+                        database.target,
+                        into: { buffer in
+                            try await writer.append(buffer)
+                            try await run.saveProgressIfDue()
+                        },
+                        progress: { done, total in
+                            run.progress {
+                                $0.tablesDone = done
+                                $0.tablesTotal = total
+                            }
+                        }
+                    )
+                }
+                guard let summary else {
+                    throw TidemarkError(code: "internal-error", message: "the dump finished without a summary", category: .internal)
+                }
+                try await run.log("dumped \(HumanFormat.bytes(written.size)) in \(written.chunks.count) chunks; \(written.newChunks) new, \(HumanFormat.bytes(written.storedBytes)) stored")
+                try await run.step("writing manifest")
+                let manifest = BackupManifest(
+                    id: backupID,
+                    database: name,
+                    engine: database.engine,
+                    method: .logical,
+                    trigger: trigger,
+                    serverVersion: summary.serverVersion.isEmpty ? version : summary.serverVersion,
+                    startedAt: snapshotAt,
+                    finishedAt: now(),
+                    logicalBytes: written.size,
+                    storedBytes: written.storedBytes,
+                    databases: summary.databases,
+                    dumpObjects: summary.objects,
+                    streams: [StreamReference(name: "\(database.connection.database).pgdump", format: summary.format, size: written.size, chunks: written.chunks.map(\.hex))]
+                )
+                try await repository.saveManifest(manifest)
+                return manifest
+            }
+            return try await record(manifest, into: backup, run: run)
+        } catch {
+            let outcome = run.outcome(of: error)
+            switch outcome {
+            case .retry, .resumeLater:
+                backup.status = .pending
+                backup.error = ErrorInfo(error)
+            case .leaseLost:
+                throw error
+            case .cancelled, .failed:
+                backup.status = .failed
+                backup.finishedAt = now()
+                backup.error = ErrorInfo(error)
+                metrics.backupFinished(
+                    status: .failed, duration: now().timeIntervalSince(backup.startedAt),
+                    bytesRead: run.record.progress.bytesRead, bytesStored: run.record.progress.bytesStored
+                )
+            }
+            try? await catalog.updateBackup(backup)
+            if outcome == .failed {
+                await notify(Notice(
+                    .backupFailed, status: "failed", database: name, storage: storage.name,
+                    message: "backup \(backupID) of \(name) failed: \(ErrorInfo(error).message)", backup: backup
+                ))
+            }
+            throw error
+        }
+    }
+
+    private func record(_ manifest: BackupManifest, into backup: BackupRecord, run: OperationRun) async throws -> BackupRecord {
+        var backup = backup
+        try await run.step("recording")
+        backup.status = .completed
+        backup.serverVersion = manifest.serverVersion
+        backup.startedAt = manifest.startedAt
+        backup.finishedAt = manifest.finishedAt
+        backup.logicalBytes = manifest.logicalBytes
+        backup.storedBytes = manifest.storedBytes
+        backup.databases = manifest.databases
+        backup.error = nil
+        try await catalog.updateBackup(backup)
+        try await run.complete(result: ["backupId": backup.id])
+        metrics.backupFinished(
+            status: .completed, duration: (backup.finishedAt ?? now()).timeIntervalSince(backup.startedAt),
+            bytesRead: backup.logicalBytes, bytesStored: backup.storedBytes
+        )
+        await notifyIfRecovered(backup)
+        return backup
+    }
+
+    /// Sends `backup.recovered` when the database's previous finished backup had failed.
+    private func notifyIfRecovered(_ backup: BackupRecord) async {
+        guard let recent = try? await catalog.backups(matching: BackupFilter(database: backup.database), limit: 10, after: nil),
+            let previous = recent.first(where: { $0.id != backup.id && ($0.status == .completed || $0.status == .failed) }),
+            previous.status == .failed
+        else { return }
+        await notify(Notice(
+            .backupRecovered, status: "completed", database: backup.database, storage: backup.storage,
+            message: "backup \(backup.id) of \(backup.database) completed after backup \(previous.id) had failed", backup: backup
+        ))
+    }
+}

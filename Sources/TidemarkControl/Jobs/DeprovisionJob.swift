@@ -1,0 +1,73 @@
+package import TidemarkCore
+
+/// Which database to deprovision.
+package struct DeprovisionRequest: JobRequest {
+    package var database: String
+
+    package init(database: String) { self.database = database }
+
+    package init(legacy parameters: [String: String], operation: OperationRecord) throws {
+        self.init(database: try Self.require("database", in: parameters, of: operation, fallback: operation.database))
+    }
+}
+
+/// What deprovisioning did.
+package struct DeprovisionResult: Sendable {
+    package var database: DatabaseRecord
+    /// The final backup, when the policy keeps finals.
+    package var finalBackup: BackupRecord?
+    package var operation: OperationRecord
+}
+
+/// Deprovisions a database (SPEC §2.1 `db deprovision`): a final backup when its plan's policy
+/// keeps finals, then the database is marked deprovisioned and its schedule stops. Its backups
+/// stay listable and restorable; the server itself is not touched. It drives a nested backup
+/// in its command, so it is never queued or retried.
+package struct DeprovisionJob: Job {
+    package static let kind = OperationKind.deprovision
+    package static let steps = ["final backup", "marking deprovisioned"]
+    package static let runsInBackground = false
+    package static let retry = JobRetry.never
+
+    /// Sees the final backup's progress.
+    let observer: OperationObserver?
+
+    /// - Throws: `database-not-registered`, `database-deprovisioned`.
+    package func preflight(_ request: DeprovisionRequest, control: ControlPlane) async throws -> Preflighted<DeprovisionRequest> {
+        let database = try await control.database(named: request.database)
+        if database.deprovisionedAt != nil {
+            throw ControlError(.databaseDeprovisioned, "database \(request.database) is already deprovisioned")
+        }
+        return Preflighted(request, summary: "deprovision \(request.database)", database: request.database)
+    }
+
+    package func perform(_ request: DeprovisionRequest, run: OperationRun, control: ControlPlane) async throws -> DeprovisionResult {
+        let name = request.database
+        var database = try await control.database(named: name)
+        let plan = try await control.catalog.plan(database: name)
+        let policy = try await control.policy(named: plan?.policy ?? RetentionPolicy.defaultName)
+        var finalBackup: BackupRecord?
+        if policy.keepsFinal {
+            try await run.step("final backup")
+            finalBackup = try await control.createBackup(database: name, storage: plan?.storage, trigger: .final, observer: observer)
+            try await run.log("final backup \(finalBackup?.id ?? "") completed")
+        } else {
+            try await run.log("policy \(policy.name) keeps no final backups; none taken")
+        }
+        try await run.step("marking deprovisioned")
+        let time = control.now()
+        try await control.catalog.markDeprovisioned(database: name, at: time)
+        database.deprovisionedAt = time
+        try await run.complete(result: finalBackup.map { ["finalBackupId": $0.id] } ?? [:])
+        return DeprovisionResult(database: database, finalBackup: finalBackup, operation: run.record)
+    }
+}
+
+extension ControlPlane {
+    /// Deprovisions `name` now (``DeprovisionJob``).
+    /// - Throws: `database-not-registered`, `database-deprovisioned`; when the final backup
+    ///   fails, its error, and nothing is changed.
+    package func deprovisionDatabase(named name: String, observer: OperationObserver? = nil) async throws -> DeprovisionResult {
+        try await runner.run(DeprovisionJob(observer: observer), DeprovisionRequest(database: name))
+    }
+}

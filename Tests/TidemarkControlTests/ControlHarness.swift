@@ -1,0 +1,73 @@
+import Foundation
+import Logging
+import TidemarkCatalog
+import TidemarkControl
+import TidemarkCore
+import TidemarkStorage
+import TidemarkTesting
+
+/// A control plane for the Control tests: the real SQLite catalog and a local-directory
+/// storage in a temporary directory, a scripted database server, a manual clock. No real
+/// services: each test runs in milliseconds.
+struct ControlHarness {
+    let control: ControlPlane
+    let catalog: SQLiteCatalog
+    let engine: ScriptedDatabaseEngine
+    let time: ManualTime
+    let directory: String
+
+    /// Runs `body` with a harness; database `shop` and storage `local1` are registered (the
+    /// repository initialised) unless `register` is false.
+    /// - Parameter passphrase: what the passphrase source gives; nil: none is at hand.
+    static func with(
+        passphrase: String? = "test-passphrase",
+        serverDatabases: Set<String> = ["shop"],
+        register: Bool = true,
+        _ body: (ControlHarness) async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { directory in
+            let time = ManualTime(utc("2026-12-01T10:00:00Z"))
+            let catalog = try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 9, count: 32)))
+            let engine = ScriptedDatabaseEngine(databases: serverDatabases)
+            var logger = Logger(label: "control-test")
+            logger.logLevel = .critical
+            let control = ControlPlane(
+                catalog: catalog,
+                openStore: { settings, _, use in
+                    guard case .local(let path) = settings else { throw TidemarkError(code: "unsupported", message: "local storages only here", category: .internal) }
+                    let store = LocalDirectoryObjectStore(root: path)
+                    if use == .create { try store.prepare() }
+                    return store
+                },
+                testConnection: { store in await StorageConnectionTest.run(on: store) },
+                engines: [.postgres: engine],
+                now: { time.now },
+                passphrase: {
+                    guard let passphrase else {
+                        throw TidemarkError(code: "passphrase-missing", message: "no repository passphrase was given", category: .authentication)
+                    }
+                    return Secret(passphrase)
+                },
+                logger: logger,
+                configuration: ControlPlane.Configuration(workerID: "test-worker", leaseDuration: 30, backgroundAttempts: 2, retryDelay: 60),
+                sleep: { _ in try await Task.sleep(for: .seconds(3600)) }
+            )
+            let harness = ControlHarness(control: control, catalog: catalog, engine: engine, time: time, directory: directory)
+            if register {
+                let seeded = ControlPlane(
+                    catalog: catalog, openStore: control.openStore, testConnection: control.testConnection, engines: control.engines,
+                    now: control.now, passphrase: { Secret("test-passphrase") }, logger: control.logger, configuration: control.configuration
+                )
+                _ = try await seeded.addStorage(name: "local1", settings: .local(path: "\(directory)/repo"), secret: nil)
+                _ = try await seeded.addDatabase(name: "shop", engine: .postgres, url: "postgres://u@127.0.0.1:1/shop", plan: nil)
+            }
+            try await body(harness)
+        }
+    }
+
+    /// Every operation in the catalog.
+    func operations() async throws -> [OperationRecord] { try await catalog.operations(status: nil) }
+
+    /// Every backup in the catalog.
+    func backups() async throws -> [BackupRecord] { try await catalog.backups(matching: BackupFilter()) }
+}
