@@ -57,8 +57,10 @@ import TidemarkTesting
             let expectedRows = try await shop.postgres.execute("SELECT count(*) FROM big;", database: "shop")
             // Kill at a fixed time after the start (the checks, before any database exists), or
             // once the restore is loading data, early and late.
-            let moments: [(step: String?, after: Duration, reconciler: String)] = [
-                (nil, .milliseconds(400), "serve"), ("restoring", .milliseconds(300), "op list"), ("restoring", .milliseconds(1500), "restore"),
+            // The late kill waits until the staging database holds 50 MB (of about 150): a fixed
+            // delay let a fast machine finish the restore before the kill.
+            let moments: [(step: String?, after: Duration, stagedBytes: Int, reconciler: String)] = [
+                (nil, .milliseconds(400), 0, "serve"), ("restoring", .milliseconds(300), 0, "op list"), ("restoring", .zero, 50_000_000, "restore"),
             ]
             var seen: Set<String> = []
             for (number, moment) in moments.enumerated() {
@@ -71,6 +73,15 @@ import TidemarkTesting
                         try await databases(shop).contains { $0.hasPrefix("tidemark_restore_") }
                     }
                     #expect(reached, "the restore never created its staging database")
+                }
+                if moment.stagedBytes > 0 {
+                    let loaded = try await eventually(seconds: 60, every: .milliseconds(10)) {
+                        let size = try await shop.postgres.execute(
+                            "SELECT coalesce(max(pg_database_size(datname)), 0) FROM pg_database WHERE datname LIKE 'tidemark_restore_%';"
+                        )
+                        return Int(size.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 >= moment.stagedBytes
+                    }
+                    #expect(loaded, "the staging database never reached \(moment.stagedBytes) bytes")
                 }
                 try await Task.sleep(for: moment.after)
                 command.kill9()
@@ -108,7 +119,8 @@ import TidemarkTesting
                 #expect(dead["status"] as? String == "failed", "\(dead)")
                 #expect((dead["lastError"] as? [String: Any])?["code"] as? String == "worker-lost")
                 let left = try await databases(shop)
-                #expect(!left.contains(name) && !left.contains("tidemark_restore_\(operation)"), "\(left)")
+                let log = try await shop.cli.run(["op", "logs", operation]).standardOutput
+                #expect(!left.contains(name) && !left.contains("tidemark_restore_\(operation)"), "moment \(number): \(left)\n\(log)")
 
                 let retried = try await shop.cli.run(["op", "retry", operation])
                 #expect(retried.exitCode == 0, "\(retried.standardError)")
@@ -138,7 +150,8 @@ import TidemarkTesting
             try await catalog.insertOperation(OperationRecord(
                 id: operationID, kind: .restore, status: .running, step: "publishing", attempt: 1, maxAttempts: 1, database: "shop", backupID: id,
                 summary: "restore backup \(id) to published", createdAt: Date(), startedAt: Date(),
-                parameters: ["backupId": id, "newName": "published", "stagingDatabase": "tidemark_restore_\(operationID)"],
+                // A row as written before requests were typed (version 1): it must still be read.
+                request: StoredRequest(version: 1, json: String(decoding: try JSONEncoder().encode(["backupId": id, "newName": "published", "stagingDatabase": "tidemark_restore_\(operationID)"]), as: UTF8.self)),
                 leaseOwner: "cli:\(ProcessInfo.processInfo.hostName):\(gone.processIdentifier)", leaseExpiresAt: Date().addingTimeInterval(3600)
             ))
             let shown = try object(try await shop.cli.run(["op", "show", operationID, "--output", "json"]))

@@ -61,7 +61,7 @@ package enum RestoreScope: Sendable, Equatable {
 }
 
 /// Options that let a partial restore leave out dependencies that are not restored with it.
-package struct RestoreOptions: Sendable, Equatable {
+package struct RestoreOptions: Sendable, Equatable, Codable {
     package var skipMissingForeignKeys: Bool
     package var skipMissingSequences: Bool
     package var skipMissingViews: Bool
@@ -105,7 +105,8 @@ package protocol DatabaseEngine: Sendable {
     func renameDatabase(_ name: String, to newName: String, on target: DatabaseTarget) async throws
 
     /// Drops database `name` on the server of `target` if it exists, ending its sessions
-    /// (a half-restored staging database left by a dead process).
+    /// (a half-restored staging database left by a dead process) — and first any session
+    /// still creating it, whose database would otherwise appear after this call.
     func dropDatabase(_ name: String, on target: DatabaseTarget) async throws
 
     /// Streams a consistent logical dump of `target` into `sink`, measuring it as it passes.

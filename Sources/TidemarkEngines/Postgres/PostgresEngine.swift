@@ -44,7 +44,15 @@ package struct PostgresEngine: DatabaseEngine {
     }
 
     package func dropDatabase(_ name: String, on target: DatabaseTarget) async throws {
-        let outcome = try await psql(target, sql: "DROP DATABASE IF EXISTS :\"name\" WITH (FORCE);", variables: ["name": name])
+        // A client killed during CREATE DATABASE leaves its server session running, and the
+        // database appears when that session commits, after the client is gone: end such
+        // sessions first (waiting up to 5 s each), so "dropped" means gone for good.
+        let sql = """
+            SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+            WHERE pid <> pg_backend_pid() AND query ILIKE 'CREATE DATABASE%' AND position(:'name' IN query) > 0;
+            DROP DATABASE IF EXISTS :"name" WITH (FORCE);
+            """
+        let outcome = try await psql(target, sql: sql, variables: ["name": name])
         guard outcome.succeeded else {
             throw PostgresErrorClassifier.classify(outcome.standardError, target: target.connection, doing: "dropping database \(name)", failure: .restoreFailed)
         }
