@@ -126,7 +126,7 @@ extension ControlPlane {
     /// Opens the repository of `storage`, checking it is the one registered.
     package func openRepository(_ storage: StorageRecord) async throws -> Repository {
         let store = try await openStore(storage.settings, storage.secretAccessKey, .work)
-        let repository = try await Repository.open(store, passphrase: try passphrase(), now: now)
+        let repository = try await Repository.open(store, passphrase: try passphrase(), unlocked: unlockedKeys, now: now)
         guard repository.config.id == storage.repositoryID else {
             throw ControlError(
                 .repositoryMismatch,

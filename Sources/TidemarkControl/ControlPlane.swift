@@ -1,12 +1,13 @@
 package import Foundation
 package import Logging
 package import TidemarkCore
+import TidemarkRepository
 
 /// The control plane both the CLI and the HTTP API call: every user-visible action is one
 /// method here, so no logic lives twice (STYLE.md §1).
 ///
 /// It sees only ports: the catalog, a factory for object stores, the engines, the clock and
-/// the passphrase source. `Environment.live(home:)` in the CLI supplies the real ones.
+/// the passphrase source. `Environment.live(home:)` (TidemarkEnvironment) supplies the real ones.
 package struct ControlPlane: Sendable {
     /// Opens the object store for storage settings and their secret (S3 secret access key).
     package typealias StoreOpener = @Sendable (_ settings: StorageSettings, _ secret: Secret<String>?, _ use: StoreUse) async throws -> any ObjectStore
@@ -29,6 +30,8 @@ package struct ControlPlane: Sendable {
     package let metrics: ControlMetrics
     /// Sends webhook deliveries; nil leaves them queued (a process that never delivers).
     package let webhookTransport: (any WebhookTransport)?
+    /// Repository keys this process unlocked (one scrypt per repository per process).
+    let unlockedKeys = UnlockedKeys()
 
     package init(
         catalog: any Catalog,

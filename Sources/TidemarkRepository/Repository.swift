@@ -48,10 +48,13 @@ package struct Repository: Sendable {
     }
 
     /// Opens the repository in `store` with `passphrase`.
+    /// - Parameter unlocked: keys this process already unlocked; the key found is added, so
+    ///   the next open of this repository with this passphrase skips scrypt.
     /// - Throws: `RepositoryError` `not-a-repository`, `unsupported-repository-version` or `wrong-passphrase`.
     package static func open(
         _ store: any ObjectStore,
         passphrase: Secret<String>,
+        unlocked: UnlockedKeys? = nil,
         now: @escaping @Sendable () -> Date
     ) async throws -> Repository {
         let configBytes: [UInt8]
@@ -72,9 +75,13 @@ package struct Repository: Sendable {
                 hint: "Use a Tidemark release that supports this format version."
             )
         }
+        if let master = unlocked?.key(repository: config.id, passphrase: passphrase) {
+            return Repository(store: store, config: config, master: master, now: now)
+        }
         for info in try await store.list(prefix: RepositoryLayout.keysPrefix) {
             let key = try JSONCoding.decode(KeyObject.self, from: try await store.get(info.key), what: info.key)
-            if let master = try key.unseal(passphrase: passphrase) {
+            if let master = try await onOwnThread({ try key.unseal(passphrase: passphrase) }) {
+                unlocked?.remember(master, repository: config.id, passphrase: passphrase)
                 return Repository(store: store, config: config, master: master, now: now)
             }
         }

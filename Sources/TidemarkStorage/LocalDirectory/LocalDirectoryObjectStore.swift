@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 package import TidemarkCore
 
 #if canImport(Glibc)
@@ -42,6 +43,42 @@ package struct LocalDirectoryObjectStore: ObjectStore {
     }
 
     package func put(_ bytes: [UInt8], at key: String) async throws {
+        try await blocking { try putNow(bytes, at: key) }
+    }
+
+    package func get(_ key: String) async throws -> [UInt8] {
+        try await blocking {
+            guard let size = try sizeNow(of: key) else {
+                throw StorageError(.notFound, "object \(key) does not exist in \(location)")
+            }
+            return try getNow(key, range: 0..<size)
+        }
+    }
+
+    package func get(_ key: String, range: Range<Int64>) async throws -> [UInt8] {
+        try await blocking { try getNow(key, range: range) }
+    }
+
+    package func size(of key: String) async throws -> Int64? {
+        try await blocking { try sizeNow(of: key) }
+    }
+
+    package func delete(_ key: String) async throws {
+        try await blocking { try deleteNow(key) }
+    }
+
+    package func list(prefix: String) async throws -> [ObjectInfo] {
+        try await blocking { try listNow(prefix: prefix) }
+    }
+
+    /// Runs a file system call on NIO's blocking pool: reads, writes, fsync and directory walks
+    /// block their thread, which must not be one of Swift's cooperative threads (on 2 cores a
+    /// backup's fsyncs would stall the API).
+    private func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+
+    private func putNow(_ bytes: [UInt8], at key: String) throws {
         let path = try path(for: key)
         let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
         // Directories are created only after the existing part of the path is known to stay
@@ -74,14 +111,7 @@ package struct LocalDirectoryObjectStore: ObjectStore {
         }
     }
 
-    package func get(_ key: String) async throws -> [UInt8] {
-        guard let size = try await size(of: key) else {
-            throw StorageError(.notFound, "object \(key) does not exist in \(location)")
-        }
-        return try await get(key, range: 0..<size)
-    }
-
-    package func get(_ key: String, range: Range<Int64>) async throws -> [UInt8] {
+    private func getNow(_ key: String, range: Range<Int64>) throws -> [UInt8] {
         let path = try path(for: key)
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw posixError(errno, path: path, writing: false, key: key) }
@@ -105,7 +135,7 @@ package struct LocalDirectoryObjectStore: ObjectStore {
         return bytes
     }
 
-    package func size(of key: String) async throws -> Int64? {
+    private func sizeNow(of key: String) throws -> Int64? {
         let path = try path(for: key)
         var info = stat()
         if stat(path, &info) != 0 {
@@ -115,14 +145,14 @@ package struct LocalDirectoryObjectStore: ObjectStore {
         return Int64(info.st_size)
     }
 
-    package func delete(_ key: String) async throws {
+    private func deleteNow(_ key: String) throws {
         let path = try path(for: key)
         if unlink(path) != 0 && errno != ENOENT {
             throw posixError(errno, path: path, writing: true, key: key)
         }
     }
 
-    package func list(prefix: String) async throws -> [ObjectInfo] {
+    private func listNow(prefix: String) throws -> [ObjectInfo] {
         // Walk only the directory part of the prefix, so listing `data/` never reads `snapshots/`.
         let directoryPart = prefix.contains("/") ? String(prefix[..<(prefix.lastIndex(of: "/") ?? prefix.startIndex)]) : ""
         let start = directoryPart.isEmpty ? root : try path(for: directoryPart)
