@@ -109,11 +109,20 @@ let package = Package(
             resources: [.copy("Dashboard/Templates"), .copy("Dashboard/Assets")],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "TidemarkEnvironment",
+            dependencies: [
+                "TidemarkCore", "TidemarkStorage", "TidemarkEngines", "TidemarkCatalog", "TidemarkControl", "TidemarkServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "TidemarkCLI",
             dependencies: [
                 "TidemarkCore", "TidemarkRepository", "TidemarkStorage", "TidemarkEngines",
-                "TidemarkCatalog", "TidemarkControl", "TidemarkServer",
+                "TidemarkCatalog", "TidemarkControl", "TidemarkServer", "TidemarkEnvironment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "TidemarkBench",
             dependencies: [
-                "TidemarkCore", "TidemarkStorage", "TidemarkCatalog", "TidemarkControl",
+                "TidemarkCore", "TidemarkStorage", "TidemarkCatalog", "TidemarkControl", "TidemarkEnvironment",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -147,7 +156,7 @@ let package = Package(
         .testTarget(
             name: "TidemarkControlTests",
             dependencies: [
-                "TidemarkControl", "TidemarkCore", "TidemarkCatalog", "TidemarkStorage", "TidemarkTesting",
+                "TidemarkControl", "TidemarkCore", "TidemarkCatalog", "TidemarkStorage", "TidemarkTesting", "TidemarkEnvironment",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -175,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "TidemarkServerTests",
             dependencies: [
-                "TidemarkServer", "TidemarkControl", "TidemarkCore", "TidemarkCLI", "TidemarkStorage", "TidemarkEngines", "TidemarkTesting",
+                "TidemarkServer", "TidemarkControl", "TidemarkCore", "TidemarkCLI", "TidemarkStorage", "TidemarkEngines", "TidemarkTesting", "TidemarkEnvironment",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -187,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "TidemarkCLITests",
             dependencies: [
-                "TidemarkCLI", "TidemarkTesting", "TidemarkCore", "CZstd",
+                "TidemarkCLI", "TidemarkTesting", "TidemarkCore", "CZstd", "TidemarkEnvironment",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import TidemarkCatalog
+import TidemarkEnvironment
+import TidemarkStorage
 import TidemarkControl
 import TidemarkCore
 
@@ -12,8 +13,10 @@ enum APIBench {
     private static let start = Date(timeIntervalSince1970: 1_795_000_000)
 
     static func fill(home: String, backups count: Int) async throws {
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let catalog = try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: [:]))
+        let http = S3HTTPClient()
+        // The home's own catalog, sealed with its key: what `tidemark serve --home HOME` opens.
+        let control = try Environment.live(home: home, http: http, environment: [:], passphrase: Secret("unused"), now: { start.addingTimeInterval(3600) })
+        let catalog = control.catalog
         let filling = ContinuousClock.now
         let databases = 1_000
         try await catalog.insertStorage(StorageRecord(name: "local1", settings: .local(path: "\(home)/repo"), repositoryID: "r", createdAt: start))
@@ -35,16 +38,8 @@ enum APIBench {
         print("filled \(databases) databases and \(count) backups in \(elapsed.components.seconds) s")
         // As after any retention run in `serve`: every backup's expiry is stored, so lists read it.
         let evaluating = ContinuousClock.now
-        let control = ControlPlane(
-            catalog: catalog,
-            openStore: { _, _, _ in throw TidemarkError(code: "bench-no-storage", message: "the API bench opens no storage", category: .internal) },
-            testConnection: { _ in ConnectionTestReport(location: "", steps: [], failure: nil) },
-            engines: [:],
-            now: { start.addingTimeInterval(3600) },
-            passphrase: { Secret("unused") },
-            logger: Logger(label: "tidemark-bench")
-        )
         try await control.refreshExpiries()
         print("stored the expiry of \(count) backups in \((ContinuousClock.now - evaluating).components.seconds) s")
+        try await http.shutdown()
     }
 }

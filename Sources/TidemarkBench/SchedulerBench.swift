@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Logging
-import TidemarkCatalog
+import TidemarkEnvironment
 import TidemarkControl
 import TidemarkCore
 import TidemarkStorage
@@ -39,18 +39,10 @@ enum SchedulerBench {
         print("filled \(count) databases, \(count) plans, \(count * 30) backups in \(String(format: "%.1f", seconds(ContinuousClock.now - filling))) s")
     }
 
-    private static func open(_ directory: String) throws -> (SQLiteCatalog, ControlPlane, BenchClock) {
+    private static func open(_ directory: String) throws -> (any Catalog, ControlPlane, BenchClock) {
         let clock = BenchClock(start)
-        let catalog = try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 9, count: 32)))
-        let control = ControlPlane(
-            catalog: catalog,
-            openStore: { _, _, _ in LocalDirectoryObjectStore(root: "\(directory)/repo") },
-            testConnection: { store in await StorageConnectionTest.run(on: store) },
-            engines: [:],
-            now: { clock.now },
-            passphrase: { Secret("bench") },
-            logger: Logger(label: "bench")
-        )
+        let control = try Environment.embedded(directory: directory, engines: [:], now: { clock.now }, passphrase: { Secret("bench") }, logger: Logger(label: "bench"))
+        let catalog = control.catalog
         return (catalog, control, clock)
     }
 
@@ -102,7 +94,7 @@ enum SchedulerBench {
         report("catalog: claim next operation", try await (0..<50).asyncMap { _ in try await time { _ = try await control.claimNextOperation() } })
     }
 
-    private static func finishPending(_ catalog: SQLiteCatalog) async throws {
+    private static func finishPending(_ catalog: any Catalog) async throws {
         for var operation in try await catalog.operations(status: .pending) {
             operation.status = .completed
             try await catalog.updateOperation(operation)

@@ -1,20 +1,23 @@
-import Foundation
-import Logging
+package import Foundation
+package import Logging
 import Synchronization
-import Prometheus
+package import Prometheus
 import TidemarkCatalog
-import TidemarkControl
-import TidemarkCore
+package import TidemarkControl
+package import TidemarkCore
 import TidemarkEngines
-import TidemarkServer
-import TidemarkStorage
+package import TidemarkServer
+package import TidemarkStorage
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The composition root: the only place that names concrete adapters (STYLE.md §1, rule 2).
-enum Environment {
+/// The composition root: the only place that names concrete adapters (STYLE.md §1, rule 2) and
+/// assembles them into a control plane. The CLI (every command and `serve`), `tidemark-bench`
+/// and the tests all build their control planes here: `live(home:)` for a real home,
+/// `embedded(directory:)` for a catalog and storages in a directory with parts injected.
+package enum Environment {
     /// The control plane for the catalog in `home`, with the real stores, engines and clock.
     /// - Parameters:
     ///   - workerID: names this process in operation leases (default `cli:host:pid`).
@@ -22,7 +25,7 @@ enum Environment {
     ///   - logLevel: the level when `TIDEMARK_LOG_LEVEL` is not set.
     ///   - base: the logger to use instead of swift-log's default (tests capture lines with it).
     ///   - now: the clock (tests move it to reach schedules and deadlines without sleeping).
-    static func live(
+    package static func live(
         home: String,
         http: S3HTTPClient,
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -46,18 +49,81 @@ enum Environment {
                 category: .storage
             )
         }
-        let retryPolicy = RetryPolicy(budget: .seconds(try storageRetryBudget(environment: environment)))
-        let catalog = try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: environment))
-        let runner = SubprocessRunner()
         let logger = {
             var logger = base ?? Logger(label: "tidemark")
             logger.logLevel = environment["TIDEMARK_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? logLevel
             return logger
         }()
-        return ControlPlane(
+        return try assemble(
+            catalog: try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: environment)),
+            http: http,
+            retryPolicy: RetryPolicy(budget: .seconds(try storageRetryBudget(environment: environment))),
+            engines: [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover(environment: environment))],
+            now: now,
+            passphrase: Passphrase.once(given: passphrase, environment: environment),
+            logger: logger,
+            configuration: try configuration(workerID: workerID, environment: environment),
+            metrics: metrics,
+            webhookTransport: HTTPWebhookTransport(http: http)
+        )
+    }
+
+    /// A control plane over a catalog (`directory/catalog.sqlite`, a fixed sealing key) and the
+    /// storages registered in it, assembled exactly as ``live(home:http:environment:workerID:passphrase:logLevel:metrics:logger:now:)``
+    /// with the parts tests and benchmarks replace: engines (default: the real PostgreSQL
+    /// engine), clock, passphrase, lease and retry settings, and a wrapper for every store opened
+    /// (fault injection: `FaultyObjectStore`).
+    /// - Parameters:
+    ///   - http: the client for S3 storages; nil when the test uses local directories only.
+    ///   - wrapStore: applied to each store before the retry wrapper (for work) is added.
+    ///   - sleep: waits of the lease heartbeat.
+    package static func embedded(
+        directory: String,
+        http: S3HTTPClient? = nil,
+        engines: [EngineKind: any DatabaseEngine]? = nil,
+        now: @escaping @Sendable () -> Date = { Date() },
+        passphrase: @escaping @Sendable () throws -> Secret<String> = { Secret("test-passphrase") },
+        configuration: ControlPlane.Configuration = ControlPlane.Configuration(),
+        logger: Logger = Logger(label: "tidemark-embedded"),
+        retryPolicy: RetryPolicy = RetryPolicy(),
+        wrapStore: @escaping @Sendable (any ObjectStore, StoreUse) throws -> any ObjectStore = { store, _ in store },
+        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
+    ) throws -> ControlPlane {
+        try assemble(
+            catalog: try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 9, count: 32))),
+            http: http,
+            retryPolicy: retryPolicy,
+            engines: engines ?? [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
+            now: now,
+            passphrase: passphrase,
+            logger: logger,
+            configuration: configuration,
+            metrics: ControlMetrics(),
+            webhookTransport: http.map { HTTPWebhookTransport(http: $0) },
+            wrapStore: wrapStore,
+            sleep: sleep
+        )
+    }
+
+    /// The one place a control plane is put together.
+    private static func assemble(
+        catalog: SQLiteCatalog,
+        http: S3HTTPClient?,
+        retryPolicy: RetryPolicy,
+        engines: [EngineKind: any DatabaseEngine],
+        now: @escaping @Sendable () -> Date,
+        passphrase: @escaping @Sendable () throws -> Secret<String>,
+        logger: Logger,
+        configuration: ControlPlane.Configuration,
+        metrics: ControlMetrics,
+        webhookTransport: (any WebhookTransport)?,
+        wrapStore: @escaping @Sendable (any ObjectStore, StoreUse) throws -> any ObjectStore = { store, _ in store },
+        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
+    ) throws -> ControlPlane {
+        ControlPlane(
             catalog: catalog,
             openStore: { settings, secret, use in
-                let store: any ObjectStore
+                var store: any ObjectStore
                 switch settings {
                 case .local(let path):
                     let local = LocalDirectoryObjectStore(root: path)
@@ -67,21 +133,26 @@ enum Environment {
                     guard let secret else {
                         throw TidemarkError(code: "s3-secret-missing", message: "no secret access key is stored for \(settings.location)", hint: "Set it again with 'tidemark storage update NAME' and TIDEMARK_S3_SECRET_ACCESS_KEY.", category: .authentication)
                     }
+                    guard let http else {
+                        throw TidemarkError(code: "s3-unavailable", message: "this control plane has no HTTP client for \(settings.location)", category: .internal)
+                    }
                     store = try S3ObjectStore(settings: s3, secretAccessKey: secret, http: http, logger: logger)
                 }
+                store = try wrapStore(store, use)
                 // The connection test and first contact must fail fast; work survives blips.
                 // Every failed attempt is counted for /metrics, including those a retry hid.
                 guard use == .work else { return store }
                 return RetryingObjectStore(InstrumentedObjectStore(store, onError: metrics.storageError), policy: retryPolicy, logger: logger)
             },
             testConnection: { store in await StorageConnectionTest.run(on: store) },
-            engines: [.postgres: PostgresEngine(runner: runner, tools: PostgresTools.discover(environment: environment))],
+            engines: engines,
             now: now,
-            passphrase: Passphrase.once(given: passphrase, environment: environment),
+            passphrase: passphrase,
             logger: logger,
-            configuration: try configuration(workerID: workerID, environment: environment),
+            configuration: configuration,
+            sleep: sleep,
             metrics: metrics,
-            webhookTransport: HTTPWebhookTransport(http: http)
+            webhookTransport: webhookTransport
         )
     }
 }
@@ -89,7 +160,7 @@ enum Environment {
 extension Environment {
     /// Lease and retry settings, from `TIDEMARK_LEASE_SECONDS`, `TIDEMARK_RETRY_DELAY_SECONDS` and
     /// `TIDEMARK_WEBHOOK_RETRY_SECONDS` (docs/OPERATIONS.md); short values make crash tests fast.
-    static func configuration(workerID: String?, environment: [String: String]) throws -> ControlPlane.Configuration {
+    package static func configuration(workerID: String?, environment: [String: String]) throws -> ControlPlane.Configuration {
         var configuration = ControlPlane.Configuration()
         if let workerID { configuration.workerID = workerID }
         let host = ProcessInfo.processInfo.hostName
@@ -123,7 +194,7 @@ extension Environment {
 extension Environment {
     /// How long storage calls may keep failing back to back before an operation gives up
     /// (`TIDEMARK_STORAGE_RETRY_SECONDS`, default 30; docs/OPERATIONS.md "Retries").
-    static func storageRetryBudget(environment: [String: String]) throws -> Double {
+    package static func storageRetryBudget(environment: [String: String]) throws -> Double {
         guard let text = environment["TIDEMARK_STORAGE_RETRY_SECONDS"], !text.isEmpty else { return 30 }
         guard let value = Double(text), value >= 0, value <= 86_400 else {
             throw TidemarkError(
@@ -136,11 +207,11 @@ extension Environment {
 }
 
 /// Reads the repository passphrase.
-enum Passphrase {
+package enum Passphrase {
     /// A source that reads the passphrase the first time it is needed and keeps it in memory
     /// for the rest of the process (a preflight and the work then ask once, not twice).
     /// - Parameter given: a passphrase read up front (`serve`).
-    static func once(given: Secret<String>?, environment: [String: String]) -> @Sendable () throws -> Secret<String> {
+    package static func once(given: Secret<String>?, environment: [String: String]) -> @Sendable () throws -> Secret<String> {
         let remembered = Mutex<Secret<String>?>(given)
         return {
             try remembered.withLock { value in
@@ -152,7 +223,7 @@ enum Passphrase {
         }
     }
 
-    static func read(environment: [String: String]) throws -> Secret<String> {
+    package static func read(environment: [String: String]) throws -> Secret<String> {
         if let value = environment["TIDEMARK_PASSPHRASE"], !value.isEmpty { return Secret(value) }
         if isatty(STDIN_FILENO) == 1, let pointer = getpass("Repository passphrase: ") {
             let value = String(cString: pointer)
@@ -170,7 +241,7 @@ enum Passphrase {
 extension Environment {
     /// The metrics factory behind `serve`'s `/metrics`: every family documented (HELP), with
     /// buckets that suit backups (seconds to hours) rather than request-sized defaults.
-    static func metricsFactory(registry: PrometheusCollectorRegistry) -> DocumentedMetricsFactory {
+    package static func metricsFactory(registry: PrometheusCollectorRegistry) -> DocumentedMetricsFactory {
         let long: [Duration] = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400].map { .seconds($0) }
         return DocumentedMetricsFactory(registry: registry, buckets: [ControlMetrics.Name.backupDuration: long, ControlMetrics.Name.restoreDuration: long])
     }

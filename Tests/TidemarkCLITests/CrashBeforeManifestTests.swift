@@ -5,6 +5,7 @@ import Testing
 import TidemarkCatalog
 import TidemarkControl
 import TidemarkCore
+import TidemarkEnvironment
 import TidemarkEngines
 import TidemarkRepository
 import TidemarkStorage
@@ -18,21 +19,15 @@ import TidemarkTesting
                 try await postgres.execute("CREATE DATABASE shop;")
                 try await postgres.execute(awkwardSchema, database: "shop")
                 let repositoryPath = "\(directory)/repo"
-                let catalog = try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 3, count: 32)))
-                let control = ControlPlane(
-                    catalog: catalog,
-                    openStore: { _, _, use in
-                        let local = LocalDirectoryObjectStore(root: repositoryPath)
-                        if use == .create { try local.prepare() }
-                        return FaultyObjectStore(base: local).failing(
+                let control = try Environment.embedded(
+                    directory: directory,
+                    passphrase: { Secret("pass") },
+                    logger: Logger(label: "test"),
+                    wrapStore: { store, _ in
+                        FaultyObjectStore(base: store).failing(
                             .put, matching: "snapshots/", with: TidemarkError(code: "simulated-crash", message: "the process died", category: .internal)
                         )
-                    },
-                    testConnection: { store in await StorageConnectionTest.run(on: store) },
-                    engines: [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
-                    now: { Date() },
-                    passphrase: { Secret("pass") },
-                    logger: Logger(label: "test")
+                    }
                 )
                 _ = try await control.addStorage(name: "local1", settings: .local(path: repositoryPath))
                 let url = DatabaseURL.render(postgres.target(database: "shop").connection, engine: .postgres, password: postgres.password, revealPassword: true)

@@ -5,6 +5,7 @@ import Testing
 import TidemarkCatalog
 import TidemarkControl
 import TidemarkCore
+import TidemarkEnvironment
 import TidemarkEngines
 import TidemarkRepository
 import TidemarkStorage
@@ -105,25 +106,22 @@ import TidemarkTesting
                         logger.logLevel = .error
                         return logger
                     }()
-                    let catalog = try SQLiteCatalog(path: "\(shop.directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 3, count: 32)))
                     let retries = RetryPolicy(attempts: 5, baseDelay: .milliseconds(1), maxDelay: .milliseconds(5), sleep: { _ in })
-                    let control = ControlPlane(
-                        catalog: catalog,
-                        openStore: { settings, secret, use in
-                            guard case .s3(let s3) = settings, let secret else { throw TidemarkError(code: "test", message: "s3 only", category: .internal) }
-                            let store = try S3ObjectStore(settings: s3, secretAccessKey: secret, http: http)
+                    let control = try Environment.embedded(
+                        directory: shop.directory,
+                        http: http,
+                        passphrase: { Secret("pass") },
+                        logger: quiet,
+                        retryPolicy: retries,
+                        wrapStore: { store, use in
                             guard use == .work else { return store }
                             // Once the outage starts, every pack upload fails as a 503 would.
                             let faulty = FaultyObjectStore(base: store)
                             if outage.isOn { faulty.failing(.put, matching: "data/", with: StorageError(.unavailable, "simulated 503", httpStatus: 503)) }
-                            return RetryingObjectStore(faulty, policy: retries, logger: quiet)
-                        },
-                        testConnection: { store in await StorageConnectionTest.run(on: store) },
-                        engines: [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
-                        now: { Date() },
-                        passphrase: { Secret("pass") },
-                        logger: quiet
+                            return faulty
+                        }
                     )
+                    let catalog = control.catalog
                     var settings = moto.settings(prefix: "flaky")
                     _ = try await control.addStorage(name: "direct", settings: .s3(settings), secret: moto.secret())
                     settings.endpoint = "http://127.0.0.1:\(flaky.port)"

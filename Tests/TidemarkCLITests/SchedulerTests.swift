@@ -4,6 +4,7 @@ import Testing
 import TidemarkCatalog
 import TidemarkControl
 import TidemarkCore
+import TidemarkEnvironment
 import TidemarkEngines
 import TidemarkStorage
 import TidemarkTesting
@@ -16,17 +17,14 @@ import TidemarkTesting
     private func withControl(_ body: (ControlPlane, ManualTime) async throws -> Void) async throws {
         try await withTemporaryDirectory { directory in
             let time = ManualTime(utc("2026-11-21T10:00:30Z"))
-            let catalog = try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 7, count: 32)))
-            let control = ControlPlane(
-                catalog: catalog,
-                openStore: { _, _, _ in LocalDirectoryObjectStore(root: "\(directory)/repo") },
-                testConnection: { store in await StorageConnectionTest.run(on: store) },
-                engines: [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
+            let control = try Environment.embedded(
+                directory: directory,
                 now: { time.now },
                 passphrase: { Secret("pass") },
-                logger: Logger(label: "test"),
-                configuration: ControlPlane.Configuration(workerID: "test-worker", leaseDuration: 30, backgroundAttempts: 2, retryDelay: 60)
+                configuration: ControlPlane.Configuration(workerID: "test-worker", leaseDuration: 30, backgroundAttempts: 2, retryDelay: 60),
+                logger: Logger(label: "test")
             )
+            let catalog = control.catalog
             try await catalog.insertStorage(StorageRecord(name: "local1", settings: .local(path: "\(directory)/repo"), repositoryID: "r", createdAt: time.now))
             for name in ["a", "b"] {
                 let connection = DatabaseConnection(host: "127.0.0.1", port: 1, user: "u", database: name)

@@ -1,9 +1,8 @@
 import Foundation
 import Logging
-import TidemarkCatalog
 import TidemarkControl
 import TidemarkCore
-import TidemarkStorage
+import TidemarkEnvironment
 import TidemarkTesting
 
 /// A control plane for the Control tests: the real SQLite catalog and a local-directory
@@ -11,7 +10,7 @@ import TidemarkTesting
 /// services: each test runs in milliseconds.
 struct ControlHarness {
     let control: ControlPlane
-    let catalog: SQLiteCatalog
+    let catalog: any Catalog
     let engine: ScriptedDatabaseEngine
     let time: ManualTime
     let directory: String
@@ -27,19 +26,12 @@ struct ControlHarness {
     ) async throws {
         try await withTemporaryDirectory { directory in
             let time = ManualTime(utc("2026-12-01T10:00:00Z"))
-            let catalog = try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 9, count: 32)))
             let engine = ScriptedDatabaseEngine(databases: serverDatabases)
             var logger = Logger(label: "control-test")
             logger.logLevel = .critical
-            let control = ControlPlane(
-                catalog: catalog,
-                openStore: { settings, _, use in
-                    guard case .local(let path) = settings else { throw TidemarkError(code: "unsupported", message: "local storages only here", category: .internal) }
-                    let store = LocalDirectoryObjectStore(root: path)
-                    if use == .create { try store.prepare() }
-                    return store
-                },
-                testConnection: { store in await StorageConnectionTest.run(on: store) },
+            let configuration = ControlPlane.Configuration(workerID: "test-worker", leaseDuration: 30, backgroundAttempts: 2, retryDelay: 60)
+            let control = try Environment.embedded(
+                directory: directory,
                 engines: [.postgres: engine],
                 now: { time.now },
                 passphrase: {
@@ -48,15 +40,16 @@ struct ControlHarness {
                     }
                     return Secret(passphrase)
                 },
+                configuration: configuration,
                 logger: logger,
-                configuration: ControlPlane.Configuration(workerID: "test-worker", leaseDuration: 30, backgroundAttempts: 2, retryDelay: 60),
                 sleep: { _ in try await Task.sleep(for: .seconds(3600)) }
             )
+            let catalog = control.catalog
             let harness = ControlHarness(control: control, catalog: catalog, engine: engine, time: time, directory: directory)
             if register {
-                let seeded = ControlPlane(
-                    catalog: catalog, openStore: control.openStore, testConnection: control.testConnection, engines: control.engines,
-                    now: control.now, passphrase: { Secret("test-passphrase") }, logger: control.logger, configuration: control.configuration
+                // Registering needs the passphrase even when the test's source has none.
+                let seeded = try Environment.embedded(
+                    directory: directory, engines: [.postgres: engine], now: { time.now }, configuration: configuration, logger: logger
                 )
                 _ = try await seeded.addStorage(name: "local1", settings: .local(path: "\(directory)/repo"), secret: nil)
                 _ = try await seeded.addDatabase(name: "shop", engine: .postgres, url: "postgres://u@127.0.0.1:1/shop", plan: nil)

@@ -6,6 +6,7 @@ import Prometheus
 @testable import TidemarkCLI
 import TidemarkControl
 import TidemarkCore
+import TidemarkEnvironment
 import TidemarkServer
 import TidemarkStorage
 import TidemarkTesting

@@ -3,6 +3,7 @@ import TidemarkRepository
 import Foundation
 import TidemarkControl
 import TidemarkCore
+import TidemarkEnvironment
 import TidemarkStorage
 import TidemarkEngines
 

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import UnixSignals
 import TidemarkControl
 import TidemarkCore
+import TidemarkEnvironment
 import TidemarkServer
 
 /// `tidemark serve`: the HTTP API, the scheduler and the workers in one process.

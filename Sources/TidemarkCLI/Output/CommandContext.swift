@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import TidemarkControl
 import TidemarkCore
+import TidemarkEnvironment
 import TidemarkStorage
 
 /// What a command needs: the console and, built lazily, the control plane.
