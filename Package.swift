@@ -121,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "TidemarkCLI",
             dependencies: [
-                "TidemarkCore", "TidemarkRepository", "TidemarkStorage", "TidemarkEngines",
+                "TidemarkCore", "TidemarkStorage", "TidemarkEngines",
                 "TidemarkCatalog", "TidemarkControl", "TidemarkServer", "TidemarkEnvironment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),

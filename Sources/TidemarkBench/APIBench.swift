@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TidemarkCatalog
 import TidemarkEnvironment
 import TidemarkStorage
 import TidemarkControl
@@ -16,7 +17,8 @@ enum APIBench {
         let http = S3HTTPClient()
         // The home's own catalog, sealed with its key: what `tidemark serve --home HOME` opens.
         let control = try Environment.live(home: home, http: http, environment: [:], passphrase: Secret("unused"), now: { start.addingTimeInterval(3600) })
-        let catalog = control.catalog
+        // Rows go straight into the catalog file, as a fixture would write them.
+        let catalog = try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: [:]))
         let filling = ContinuousClock.now
         let databases = 1_000
         try await catalog.insertStorage(StorageRecord(name: "local1", settings: .local(path: "\(home)/repo"), repositoryID: "r", createdAt: start))

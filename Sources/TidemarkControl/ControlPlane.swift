@@ -14,22 +14,22 @@ package struct ControlPlane: Sendable {
     /// Runs the storage connection test (SPEC §4.4) on a bare store.
     package typealias ConnectionTester = @Sendable (_ store: any ObjectStore) async -> ConnectionTestReport
 
-    package let catalog: any Catalog
-    package let openStore: StoreOpener
-    package let testConnection: ConnectionTester
-    package let engines: [EngineKind: any DatabaseEngine]
+    let catalog: any Catalog
+    let openStore: StoreOpener
+    let testConnection: ConnectionTester
+    let engines: [EngineKind: any DatabaseEngine]
     package let now: @Sendable () -> Date
     /// The repository passphrase (TIDEMARK_PASSPHRASE or a prompt), asked for only when needed.
-    package let passphrase: @Sendable () throws -> Secret<String>
+    let passphrase: @Sendable () throws -> Secret<String>
     package let logger: Logger
     /// Lease identity and retry rules of this process.
     package let configuration: Configuration
     /// Waits (the lease heartbeat); injected so tests need not sleep.
-    package let sleep: @Sendable (TimeInterval) async throws -> Void
+    let sleep: @Sendable (TimeInterval) async throws -> Void
     /// Counters and histograms for `/metrics`.
     package let metrics: ControlMetrics
     /// Sends webhook deliveries; nil leaves them queued (a process that never delivers).
-    package let webhookTransport: (any WebhookTransport)?
+    let webhookTransport: (any WebhookTransport)?
     /// Repository keys this process unlocked (one scrypt per repository per process).
     let unlockedKeys = UnlockedKeys()
 

@@ -90,7 +90,7 @@ package enum Environment {
         sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
     ) throws -> ControlPlane {
         try assemble(
-            catalog: try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: Array(repeating: 9, count: 32))),
+            catalog: try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: embeddedKey)),
             http: http,
             retryPolicy: retryPolicy,
             engines: engines ?? [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
@@ -104,6 +104,15 @@ package enum Environment {
             sleep: sleep
         )
     }
+
+    /// The catalog `embedded(directory:)` uses, for fixtures and benchmarks that write rows
+    /// straight into it (the control plane keeps its own catalog to itself).
+    package static func embeddedCatalog(directory: String) throws -> any Catalog {
+        try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: embeddedKey))
+    }
+
+    /// The sealing key of embedded catalogs (tests and benchmarks only; never a real home's).
+    private static let embeddedKey = [UInt8](repeating: 9, count: 32)
 
     /// The one place a control plane is put together.
     private static func assemble(

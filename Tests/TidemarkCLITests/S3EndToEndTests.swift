@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 import Testing
 import TidemarkCatalog
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkEnvironment
 import TidemarkEngines

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import Testing
 import TidemarkCatalog
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkEnvironment
 import TidemarkEngines

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkEnvironment
 import TidemarkTesting

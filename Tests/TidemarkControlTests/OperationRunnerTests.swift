@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TidemarkCatalog
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkTesting
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkTesting
 

@@ -1,5 +1,5 @@
 import Foundation
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 
 /// Catalog contents for API tests: a local storage, databases and backup records written

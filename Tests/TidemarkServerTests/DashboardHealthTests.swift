@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Testing
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkTesting
 

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkServer
 import TidemarkTesting

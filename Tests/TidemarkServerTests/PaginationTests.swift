@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import TidemarkControl
+@testable import TidemarkControl
 import Testing
 import TidemarkCore
 import TidemarkServer

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import Testing
-import TidemarkControl
+@testable import TidemarkControl
 import TidemarkCore
 import TidemarkEngines
 import TidemarkTesting

@@ -1,5 +1,4 @@
 import ArgumentParser
-import TidemarkRepository
 import Foundation
 import TidemarkControl
 import TidemarkCore

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 package import TidemarkCore
-package import TidemarkRepository
+import TidemarkRepository
 
 /// Which backup a purge deletes.
 package struct PurgeRequest: JobRequest {
@@ -18,7 +18,7 @@ package struct PurgeRequest: JobRequest {
 package struct PurgeResult: Sendable {
     package var operation: OperationRecord
     /// Nil when garbage collection was deferred because the repository was locked.
-    package var garbageCollection: GarbageCollectionReport?
+    package var garbageCollection: CollectionSummary?
     package var deferredReason: String?
 }
 
@@ -51,7 +51,7 @@ package struct PurgeJob: Job {
             let report = try await repository.collectGarbage()
             try await run.log("deleted \(report.packsDeleted) packs (\(HumanFormat.bytes(report.bytesFreed))), kept \(report.packsKept)")
             try await run.complete(result: ["packsDeleted": "\(report.packsDeleted)", "bytesFreed": "\(report.bytesFreed)"])
-            return PurgeResult(operation: run.record, garbageCollection: report, deferredReason: nil)
+            return PurgeResult(operation: run.record, garbageCollection: CollectionSummary(report), deferredReason: nil)
         } catch let error as RepositoryError where error.kind == .repositoryLocked {
             try await run.log("garbage collection deferred: \(error.message)", level: .warning)
             try await run.complete(result: ["garbageCollection": "deferred"])

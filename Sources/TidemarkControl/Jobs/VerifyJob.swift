@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 package import TidemarkCore
-package import TidemarkRepository
+import TidemarkRepository
 
 /// What a verify operation is asked to check.
 package struct VerifyRequest: JobRequest {
@@ -36,7 +36,7 @@ package struct VerifyJob: Job {
         )
     }
 
-    package func perform(_ request: VerifyRequest, run: OperationRun, control: ControlPlane) async throws -> (VerifyReport, OperationRecord) {
+    package func perform(_ request: VerifyRequest, run: OperationRun, control: ControlPlane) async throws -> (VerifyReportRepresentation, OperationRecord) {
         let backup = try await control.completedBackup(id: request.backupID)
         let storage = try await control.storage(named: backup.storage)
         try await run.step("opening repository")
@@ -52,9 +52,9 @@ package struct VerifyJob: Job {
         for problem in report.problems {
             try await run.log("\(problem.object): \(problem.problem)", level: .error)
         }
-        guard report.isHealthy else { throw VerifyFailedError(report: report, operationID: run.id) }
+        guard report.isHealthy else { throw VerifyFailedError(report: VerifyReportRepresentation(report), operationID: run.id) }
         try await run.complete(result: ["chunks": "\(report.chunksChecked)", "packs": "\(report.packsChecked)"])
-        return (report, run.record)
+        return (VerifyReportRepresentation(report), run.record)
     }
 }
 
@@ -62,7 +62,7 @@ extension ControlPlane {
     /// Verifies backup `id` now (``VerifyJob``).
     /// - Throws: `verify-failed` listing the damaged objects, after recording the report in
     ///   the operation log.
-    package func verifyBackup(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReport, OperationRecord) {
+    package func verifyBackup(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReportRepresentation, OperationRecord) {
         try await runner.run(VerifyJob(), VerifyRequest(backupID: id, readData: readData), observer: observer)
     }
 

@@ -1,13 +1,13 @@
 package import TidemarkCore
-package import TidemarkRepository
+import TidemarkRepository
 
 /// Verification found missing or damaged objects; the error carries the whole report, so
 /// `backup verify --output json` can list every problem, not only the first.
 package struct VerifyFailedError: UserFacingError {
-    package var report: VerifyReport
+    package var report: VerifyReportRepresentation
     package var operationID: String
 
-    package init(report: VerifyReport, operationID: String) {
+    package init(report: VerifyReportRepresentation, operationID: String) {
         self.report = report
         self.operationID = operationID
     }
@@ -25,8 +25,16 @@ package struct VerifyFailedError: UserFacingError {
     }
 }
 
-/// The JSON shape of a verification (`backup verify --output json`), healthy or not.
-package struct VerifyReportRepresentation: Encodable, Sendable {
+/// The JSON shape of a verification (`backup verify --output json`), healthy or not; also
+/// what `verifyBackup` returns, so callers never see the repository's own types.
+package struct VerifyReportRepresentation: Encodable, Sendable, Equatable {
+    /// One missing or damaged object.
+    package struct Problem: Encodable, Sendable, Equatable {
+        /// The object key (e.g. `data/ab/ab12…`) or `chunk <id>`.
+        package var object: String
+        package var problem: String
+    }
+
     /// Spelled `backupID` since the first release; kept for scripts that read it.
     package var backupID: String
     package var healthy: Bool
@@ -34,15 +42,28 @@ package struct VerifyReportRepresentation: Encodable, Sendable {
     package var chunksChecked: Int
     package var packsChecked: Int
     package var bytesRead: Int64
-    package var problems: [VerifyProblem]
+    package var problems: [Problem]
 
-    package init(_ report: VerifyReport) {
+    init(_ report: VerifyReport) {
         backupID = report.backupID
         healthy = report.isHealthy
         readData = report.readData
         chunksChecked = report.chunksChecked
         packsChecked = report.packsChecked
         bytesRead = report.bytesRead
-        problems = report.problems
+        problems = report.problems.map { Problem(object: $0.object, problem: $0.problem) }
+    }
+}
+
+/// What a garbage collection deleted and kept (a purge's result).
+package struct CollectionSummary: Sendable, Equatable {
+    package var packsDeleted: Int
+    package var packsKept: Int
+    package var bytesFreed: Int64
+
+    init(_ report: GarbageCollectionReport) {
+        packsDeleted = report.packsDeleted
+        packsKept = report.packsKept
+        bytesFreed = report.bytesFreed
     }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import TidemarkRepository
 import Foundation
 import TidemarkControl
 import TidemarkCore
@@ -22,7 +21,7 @@ struct BackupVerify: AsyncParsableCommand {
             do {
                 let (report, _) = try await control.verifyBackup(id: id, readData: readData, observer: observer)
                 bar?.finish()
-                if context.isJSON { return try context.console.json(VerifyReportRepresentation(report)) }
+                if context.isJSON { return try context.console.json(report) }
                 context.console.line(
                     "backup \(id) is healthy: \(report.chunksChecked) chunks in \(report.packsChecked) packs\(readData ? ", \(HumanFormat.bytes(report.bytesRead)) read and re-hashed" : " present")"
                 )
@@ -31,7 +30,7 @@ struct BackupVerify: AsyncParsableCommand {
                 // The report goes to stdout (JSON) or as one line per problem to stderr; the
                 // error and its exit code follow, so scripts see both.
                 if context.isJSON {
-                    try context.console.json(VerifyReportRepresentation(error.report))
+                    try context.console.json(error.report)
                 } else {
                     for problem in error.report.problems { context.console.note("damaged: \(problem.object): \(problem.problem)") }
                 }

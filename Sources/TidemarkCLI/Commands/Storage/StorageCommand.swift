@@ -1,5 +1,4 @@
 import ArgumentParser
-import TidemarkRepository
 import TidemarkControl
 import TidemarkCore
 import Foundation

@@ -1,5 +1,4 @@
 import ArgumentParser
-import TidemarkRepository
 import TidemarkCore
 import Foundation
 import TidemarkControl
