@@ -105,6 +105,20 @@ package struct OperationLifecycle: Sendable {
     /// - Parameter attemptStartedAt: when the current attempt began, for its history entry
     ///   (nil when it is not known: a dead worker's attempt).
     package func transition(_ record: OperationRecord, on event: LifecycleEvent, at time: Date, attemptStartedAt: Date? = nil) -> LifecycleTransition {
+        switch decide(record, on: event, at: time, attemptStartedAt: attemptStartedAt) {
+        case .refused(let refusal):
+            return .refused(refusal)
+        case .next(var next, let actions):
+            // Only a running operation has a lease; the catalog clears it on the same update.
+            if next.status != .running && actions.contains(.save) {
+                next.leaseOwner = nil
+                next.leaseExpiresAt = nil
+            }
+            return .next(next, actions)
+        }
+    }
+
+    private func decide(_ record: OperationRecord, on event: LifecycleEvent, at time: Date, attemptStartedAt: Date?) -> LifecycleTransition {
         var next = record
         switch event {
         case .completed(let result):

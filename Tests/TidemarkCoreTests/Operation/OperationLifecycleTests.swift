@@ -37,6 +37,7 @@ import TidemarkCore
         #expect(done.isRetryable == false)
         #expect(done.step == "done")
         #expect(done.attempts == [OperationAttempt(number: 2, startedAt: started, finishedAt: time, outcome: "completed", step: "dumping")])
+        #expect(done.leaseOwner == nil && done.leaseExpiresAt == nil, "a finished operation holds no lease")
         #expect(actions == [.save, .countFinished(.completed), .log(level: "info", message: "completed")])
     }
 
@@ -49,6 +50,7 @@ import TidemarkCore
         #expect(queued.isRetryable)
         #expect(queued.attempt == 2)
         #expect(queued.attempts.map(\.outcome) == ["retry"])
+        #expect(queued.leaseOwner == nil && queued.leaseExpiresAt == nil)
         #expect(actions.first == .save)
         #expect(actions.contains(.countRetry))
         #expect(lifecycle.outcome(of: running(attempt: 2), retryable: true, interruption: nil, at: time) == .retry(at: time.addingTimeInterval(120)))
