@@ -40,7 +40,7 @@ enum APIBench {
         print("filled \(databases) databases and \(count) backups in \(elapsed.components.seconds) s")
         // As after any retention run in `serve`: every backup's expiry is stored, so lists read it.
         let evaluating = ContinuousClock.now
-        try await control.refreshExpiries()
+        try await control.plans.refreshExpiries()
         print("stored the expiry of \(count) backups in \((ContinuousClock.now - evaluating).components.seconds) s")
         try await http.shutdown()
     }

@@ -25,7 +25,7 @@ enum SchedulerBench {
             let name = "db\(index)"
             let connection = DatabaseConnection(host: "127.0.0.1", port: 5432, user: "app", database: name)
             try await catalog.insertDatabase(DatabaseRecord(name: name, engine: .postgres, connection: connection, password: Secret("pw\(index)"), createdAt: start))
-            _ = try await control.setPlan(database: name, PlanChange(schedule: "0 \(index % 60) * * * *"))
+            _ = try await control.plans.set(database: name, PlanChange(schedule: "0 \(index % 60) * * * *"))
             for day in 0..<30 {
                 let taken = start.addingTimeInterval(-Double(day) * 86_400)
                 try await catalog.insertBackup(
@@ -92,7 +92,7 @@ enum SchedulerBench {
         report("catalog: backups of one database (30 rows)", backupLists)
         report("catalog: all plans (\(count) rows)", [try await time { _ = try await catalog.plans() }, try await time { _ = try await catalog.plans() }])
         report("catalog: pending operations (\(queued) rows)", [try await time { _ = try await catalog.operations(status: .pending) }])
-        report("catalog: claim next operation", try await (0..<50).asyncMap { _ in try await time { _ = try await control.claimNextOperation() } })
+        report("catalog: claim next operation", try await (0..<50).asyncMap { _ in try await time { _ = try await control.operations.claimNext() } })
     }
 
     private static func finishPending(_ catalog: any Catalog) async throws {

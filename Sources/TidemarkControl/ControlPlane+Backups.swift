@@ -10,7 +10,7 @@ extension ControlPlane {
     /// - Throws: the preflight's refusals (`backup-in-progress`, `database-deprovisioned`,
     ///   `passphrase-missing`, …; nothing is recorded), the engine's connection errors, storage
     ///   errors, `wrong-passphrase`, `repository-locked`.
-    package func createBackup(
+    func createBackup(
         database name: String,
         storage storageName: String? = nil,
         trigger: BackupTrigger = .manual,
@@ -21,19 +21,19 @@ extension ControlPlane {
 
     /// Queues a backup of `name` for `serve` (`backup create --async`).
     /// - Throws: as ``createBackup(database:storage:trigger:observer:)`` before any work starts.
-    package func enqueueBackup(database name: String, storage storageName: String? = nil, trigger: BackupTrigger = .manual) async throws -> OperationRecord {
+    func enqueueBackup(database name: String, storage storageName: String? = nil, trigger: BackupTrigger = .manual) async throws -> OperationRecord {
         try await runner.enqueue(BackupJob(), BackupRequest(database: name, storage: storageName, trigger: trigger))
     }
 
     /// Backups matching `filter`, newest first.
-    package func backups(matching filter: BackupFilter) async throws -> [BackupRecord] {
+    func backups(matching filter: BackupFilter) async throws -> [BackupRecord] {
         if let database = filter.database { _ = try await self.database(named: database) }
         return try await catalog.backups(matching: filter)
     }
 
     /// The backup `id`.
     /// - Throws: `ControlError` `backup-not-found`.
-    package func backup(id: String) async throws -> BackupRecord {
+    func backup(id: String) async throws -> BackupRecord {
         guard let backup = try await catalog.backup(id: id) else {
             throw ControlError(.backupNotFound, "backup \(id) does not exist", hint: "Run 'tidemark backup list' to see backup ids.")
         }

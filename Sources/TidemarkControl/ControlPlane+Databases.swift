@@ -11,7 +11,7 @@ extension ControlPlane {
     ///   `storage-not-found`, `storage-required`, `policy-not-found`, and the engine's
     ///   `database-unreachable` / `authentication-failed` / `database-not-found`. Nothing is
     ///   saved when a check fails.
-    package func addDatabase(name: String, engine kind: EngineKind, url: String, plan: PlanChange? = PlanChange()) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
+    func addDatabase(name: String, engine kind: EngineKind, url: String, plan: PlanChange? = PlanChange()) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
         try NameRule.validate(name, what: "database")
         let parsed = try DatabaseURL(parsing: url, engine: kind)
         return try await addDatabase(name: name, engine: kind, connection: parsed.connection, password: parsed.password, plan: plan)
@@ -19,7 +19,7 @@ extension ControlPlane {
 
     /// `addDatabase(name:engine:url:plan:)` with the URL already parsed (`tidemark apply` reads the
     /// password from an environment variable, never from the URL).
-    package func addDatabase(
+    func addDatabase(
         name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?, plan: PlanChange? = PlanChange()
     ) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
         try NameRule.validate(name, what: "database")
@@ -49,7 +49,7 @@ extension ControlPlane {
     /// Points a registered database at another connection or password, after checking that the
     /// server answers with them. Its backups and plan stay.
     /// - Throws: `database-not-registered`, `database-deprovisioned`, the engine's connection errors.
-    package func updateDatabase(name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?) async throws -> DatabaseRecord {
+    func updateDatabase(name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?) async throws -> DatabaseRecord {
         var record = try await database(named: name)
         if record.deprovisionedAt != nil {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned and cannot be changed")
@@ -63,13 +63,13 @@ extension ControlPlane {
     }
 
     /// Every registered database.
-    package func databases() async throws -> [DatabaseRecord] {
+    func allDatabases() async throws -> [DatabaseRecord] {
         try await catalog.databases()
     }
 
     /// The database named `name`.
     /// - Throws: `ControlError` `database-not-registered`.
-    package func database(named name: String) async throws -> DatabaseRecord {
+    func database(named name: String) async throws -> DatabaseRecord {
         guard let database = try await catalog.database(named: name) else {
             throw ControlError(.databaseNotFound, "database \(name) is not registered", hint: "Run 'tidemark db list', or register it with 'tidemark db add'.")
         }

@@ -19,7 +19,7 @@ extension ControlPlane {
     /// The catalog is polled every `interval` seconds: it is the one place CLI runs, `serve`
     /// workers and other processes all write to, so following works whoever runs the operation.
     /// - Throws: `operation-not-found` before the first event.
-    package func followOperation(id: String, afterSequence: Int = 0, interval: TimeInterval = 0.5) async throws -> AsyncThrowingStream<OperationEvent, any Error> {
+    func followOperation(id: String, afterSequence: Int = 0, interval: TimeInterval = 0.5) async throws -> AsyncThrowingStream<OperationEvent, any Error> {
         let first = try await operation(id: id)
         let catalog = self.catalog
         let sleep = self.sleep

@@ -19,7 +19,7 @@ package struct DatabaseHealth: Sendable {
 extension ControlPlane {
     /// Every database with its plan, last attempt, last success, failure count and whether it
     /// is overdue — in a few catalog statements, whatever the number of databases.
-    package func databaseHealth() async throws -> [DatabaseHealth] {
+    func databaseHealth() async throws -> [DatabaseHealth] {
         let plans = Dictionary(try await catalog.plans().map { ($0.database, $0) }, uniquingKeysWith: { first, _ in first })
         let overview = try await catalog.backupOverview()
         let time = now()
@@ -34,7 +34,7 @@ extension ControlPlane {
 
     /// The health of database `name`.
     /// - Throws: `database-not-registered`.
-    package func databaseHealth(named name: String) async throws -> DatabaseHealth {
+    func databaseHealth(named name: String) async throws -> DatabaseHealth {
         _ = try await database(named: name)
         guard let health = try await databaseHealth().first(where: { $0.database.name == name }) else {
             throw ControlError(.databaseNotFound, "database \(name) is not registered")
@@ -43,12 +43,12 @@ extension ControlPlane {
     }
 
     /// Backups in the catalog by status (`/metrics`).
-    package func backupCountsByStatus() async throws -> [BackupStatus: Int] {
+    func backupCountsByStatus() async throws -> [BackupStatus: Int] {
         try await catalog.backupCountsByStatus()
     }
 
     /// The finish time of the newest completed backup per database (`/metrics`).
-    package func lastSuccessfulBackups() async throws -> [String: Date] {
+    func lastSuccessfulBackups() async throws -> [String: Date] {
         try await catalog.lastSuccessfulBackups()
     }
 }

@@ -9,7 +9,7 @@ extension ControlPlane {
     ///   - limit: page size, 1 through ``maxPageSize``.
     ///   - after: the `next` cursor of the previous page.
     /// - Throws: `database-not-registered` for an unknown database filter.
-    package func backupPage(matching filter: BackupFilter, limit: Int, after: ListCursor?) async throws -> ListPage<BackupRecord> {
+    func backupPage(matching filter: BackupFilter, limit: Int, after: ListCursor?) async throws -> ListPage<BackupRecord> {
         if let database = filter.database { _ = try await self.database(named: database) }
         return try await Self.page(limit: limit, cursor: { ListCursor(time: $0.startedAt, id: $0.id) }) {
             try await catalog.backups(matching: filter, limit: $0, after: after)
@@ -17,7 +17,7 @@ extension ControlPlane {
     }
 
     /// One page of operations, newest first, optionally only those with `status`.
-    package func operationPage(status: OperationStatus?, limit: Int, after: ListCursor?) async throws -> ListPage<OperationRecord> {
+    func operationPage(status: OperationStatus?, limit: Int, after: ListCursor?) async throws -> ListPage<OperationRecord> {
         try await Self.page(limit: limit, cursor: { ListCursor(time: $0.createdAt, id: $0.id) }) {
             try await catalog.operations(status: status, limit: $0, after: after)
         }

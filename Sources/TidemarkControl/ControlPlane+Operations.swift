@@ -3,13 +3,13 @@ package import TidemarkCore
 
 extension ControlPlane {
     /// Operations, newest first.
-    package func operations(status: OperationStatus?) async throws -> [OperationRecord] {
+    func operations(status: OperationStatus?) async throws -> [OperationRecord] {
         try await catalog.operations(status: status)
     }
 
     /// The operation `id`.
     /// - Throws: `ControlError` `operation-not-found`.
-    package func operation(id: String) async throws -> OperationRecord {
+    func operation(id: String) async throws -> OperationRecord {
         guard let operation = try await catalog.operation(id: id) else {
             throw ControlError(.operationNotFound, "operation \(id) does not exist", hint: "Run 'tidemark op list' to see operation ids.")
         }
@@ -18,26 +18,26 @@ extension ControlPlane {
 
     /// The log lines of operation `id`, those after `afterSequence` only.
     /// - Throws: `operation-not-found`.
-    package func operationLogs(id: String, afterSequence: Int = 0) async throws -> [OperationLogLine] {
+    func operationLogs(id: String, afterSequence: Int = 0) async throws -> [OperationLogLine] {
         _ = try await operation(id: id)
         return try await catalog.logs(operationID: id, afterSequence: afterSequence)
     }
 
     /// Queues a failed or cancelled operation again for one more attempt
     /// (``OperationRunner/retry(id:)``).
-    package func retryOperation(id: String) async throws -> OperationRecord {
+    func retryOperation(id: String) async throws -> OperationRecord {
         try await runner.retry(id: id)
     }
 
     /// Cancels a queued operation at once, or asks the worker running it to stop at its next
     /// heartbeat (``OperationRunner/cancel(id:)``).
-    package func cancelOperation(id: String) async throws -> OperationRecord {
+    func cancelOperation(id: String) async throws -> OperationRecord {
         try await runner.cancel(id: id)
     }
 
     /// Claims the queued operation `id` and runs it in this process (`op retry` without `--async`).
     /// - Throws: `backup-in-progress` when it cannot be claimed now, then the operation's error.
-    package func runQueuedOperation(id: String, observer: OperationObserver? = nil) async throws -> OperationRecord {
+    func runQueuedOperation(id: String, observer: OperationObserver? = nil) async throws -> OperationRecord {
         guard let claimed = try await claimOperation(id: id) else {
             throw ControlError(.backupInProgress, "operation \(id) cannot start now: another backup of its database is running", hint: "Wait for it, or leave the operation to 'tidemark serve'.")
         }
@@ -45,7 +45,7 @@ extension ControlPlane {
     }
 
     /// Claims the oldest runnable queued operation for this process, if any.
-    package func claimNextOperation() async throws -> OperationRecord? {
+    func claimNextOperation() async throws -> OperationRecord? {
         try await claimOperation(id: nil)
     }
 
@@ -57,13 +57,13 @@ extension ControlPlane {
 
     /// Runs an operation this process claimed; its outcome is in the returned record.
     @discardableResult
-    package func runClaimed(_ claimed: OperationRecord, observer: OperationObserver? = nil, rethrow: Bool = false) async throws -> OperationRecord {
+    func runClaimed(_ claimed: OperationRecord, observer: OperationObserver? = nil, rethrow: Bool = false) async throws -> OperationRecord {
         try await runner.runClaimed(claimed, observer: observer, rethrow: rethrow)
     }
 
     /// Reconciles operations whose worker died (``OperationRunner/reconcileExpiredLeases()``).
     @discardableResult
-    package func reconcileExpiredLeases() async throws -> [OperationRecord] {
+    func reconcileExpiredLeases() async throws -> [OperationRecord] {
         try await runner.reconcileExpiredLeases()
     }
 }

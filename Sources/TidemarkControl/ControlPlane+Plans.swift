@@ -24,7 +24,7 @@ extension ControlPlane {
     /// - Throws: `database-not-registered`, `database-deprovisioned`, `invalid-cron` (with the
     ///   field and position), `storage-not-found`, `storage-required`, `policy-not-found`,
     ///   `engine-not-supported` for `--method physical`.
-    package func setPlan(database name: String, _ change: PlanChange) async throws -> PlanRecord {
+    func setPlan(database name: String, _ change: PlanChange) async throws -> PlanRecord {
         let database = try await database(named: name)
         if database.deprovisionedAt != nil {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned; it has no schedule any more")
@@ -60,7 +60,7 @@ extension ControlPlane {
 
     /// The plan of `database`.
     /// - Throws: `database-not-registered`, `plan-not-found`.
-    package func plan(database name: String) async throws -> PlanRecord {
+    func plan(database name: String) async throws -> PlanRecord {
         _ = try await database(named: name)
         guard let plan = try await catalog.plan(database: name) else {
             throw ControlError(.planNotFound, "database \(name) has no backup plan", hint: "Create one with 'tidemark plan set \(name) --storage STORAGE'.")
@@ -69,12 +69,12 @@ extension ControlPlane {
     }
 
     /// Every plan.
-    package func plans() async throws -> [PlanRecord] {
+    func allPlans() async throws -> [PlanRecord] {
         try await catalog.plans()
     }
 
     /// Stops automatic backups of `database` until resumed.
-    package func pausePlan(database name: String) async throws -> PlanRecord {
+    func pausePlan(database name: String) async throws -> PlanRecord {
         var plan = try await plan(database: name)
         plan.isPaused = true
         plan.nextRunAt = nil
@@ -84,7 +84,7 @@ extension ControlPlane {
     }
 
     /// Starts automatic backups again from the next scheduled time (missed slots are not run).
-    package func resumePlan(database name: String) async throws -> PlanRecord {
+    func resumePlan(database name: String) async throws -> PlanRecord {
         var plan = try await plan(database: name)
         let time = now()
         plan.isPaused = false
@@ -95,7 +95,7 @@ extension ControlPlane {
     }
 
     /// The next `count` run times of `plan` after now (empty while paused).
-    package func upcomingRuns(of plan: PlanRecord, count: Int) -> [Date] {
+    func upcomingRuns(of plan: PlanRecord, count: Int) -> [Date] {
         guard !plan.isPaused, let cron = try? CronExpression(parsing: plan.schedule) else { return [] }
         var runs: [Date] = []
         var time = now()

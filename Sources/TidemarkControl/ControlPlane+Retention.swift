@@ -21,7 +21,7 @@ extension ControlPlane {
     /// database and storage with each database's plan policy (`default` without a plan).
     /// - Parameter override: evaluate backups whose plan uses `override.name` with these
     ///   settings instead (a policy change before it is saved).
-    package func retentionDecisions(database: String? = nil, override: RetentionPolicy? = nil) async throws -> [RetentionItem] {
+    func retentionDecisions(database: String? = nil, override: RetentionPolicy? = nil) async throws -> [RetentionItem] {
         let backups = try await catalog.backups(matching: BackupFilter(database: database, status: .completed))
         return try await decisions(for: backups, override: override)
     }
@@ -31,7 +31,7 @@ extension ControlPlane {
     /// Reads what the last retention evaluation stored; only completed backups not evaluated
     /// since they were recorded (just finished, or from before expiries were stored) are
     /// evaluated now, with the other backups of their database.
-    package func expiries(of backups: [BackupRecord]) async throws -> [String: Date] {
+    func expiries(of backups: [BackupRecord]) async throws -> [String: Date] {
         var result: [String: Date] = [:]
         var unknown: Set<String> = []
         for backup in backups where backup.status == .completed {
@@ -57,7 +57,7 @@ extension ControlPlane {
     /// Evaluates retention for `database` (all when nil) and stores each backup's expiry,
     /// deleting nothing: after a policy or plan change that deletes no backup. A backup the
     /// policy no longer keeps stores the evaluation time (due for deletion at the next run).
-    package func refreshExpiries(database: String? = nil) async throws {
+    func refreshExpiries(database: String? = nil) async throws {
         try await recordExpiries(of: try await retentionDecisions(database: database))
     }
 
@@ -105,12 +105,12 @@ extension ControlPlane {
     /// Deletes what the retention policies no longer keep, as a `retention` operation run now
     /// (``RetentionJob``).
     /// - Parameter database: limit to one database (after its backup); nil for all.
-    package func applyRetention(database: String? = nil, observer: OperationObserver? = nil) async throws -> RetentionResult {
+    func applyRetention(database: String? = nil, observer: OperationObserver? = nil) async throws -> RetentionResult {
         try await runner.run(RetentionJob(), RetentionRequest(database: database), observer: observer)
     }
 
     /// Queues a retention run for `serve`.
-    package func enqueueRetention(database: String? = nil) async throws -> OperationRecord {
+    func enqueueRetention(database: String? = nil) async throws -> OperationRecord {
         try await runner.enqueue(RetentionJob(), RetentionRequest(database: database))
     }
 

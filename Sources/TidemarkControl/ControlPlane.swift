@@ -60,10 +60,10 @@ package struct ControlPlane: Sendable {
     }
 
     /// Runs operations of every kind (``Job``) and decides their outcomes.
-    package var runner: OperationRunner { OperationRunner(control: self) }
+    var runner: OperationRunner { OperationRunner(control: self) }
 
     /// The operation state machine with this process's retry backoff.
-    package var lifecycle: OperationLifecycle {
+    var lifecycle: OperationLifecycle {
         let configuration = configuration
         return OperationLifecycle(retryDelay: { configuration.retryDelay(afterAttempt: $0) })
     }

@@ -29,24 +29,24 @@ import TidemarkTesting
                         )
                     }
                 )
-                _ = try await control.addStorage(name: "local1", settings: .local(path: repositoryPath))
+                _ = try await control.storages.add(name: "local1", settings: .local(path: repositoryPath))
                 let url = DatabaseURL.render(postgres.target(database: "shop").connection, engine: .postgres, password: postgres.password, revealPassword: true)
-                _ = try await control.addDatabase(name: "shop", engine: .postgres, url: url)
+                _ = try await control.databases.add(name: "shop", engine: .postgres, url: url)
 
-                let error = await #expect(throws: TidemarkError.self) { _ = try await control.createBackup(database: "shop") }
+                let error = await #expect(throws: TidemarkError.self) { _ = try await control.backups.create(database: "shop") }
                 #expect(error?.code == "simulated-crash")
 
-                let backups = try await control.backups(matching: BackupFilter())
+                let backups = try await control.backups.list(matching: BackupFilter())
                 #expect(backups.map(\.status) == [.failed])
                 #expect(backups.first?.error?.code == "simulated-crash")
-                let operation = try #require(try await control.operations(status: .failed).first)
+                let operation = try #require(try await control.operations.list(status: .failed).first)
                 #expect(operation.step == "writing manifest")
                 #expect(operation.lastError?.code == "simulated-crash")
                 let packs = try await LocalDirectoryObjectStore(root: repositoryPath).list(prefix: "data/")
                 #expect(!packs.isEmpty)
                 #expect(try await LocalDirectoryObjectStore(root: repositoryPath).list(prefix: "snapshots/").isEmpty)
                 let restore = await #expect(throws: ControlError.self) {
-                    _ = try await control.restore(RestoreRequest(backupID: backups[0].id, newName: "from_failed"))
+                    _ = try await control.restores.start(RestoreRequest(backupID: backups[0].id, newName: "from_failed"))
                 }
                 #expect(restore?.kind == .backupNotRestorable)
             }

@@ -123,28 +123,28 @@ import TidemarkTesting
                     )
                     let catalog = control.catalog
                     var settings = moto.settings(prefix: "flaky")
-                    _ = try await control.addStorage(name: "direct", settings: .s3(settings), secret: moto.secret())
+                    _ = try await control.storages.add(name: "direct", settings: .s3(settings), secret: moto.secret())
                     settings.endpoint = "http://127.0.0.1:\(flaky.port)"
                     settings.prefix = "flaky"
-                    _ = try await control.addDatabase(name: "shop", engine: .postgres, url: shop.url)
+                    _ = try await control.databases.add(name: "shop", engine: .postgres, url: shop.url)
                     // Backups now reach the same repository through the flaky path. (Set in the
                     // catalog directly: `updateStorage` runs the connection test, which rightly
                     // does not retry.)
-                    var record = try await control.storage(named: "direct")
+                    var record = try await control.storages.get(named: "direct")
                     record.settings = .s3(settings)
                     try await catalog.updateStorage(record)
 
-                    let backup = try await control.createBackup(database: "shop")
+                    let backup = try await control.backups.create(database: "shop")
                     #expect(backup.status == .completed)
                     #expect(flaky.connectionCount > 3)
-                    _ = try await control.restore(RestoreRequest(backupID: backup.id, newName: "shop_flaky"))
+                    _ = try await control.restores.start(RestoreRequest(backupID: backup.id, newName: "shop_flaky"))
                     #expect(try await rows(of: "orders", in: "shop_flaky", on: shop.postgres) == (try await rows(of: "orders", in: "shop", on: shop.postgres)))
 
                     // Now uploads fail for good, after the repository was opened.
                     outage.isOn = true
-                    let error = await #expect(throws: StorageError.self) { _ = try await control.createBackup(database: "shop") }
+                    let error = await #expect(throws: StorageError.self) { _ = try await control.backups.create(database: "shop") }
                     #expect(error?.category == .unavailable)
-                    let failed = try await control.backups(matching: BackupFilter()).filter { $0.status != .completed }
+                    let failed = try await control.backups.list(matching: BackupFilter()).filter { $0.status != .completed }
                     #expect(failed.map(\.status) == [.failed])
                     #expect(failed.first?.error?.code == "storage-unavailable")
                     let snapshots = try await moto.store(prefix: "flaky", http: http).list(prefix: "snapshots/")

@@ -51,7 +51,7 @@ struct ControlHarness {
                 let seeded = try Environment.embedded(
                     directory: directory, engines: [.postgres: engine], now: { time.now }, configuration: configuration, logger: logger
                 )
-                _ = try await seeded.addStorage(name: "local1", settings: .local(path: "\(directory)/repo"), secret: nil)
+                _ = try await seeded.storages.add(name: "local1", settings: .local(path: "\(directory)/repo"), secret: nil)
                 _ = try await seeded.addDatabase(name: "shop", engine: .postgres, url: "postgres://u@127.0.0.1:1/shop", plan: nil)
             }
             try await body(harness)

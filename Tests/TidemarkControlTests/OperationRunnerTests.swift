@@ -10,14 +10,14 @@ import TidemarkTesting
     @Test("a foreground backup and restore complete, their steps are the jobs' declared steps, and the restore publishes its staging database")
     func backupAndRestore() async throws {
         try await ControlHarness.with { (harness: ControlHarness) async throws in
-            let backup = try await harness.control.createBackup(database: "shop")
+            let backup = try await harness.control.backups.create(database: "shop")
             #expect(backup.status == .completed)
-            let restored = try await harness.control.restore(RestoreRequest(backupID: backup.id, newName: "copy"))
+            let restored = try await harness.control.restores.start(RestoreRequest(backupID: backup.id, newName: "copy"))
             #expect(restored.operation.status == .completed)
             #expect(harness.engine.restoredBytes(of: "copy") == Array("-- scripted dump\n".utf8))
             #expect(!harness.engine.databases.contains { $0.hasPrefix("tidemark_restore_") })
             for (operation, steps) in [(backup.operationID ?? "", BackupJob.steps), (restored.operation.id, RestoreJob.steps)] {
-                let logged = try await harness.control.operationLogs(id: operation).compactMap { line in
+                let logged = try await harness.control.operations.logs(id: operation).compactMap { line in
                     line.message.hasPrefix("step: ") ? String(line.message.dropFirst(6)) : nil
                 }
                 #expect(!logged.isEmpty)
@@ -32,11 +32,11 @@ import TidemarkTesting
     @Test("a queued operation runs when claimed, with the stored typed request")
     func queuedRunsWhenClaimed() async throws {
         try await ControlHarness.with { (harness: ControlHarness) async throws in
-            let queued = try await harness.control.enqueueBackup(database: "shop")
+            let queued = try await harness.control.backups.enqueue(database: "shop")
             #expect(queued.maxAttempts == 2)
             #expect(try BackupRequest(from: queued).storage == "local1")
-            let claimed = try #require(try await harness.control.claimNextOperation())
-            let finished = try await harness.control.runClaimed(claimed)
+            let claimed = try #require(try await harness.control.operations.claimNext())
+            let finished = try await harness.control.operations.runClaimed(claimed)
             #expect(finished.status == .completed)
             #expect(try await harness.backups().map(\.status) == [.completed])
         }
@@ -73,8 +73,8 @@ import TidemarkTesting
                 request: StoredRequest(version: 99, json: "{}")
             )
             try await harness.catalog.insertOperation(record)
-            let claimed = try #require(try await harness.control.claimNextOperation())
-            let finished = try await harness.control.runClaimed(claimed)
+            let claimed = try #require(try await harness.control.operations.claimNext())
+            let finished = try await harness.control.operations.runClaimed(claimed)
             #expect(finished.status == .failed)
             #expect(finished.lastError?.code == "invalid-operation")
         }
@@ -83,17 +83,17 @@ import TidemarkTesting
     @Test("prune deletes old finished operations with their logs, keeps recent ones, running ones and those that made a backup")
     func prune() async throws {
         try await ControlHarness.with { (harness: ControlHarness) async throws in
-            let backup = try await harness.control.createBackup(database: "shop")
-            let old = try await harness.control.enqueueVerify(backupID: backup.id, readData: false)
-            let cancelled = try await harness.control.cancelOperation(id: old.id)
+            let backup = try await harness.control.backups.create(database: "shop")
+            let old = try await harness.control.backups.enqueueVerify(id: backup.id, readData: false)
+            let cancelled = try await harness.control.operations.cancel(id: old.id)
             #expect(cancelled.status == .cancelled)
-            let running = try await harness.control.enqueuePurge(backupID: backup.id)
+            let running = try await harness.control.backups.enqueuePurge(id: backup.id)
             harness.time.advance(by: 100 * 86_400)
-            let recent = try await harness.control.enqueueVerify(backupID: backup.id, readData: false)
-            _ = try await harness.control.cancelOperation(id: recent.id)
+            let recent = try await harness.control.backups.enqueueVerify(id: backup.id, readData: false)
+            _ = try await harness.control.operations.cancel(id: recent.id)
             let before = Set(try await harness.operations().map(\.id))
             // The backup's own retention run finished long ago too.
-            let (counts, operation) = try await harness.control.pruneHistory(olderThanDays: 90)
+            let (counts, operation) = try await harness.control.operations.prune(olderThanDays: 90)
             let after = Set(try await harness.operations().map(\.id))
             #expect(after.contains(backup.operationID ?? ""))
             #expect(after.contains(running.id))
@@ -102,7 +102,7 @@ import TidemarkTesting
             #expect(!after.contains(old.id))
             #expect(counts.operations == before.count - after.count + 1)
             #expect(counts.logLines > 0)
-            #expect(try await harness.control.operationLogs(id: recent.id).isEmpty == false)
+            #expect(try await harness.control.operations.logs(id: recent.id).isEmpty == false)
             #expect(operation.result["operations"] == "\(counts.operations)")
             #expect(try await harness.backups().map(\.id) == [backup.id])
         }

@@ -10,7 +10,7 @@ enum APITestData {
     static func insertBackups(_ control: ControlPlane, count: Int, start: Date = Date(timeIntervalSince1970: 1_790_000_000)) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tidemark-api-repo-\(Identifier.make())").path
         if try await control.catalog.storage(named: "local1") == nil {
-            _ = try await control.addStorage(name: "local1", settings: .local(path: directory))
+            _ = try await control.storages.add(name: "local1", settings: .local(path: directory))
         }
         for name in ["db1", "db2"] where try await control.catalog.database(named: name) == nil {
             try await control.catalog.insertDatabase(DatabaseRecord(

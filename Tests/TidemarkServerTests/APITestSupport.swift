@@ -44,8 +44,8 @@ struct APIHarness: Sendable {
                     logger: logger, now: now
                 )
                 let routes = try buildRouter(controlPlane: control, registry: registry, configuration: configuration).routes
-                let admin = try await control.createToken(name: "admin", role: .admin).token.revealed
-                let viewer = try await control.createToken(name: "viewer", role: .viewer).token.revealed
+                let admin = try await control.tokens.create(name: "admin", role: .admin).token.revealed
+                let viewer = try await control.tokens.create(name: "viewer", role: .viewer).token.revealed
                 let harness = APIHarness(home: "\(directory)/home", control: control, registry: registry, configuration: configuration, routes: routes, admin: admin, viewer: viewer)
                 return try await body(harness, http)
             }

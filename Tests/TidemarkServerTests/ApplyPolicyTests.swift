@@ -23,7 +23,7 @@ import TidemarkTesting
             #expect(dry.first?.details.contains { $0.hasPrefix("deletes 10 backups") } == true, "\(dry)")
             let error = await #expect(throws: ControlError.self) { _ = try await api.control.apply(desired, dryRun: false) }
             #expect(error?.code == "confirmation-required")
-            #expect(try await api.control.policy(named: "default").days == 30, "nothing saved")
+            #expect(try await api.control.plans.policy(named: "default").days == 30, "nothing saved")
             #expect(try await api.control.catalog.backups(matching: BackupFilter()).count == 10, "nothing deleted")
         }
     }

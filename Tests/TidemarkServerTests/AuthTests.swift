@@ -64,9 +64,9 @@ struct AuthTests {
                 #expect(unknown.status == 401)
                 #expect(unknown.errorCode == "invalid-token")
 
-                let created = try await api.control.createToken(name: "temporary", role: .admin)
+                let created = try await api.control.tokens.create(name: "temporary", role: .admin)
                 #expect(try await client.call(.get, "/api/v1/backups", token: created.token.revealed).status == 200)
-                try await api.control.revokeToken(named: "temporary")
+                try await api.control.tokens.revoke(named: "temporary")
                 let revoked = try await client.call(.get, "/api/v1/backups", token: created.token.revealed)
                 #expect(revoked.status == 401)
 

@@ -16,7 +16,7 @@ import TidemarkTesting
             // db1 and db2 get two completed backups each (hours 0-3).
             try await APITestData.insertBackups(api.control, count: 4, start: start)
             for name in ["db1", "db2"] {
-                _ = try await api.control.setPlan(database: name, PlanChange(schedule: "0 0 */4 * * *"))
+                _ = try await api.control.plans.set(database: name, PlanChange(schedule: "0 0 */4 * * *"))
             }
             // db1 then fails three times in a row, as a dead server would make it.
             for attempt in 0..<3 {

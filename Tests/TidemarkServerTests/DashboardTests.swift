@@ -56,13 +56,13 @@ import TidemarkTesting
                 #expect(noToken.body.contains("out of date"))
                 let badToken = try await client.page(.post, "/ui/policies/default", cookie: "tidemark_session=\(session)", form: ["daily": "3", "csrf": "x" + csrf.dropFirst()])
                 #expect(badToken.status == 403)
-                #expect(try await api.control.policy(named: "default").daily == 30, "nothing changed by refused forms")
+                #expect(try await api.control.plans.policy(named: "default").daily == 30, "nothing changed by refused forms")
                 let good = try await client.page(.post, "/ui/policies/default", cookie: "tidemark_session=\(session)", form: ["daily": "3", "monthly": "12", "yearly": "6", "keepFinal": "on", "csrf": csrf])
                 #expect(good.status == 303)
-                #expect(try await api.control.policy(named: "default").daily == 3)
+                #expect(try await api.control.plans.policy(named: "default").daily == 3)
 
                 // Revoking the token ends the session at once.
-                try await api.control.revokeToken(named: "admin")
+                try await api.control.tokens.revoke(named: "admin")
                 let revoked = try await client.page(.get, "/ui/databases", cookie: "tidemark_session=\(session)")
                 #expect(revoked.status == 303)
                 #expect(revoked.headers[.location]?.hasPrefix("/ui/login") == true)
@@ -122,11 +122,11 @@ import TidemarkTesting
 
                     let changed = try await client.page(.post, "/ui/storages/save", cookie: admin.cookie, form: values.merging(["path": "\(directory)/other", "testProof": proof]) { $1 })
                     #expect(changed.status == 409)
-                    #expect(try await api.control.storages().isEmpty, "nothing saved")
+                    #expect(try await api.control.storages.list().isEmpty, "nothing saved")
 
                     let saved = try await client.page(.post, "/ui/storages/save", cookie: admin.cookie, form: values.merging(["testProof": proof]) { $1 })
                     #expect(saved.status == 303, "\(saved.body)")
-                    #expect(try await api.control.storage(named: "nearby").settings == .local(path: "\(directory)/repo"))
+                    #expect(try await api.control.storages.get(named: "nearby").settings == .local(path: "\(directory)/repo"))
 
                     // A proof is bound to the session that ran the test.
                     let other = try await client.signIn(api.admin)
@@ -143,7 +143,7 @@ import TidemarkTesting
         let time = ManualTime(start.addingTimeInterval(10 * 3600))
         try await APIHarness.with(now: { time.now }) { api, _ in
             try await APITestData.insertBackups(api.control, count: 6, start: start)
-            _ = try await api.control.setPolicy(named: "default", PolicyChange(days: 30))
+            _ = try await api.control.plans.setPolicy(named: "default", PolicyChange(days: 30))
             try await api.test { client in
                 let admin = try await client.signIn(api.admin)
                 let change = ["hourly": "0", "within": "", "daily": "1", "monthly": "0", "yearly": "0", "days": "", "csrf": admin.csrf]
@@ -151,12 +151,12 @@ import TidemarkTesting
                 #expect(preview.status == 200)
                 #expect(preview.body.contains("This change deletes 6 backup(s)"))
                 for index in 0..<6 { #expect(preview.body.contains(String(format: "b%05d", index))) }
-                #expect(try await api.control.policy(named: "default").days == 30, "not saved before the confirm")
+                #expect(try await api.control.plans.policy(named: "default").days == 30, "not saved before the confirm")
                 #expect(try await api.control.catalog.backups(matching: BackupFilter()).count == 6)
 
                 let confirmed = try await client.page(.post, "/ui/policies/default", cookie: admin.cookie, form: change.merging(["confirm": "yes"]) { $1 })
                 #expect(confirmed.status == 303)
-                let policy = try await api.control.policy(named: "default")
+                let policy = try await api.control.plans.policy(named: "default")
                 #expect(policy.daily == 1 && policy.days == nil)
                 #expect(try await api.control.catalog.backups(matching: BackupFilter()).isEmpty, "the confirmed change ran retention")
             }

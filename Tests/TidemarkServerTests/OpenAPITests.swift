@@ -66,7 +66,7 @@ struct OpenAPITests {
     func responsesMatchSchemas() async throws {
         try await APIHarness.with { api, _ in
             try await APITestData.insertBackups(api.control, count: 3)
-            _ = try await api.control.enqueueBackup(database: "db1")
+            _ = try await api.control.backups.enqueue(database: "db1")
             try await api.test { (client) async throws in
                 let schemas = try #require((try await client.call(.get, "/api/v1/openapi.json").object["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
                 let cases: [(String, String)] = [

@@ -47,7 +47,7 @@ struct PaginationTests {
             }
             let live = try await expiries()
             #expect(try await api.control.catalog.backup(id: "b00000")?.storedExpiry == .unknown)
-            try await api.control.refreshExpiries()
+            try await api.control.plans.refreshExpiries()
             let stored = try #require(try await api.control.catalog.backups(matching: BackupFilter(), limit: nil, after: nil).first)
             guard case .at = stored.storedExpiry else {
                 Issue.record("expiry not stored: \(stored.storedExpiry)")
@@ -80,7 +80,7 @@ struct PaginationTests {
     func pagesThroughOperations() async throws {
         try await APIHarness.with { api, _ in
             try await APITestData.insertBackups(api.control, count: 2)
-            for _ in 0..<5 { _ = try await api.control.enqueueVerify(backupID: "b00000", readData: false) }
+            for _ in 0..<5 { _ = try await api.control.backups.enqueueVerify(id: "b00000", readData: false) }
             try await api.test { (client) async throws in
                 let first = try await client.call(.get, "/api/v1/operations?limit=2", token: api.viewer).object
                 let cursor = try #require(first["nextCursor"] as? String)

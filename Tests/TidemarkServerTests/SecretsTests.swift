@@ -67,7 +67,7 @@ struct SecretsTests {
                         let queued = try await client.call(.post, "/api/v1/backups", token: api.admin, body: #"{"database":"shop"}"#)
                         #expect(queued.status == 202)
                         let operationID = try #require(queued.object["id"] as? String)
-                        let finished = try await api.control.runQueuedOperation(id: operationID)
+                        let finished = try await api.control.operations.runQueued(id: operationID)
                         #expect(finished.status == .completed)
 
                         let hook = try await client.call(.post, "/api/v1/webhooks", token: api.admin, body: """

@@ -54,23 +54,23 @@ struct WebhookTests {
             try await APIHarness.with(environment: ["TIDEMARK_WEBHOOK_RETRY_SECONDS": "0,0"]) { api, _ in
                 let control = api.control
                 try await Self.unreachableDatabases(["shop", "other"], control: control)
-                _ = try await control.addWebhook(name: "all", url: receiver.url, events: [.backupFailed], database: nil, secret: nil)
-                _ = try await control.addWebhook(name: "other-only", url: receiver.url, events: [], database: "other", secret: nil)
+                _ = try await control.webhooks.add(name: "all", url: receiver.url, events: [.backupFailed], database: nil, secret: nil)
+                _ = try await control.webhooks.add(name: "other-only", url: receiver.url, events: [], database: "other", secret: nil)
                 receiver.answer(500)
 
-                await #expect(throws: (any Error).self) { try await control.createBackup(database: "shop") }
+                await #expect(throws: (any Error).self) { try await control.backups.create(database: "shop") }
                 // The backup ended without any request: notifications never wait on a receiver.
                 #expect(receiver.received.isEmpty)
-                let queued = try await control.webhookDeliveries(webhook: nil)
+                let queued = try await control.webhooks.deliveries(webhook: nil)
                 #expect(queued.map(\.webhook) == ["all"], "only the webhook that wants shop's backup.failed")
 
-                let first = await control.deliverDueWebhooks()
+                let first = await control.webhooks.deliverDue()
                 #expect(first.map(\.status) == [.pending])
                 #expect(first.first?.lastError == "the receiver answered HTTP 500")
-                let second = await control.deliverDueWebhooks()
+                let second = await control.webhooks.deliverDue()
                 #expect(second.map(\.status) == [.delivered])
                 #expect(second.first?.attempts == 2)
-                #expect(await control.deliverDueWebhooks().isEmpty)
+                #expect(await control.webhooks.deliverDue().isEmpty)
 
                 let requests = receiver.received
                 #expect(requests.count == 2)
@@ -93,22 +93,22 @@ struct WebhookTests {
             try await APIHarness.with(environment: ["TIDEMARK_WEBHOOK_RETRY_SECONDS": "0"]) { api, _ in
                 let control = api.control
                 receiver.answer(503, 503)
-                _ = try await control.addWebhook(name: "flaky", url: receiver.url, events: [], database: nil, secret: nil)
+                _ = try await control.webhooks.add(name: "flaky", url: receiver.url, events: [], database: nil, secret: nil)
                 let closed = try Self.closedPort()
-                _ = try await control.addWebhook(name: "gone", url: "http://127.0.0.1:\(closed)/hook", events: [], database: nil, secret: nil)
-                _ = try await control.addWebhook(name: "slow", url: receiver.hangingURL, events: [], database: nil, secret: nil)
+                _ = try await control.webhooks.add(name: "gone", url: "http://127.0.0.1:\(closed)/hook", events: [], database: nil, secret: nil)
+                _ = try await control.webhooks.add(name: "slow", url: receiver.hangingURL, events: [], database: nil, secret: nil)
                 // 3 s per attempt: enough for a 503 on a loaded machine, still short for "slow".
-                for name in ["flaky", "gone", "slow"] { _ = try await control.testWebhook(named: name, timeout: .seconds(3)) }
-                let retried = await control.deliverDueWebhooks(timeout: .seconds(3))
+                for name in ["flaky", "gone", "slow"] { _ = try await control.webhooks.test(named: name, timeout: .seconds(3)) }
+                let retried = await control.webhooks.deliverDue(timeout: .seconds(3))
                 #expect(Set(retried.map(\.status)) == [.failed])
                 let byName = Dictionary(uniqueKeysWithValues: retried.map { ($0.webhook, $0) })
                 #expect(byName["flaky"]?.lastError == "the receiver answered HTTP 503")
                 #expect(byName["gone"]?.lastError?.contains("cannot connect to 127.0.0.1") == true, "\(byName["gone"]?.lastError ?? "")")
                 #expect(byName["slow"]?.lastError?.contains("did not answer") == true, "\(byName["slow"]?.lastError ?? "")")
                 #expect(retried.allSatisfy { $0.attempts == 2 })
-                #expect(await control.deliverDueWebhooks().isEmpty, "failed deliveries are not tried again")
+                #expect(await control.webhooks.deliverDue().isEmpty, "failed deliveries are not tried again")
                 #expect(receiver.received.count == 2)
-                let listed = try await control.webhookDeliveries(webhook: "gone")
+                let listed = try await control.webhooks.deliveries(webhook: "gone")
                 #expect(listed.map(\.status) == [.failed])
             }
         }
@@ -121,10 +121,10 @@ struct WebhookTests {
             try await APIHarness.with(now: { time.now }) { api, _ in
                 let control = api.control
                 try await Self.unreachableDatabases(["shop", "quiet"], control: control)
-                _ = try await control.setPlan(database: "shop", PlanChange(storage: "local", schedule: "0 0 * * * *"))
-                _ = try await control.setPlan(database: "quiet", PlanChange(storage: "local", schedule: "0 0 * * * *"))
-                _ = try await control.pausePlan(database: "quiet")
-                _ = try await control.addWebhook(name: "pager", url: receiver.url, events: [.backupOverdue], database: nil, secret: nil)
+                _ = try await control.plans.set(database: "shop", PlanChange(storage: "local", schedule: "0 0 * * * *"))
+                _ = try await control.plans.set(database: "quiet", PlanChange(storage: "local", schedule: "0 0 * * * *"))
+                _ = try await control.plans.pause(database: "quiet")
+                _ = try await control.webhooks.add(name: "pager", url: receiver.url, events: [.backupOverdue], database: nil, secret: nil)
 
                 time.set(utc("2026-11-21T12:29:00Z"))
                 #expect(try await control.notifyOverdueBackups().isEmpty, "11:00 and 12:00 passed, but not the half-hour grace")
@@ -132,7 +132,7 @@ struct WebhookTests {
                 #expect(try await control.notifyOverdueBackups() == ["shop"])
                 time.advance(by: 3600)
                 #expect(try await control.notifyOverdueBackups().isEmpty, "once per episode")
-                await control.deliverDueWebhooks()
+                await control.webhooks.deliverDue()
                 let payload = try #require(receiver.received.first?.json)
                 #expect(payload["event"] as? String == "backup.overdue")
                 #expect(payload["database"] as? String == "shop")
@@ -148,23 +148,23 @@ struct WebhookTests {
                 try await APIHarness.with { api, _ in
                     let control = api.control
                     let directory = "\(api.home)/repository"
-                    _ = try await control.addStorage(name: "local", settings: .local(path: directory))
+                    _ = try await control.storages.add(name: "local", settings: .local(path: directory))
                     _ = try await postgres.execute("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100);")
                     let url = "postgres://\(postgres.superuser):\(postgres.password.revealed)@127.0.0.1:\(postgres.port)/postgres"
-                    _ = try await control.addDatabase(name: "shop", engine: .postgres, url: url, plan: nil)
-                    _ = try await control.addWebhook(name: "all", url: receiver.url, events: [], database: nil, secret: nil)
+                    _ = try await control.databases.add(name: "shop", engine: .postgres, url: url, plan: nil)
+                    _ = try await control.webhooks.add(name: "all", url: receiver.url, events: [], database: nil, secret: nil)
                     let earlier = control.now().addingTimeInterval(-3600)
                     try await control.catalog.insertBackup(BackupRecord(
                         id: "failed000001", database: "shop", storage: "local", status: .failed, trigger: .automatic, method: .logical,
                         engine: .postgres, startedAt: earlier, finishedAt: earlier, error: ErrorInfo(code: "tool-failed", message: "pg_dump failed")
                     ))
 
-                    let backup = try await control.createBackup(database: "shop")
-                    _ = try await control.restore(RestoreRequest(backupID: backup.id, newName: "shop_copy"))
+                    let backup = try await control.backups.create(database: "shop")
+                    _ = try await control.restores.start(RestoreRequest(backupID: backup.id, newName: "shop_copy"))
                     try FileManager.default.removeItem(atPath: directory)
                     try Data("not a directory".utf8).write(to: URL(fileURLWithPath: directory))
-                    #expect(try await control.testStorage(named: "local").passed == false)
-                    await control.deliverDueWebhooks()
+                    #expect(try await control.storages.test(named: "local").passed == false)
+                    await control.webhooks.deliverDue()
 
                     let events = receiver.received.map { $0.json["event"] as? String ?? "" }
                     #expect(events.sorted() == ["backup.recovered", "restore.finished", "storage.test-failed"])
@@ -182,7 +182,7 @@ struct WebhookTests {
     /// Registers databases on a port nothing listens on, and a local storage.
     static func unreachableDatabases(_ names: [String], control: ControlPlane) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tidemark-webhook-\(Identifier.make())").path
-        _ = try await control.addStorage(name: "local", settings: .local(path: directory))
+        _ = try await control.storages.add(name: "local", settings: .local(path: directory))
         let port = try closedPort()
         for name in names {
             try await control.catalog.insertDatabase(DatabaseRecord(

@@ -66,44 +66,44 @@ struct QuickstartCommand: AsyncParsableCommand {
         console.line("• created database shop with sample data (customers, products, orders; jsonb, bytea, arrays, NULLs, non-ASCII text)")
 
         let control = try Environment.live(home: home, http: http, environment: environment)
-        let storage = try await control.addStorage(name: "local1", settings: .local(path: "\(directory)/backups"))
+        let storage = try await control.storages.add(name: "local1", settings: .local(path: "\(directory)/backups"))
         console.line("• tidemark storage add local1 --local \(storage.settings.location)   (repository \(storage.repositoryID), encrypted)")
         let url = DatabaseURL.render(instance.target(database: "shop").connection, engine: .postgres, password: instance.password, revealPassword: true)
-        let (database, version, _) = try await control.addDatabase(name: "shop", engine: .postgres, url: url)
+        let (database, version, _) = try await control.databases.add(name: "shop", engine: .postgres, url: url)
         console.line("• tidemark db add shop --engine postgres --url \(DatabaseRepresentation(database).url)   (PostgreSQL \(version); password stored sealed)")
 
         let (observer, bar) = ProgressBar.observer(label: "backup shop", enabled: true)
-        let backup = try await control.createBackup(database: "shop", observer: observer)
+        let backup = try await control.backups.create(database: "shop", observer: observer)
         bar?.finish()
         console.line("• tidemark backup create shop → \(backup.id): \(HumanFormat.bytes(backup.logicalBytes)) dumped, \(HumanFormat.bytes(backup.storedBytes)) stored")
         for table in backup.databases.flatMap(\.tables) {
             console.line("    \(table.qualifiedName): \(table.rows) rows, \(HumanFormat.bytes(table.bytes))")
         }
-        let second = try await control.createBackup(database: "shop")
+        let second = try await control.backups.create(database: "shop")
         console.line("• a second backup with no changes (\(second.id)) stored only \(HumanFormat.bytes(second.storedBytes)): chunks are deduplicated")
 
-        let (report, _) = try await control.verifyBackup(id: backup.id, readData: true)
+        let (report, _) = try await control.backups.verify(id: backup.id, readData: true)
         console.line("• tidemark backup verify \(backup.id) --read-data → healthy: \(report.chunksChecked) chunks re-hashed")
 
-        let restored = try await control.restore(RestoreRequest(backupID: backup.id, newName: "shop_restored"))
+        let restored = try await control.restores.start(RestoreRequest(backupID: backup.id, newName: "shop_restored"))
         console.line("• tidemark restore \(backup.id) --to shop_restored → \(restored.url)")
         for table in ["customers", "products", "orders"] {
             let original = try await instance.execute("SELECT count(*) FROM \(table);", database: "shop").trimmingCharacters(in: .whitespacesAndNewlines)
             let copy = try await instance.execute("SELECT count(*) FROM \(table);", database: "shop_restored").trimmingCharacters(in: .whitespacesAndNewlines)
             console.line("    \(table): \(original) rows in shop, \(copy) in shop_restored\(original == copy ? "" : "  ← MISMATCH")")
         }
-        let one = try await control.restore(RestoreRequest(backupID: backup.id, newName: "just_products", table: "public.products"))
+        let one = try await control.restores.start(RestoreRequest(backupID: backup.id, newName: "just_products", table: "public.products"))
         console.line("• tidemark restore \(backup.id) --to just_products --table public.products → \(one.url)")
 
         let exportPath = "\(directory)/shop.dump"
         if FileManager.default.createFile(atPath: exportPath, contents: nil), let handle = FileHandle(forWritingAtPath: exportPath) {
-            _ = try await control.exportBackup(id: backup.id) { try handle.write(contentsOf: $0) }
+            _ = try await control.backups.export(id: backup.id) { try handle.write(contentsOf: $0) }
             try handle.close()
             console.line("• tidemark backup export \(backup.id) --out \(exportPath)   (a plain pg_dump archive: pg_restore -l \(exportPath) lists it)")
         }
-        let purge = try await control.purgeBackup(id: second.id)
+        let purge = try await control.backups.purge(id: second.id)
         console.line("• tidemark backup purge \(second.id) → \(purge.garbageCollection?.packsDeleted ?? 0) packs deleted (the first backup still uses the rest)")
-        console.line("• tidemark op list → \(try await control.operations(status: nil).count) operations recorded in \(home)/catalog.sqlite")
+        console.line("• tidemark op list → \(try await control.operations.list(status: nil).count) operations recorded in \(home)/catalog.sqlite")
     }
 
     private func finish(instance: LocalPostgresInstance, directory: String, console: Console) async {

@@ -31,7 +31,7 @@ struct RestoreCommand: AsyncParsableCommand {
                     skipMissingViews: skipMissingViews
                 )
             )
-            let result = try await context.reconciledControl().restore(request, observer: observer)
+            let result = try await context.reconciledControl().restores.start(request, observer: observer)
             bar?.finish()
             if context.isJSON { return try context.console.json(OperationRepresentation(result.operation)) }
             for item in result.skipped { context.console.note("skipped \(item)") }

@@ -23,7 +23,7 @@ struct CommandContext {
     /// waiting for `serve`. A failure to reconcile never fails the command itself.
     func reconciledControl() async throws -> ControlPlane {
         let control = try control()
-        _ = try? await control.reconcileExpiredLeases()
+        _ = try? await control.operations.reconcile()
         return control
     }
 
@@ -43,7 +43,7 @@ final class UsedControlPlane: Sendable {
     /// each attempt bounded to a few seconds; what fails stays queued for `serve` to retry.
     func sendQueuedNotifications() async {
         guard let control = value.withLock({ $0 }) else { return }
-        await control.deliverDueWebhooks(timeout: .seconds(3))
+        await control.webhooks.deliverDue(timeout: .seconds(3))
     }
 }
 

@@ -53,8 +53,8 @@ extension ControlPlane {
         for change in changes { actions["\(change.kind)/\(change.name)"] = change.action }
         for storage in desired.storages {
             switch actions["storage/\(storage.name)"] {
-            case .create: _ = try await addStorage(name: storage.name, settings: storage.settings, secret: storage.secret)
-            case .update: _ = try await updateStorage(name: storage.name, settings: storage.settings, secret: storage.secret)
+            case .create: _ = try await storages.add(name: storage.name, settings: storage.settings, secret: storage.secret)
+            case .update: _ = try await storages.update(name: storage.name, settings: storage.settings, secret: storage.secret)
             default: continue
             }
             logger.info("apply: storage \(storage.name) saved")

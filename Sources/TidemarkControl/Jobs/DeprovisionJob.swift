@@ -67,7 +67,7 @@ extension ControlPlane {
     /// Deprovisions `name` now (``DeprovisionJob``).
     /// - Throws: `database-not-registered`, `database-deprovisioned`; when the final backup
     ///   fails, its error, and nothing is changed.
-    package func deprovisionDatabase(named name: String, observer: OperationObserver? = nil) async throws -> DeprovisionResult {
+    func deprovisionDatabase(named name: String, observer: OperationObserver? = nil) async throws -> DeprovisionResult {
         try await runner.run(DeprovisionJob(observer: observer), DeprovisionRequest(database: name))
     }
 }

@@ -28,14 +28,14 @@ package struct ExportJob: Job {
     /// - Throws: `backup-not-found`, `backup-not-completed`, `storage-not-found`.
     package func preflight(_ request: ExportRequest, control: ControlPlane) async throws -> Preflighted<ExportRequest> {
         let backup = try await control.completedBackup(id: request.backupID)
-        _ = try await control.storage(named: backup.storage)
+        _ = try await control.storages.get(named: backup.storage)
         return Preflighted(request, summary: "export backup \(request.backupID)", database: backup.database, backupID: backup.id)
     }
 
     package func perform(_ request: ExportRequest, run: OperationRun, control: ControlPlane) async throws -> OperationRecord {
         let backup = try await control.completedBackup(id: request.backupID)
         try await run.step("opening repository")
-        let repository = try await control.openRepository(try await control.storage(named: backup.storage))
+        let repository = try await control.openRepository(try await control.storages.get(named: backup.storage))
         let manifest = try await repository.manifest(id: backup.id)
         guard let stream = manifest.streams.first else {
             throw ControlError(.backupNotRestorable, "backup \(backup.id) has no data stream")
@@ -58,7 +58,7 @@ package struct ExportJob: Job {
 
 extension ControlPlane {
     /// Writes backup `id` as the engine's native dump to `sink` (``ExportJob``).
-    package func exportBackup(id: String, observer: OperationObserver? = nil, into sink: @escaping ([UInt8]) async throws -> Void) async throws -> OperationRecord {
+    func exportBackup(id: String, observer: OperationObserver? = nil, into sink: @escaping ([UInt8]) async throws -> Void) async throws -> OperationRecord {
         try await runner.run(ExportJob(sink: sink), ExportRequest(backupID: id), observer: observer)
     }
 }

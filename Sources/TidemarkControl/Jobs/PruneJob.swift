@@ -54,12 +54,12 @@ package struct PruneJob: Job {
 
 extension ControlPlane {
     /// Prunes the catalog's history now (``PruneJob``).
-    package func pruneHistory(olderThanDays days: Int = PruneRequest.defaultDays, observer: OperationObserver? = nil) async throws -> (HistoryPruneCounts, OperationRecord) {
+    func pruneHistory(olderThanDays days: Int = PruneRequest.defaultDays, observer: OperationObserver? = nil) async throws -> (HistoryPruneCounts, OperationRecord) {
         try await runner.run(PruneJob(), PruneRequest(olderThanDays: days), observer: observer)
     }
 
     /// Queues a prune of the catalog's history for `serve`.
-    package func enqueuePrune(olderThanDays days: Int = PruneRequest.defaultDays) async throws -> OperationRecord {
+    func enqueuePrune(olderThanDays days: Int = PruneRequest.defaultDays) async throws -> OperationRecord {
         try await runner.enqueue(PruneJob(), PruneRequest(olderThanDays: days))
     }
 }

@@ -40,7 +40,7 @@ package struct PurgeJob: Job {
     package func perform(_ request: PurgeRequest, run: OperationRun, control: ControlPlane) async throws -> PurgeResult {
         let id = request.backupID
         let backup = try await control.backup(id: id)
-        let storage = try await control.storage(named: backup.storage)
+        let storage = try await control.storages.get(named: backup.storage)
         try await run.step("opening repository")
         let repository = try await control.openRepository(storage)
         try await run.step("deleting manifest")
@@ -62,12 +62,12 @@ package struct PurgeJob: Job {
 
 extension ControlPlane {
     /// Deletes backup `id` now (``PurgeJob``).
-    package func purgeBackup(id: String, observer: OperationObserver? = nil) async throws -> PurgeResult {
+    func purgeBackup(id: String, observer: OperationObserver? = nil) async throws -> PurgeResult {
         try await runner.run(PurgeJob(), PurgeRequest(backupID: id), observer: observer)
     }
 
     /// Queues the purge of a backup (any status).
-    package func enqueuePurge(backupID id: String) async throws -> OperationRecord {
+    func enqueuePurge(backupID id: String) async throws -> OperationRecord {
         try await runner.enqueue(PurgeJob(), PurgeRequest(backupID: id))
     }
 

@@ -66,7 +66,7 @@ package struct RestoreJob: Job {
         let scope = try ControlPlane.scope(for: request.table)
         let (backup, source) = try await control.checkRestoreTarget(backupID: request.backupID, newName: request.newName)
         if case .table = scope {
-            let repository = try await control.openRepository(try await control.storage(named: backup.storage))
+            let repository = try await control.openRepository(try await control.storages.get(named: backup.storage))
             let manifest = try await repository.manifest(id: backup.id)
             _ = try control.engine(source.engine).planRestore(scope, objects: manifest.dumpObjects, options: request.options)
         }
@@ -122,13 +122,13 @@ extension ControlPlane {
     /// is recorded.
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
     ///   `table-not-found`, `missing-dependency`, then engine and repository errors.
-    package func restore(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
+    func restore(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
         try await runner.run(RestoreJob(), request, observer: observer)
     }
 
     /// Queues a restore for `serve` (the API's `POST /restores`, `restore --async`), after the
     /// same checks (the run checks the name again).
-    package func enqueueRestore(_ request: RestoreRequest) async throws -> OperationRecord {
+    func enqueueRestore(_ request: RestoreRequest) async throws -> OperationRecord {
         try await runner.enqueue(RestoreJob(), request)
     }
 

@@ -30,7 +30,7 @@ package struct VerifyJob: Job {
     /// - Throws: `backup-not-found`, `backup-not-completed`, `storage-not-found`.
     package func preflight(_ request: VerifyRequest, control: ControlPlane) async throws -> Preflighted<VerifyRequest> {
         let backup = try await control.completedBackup(id: request.backupID)
-        _ = try await control.storage(named: backup.storage)
+        _ = try await control.storages.get(named: backup.storage)
         return Preflighted(
             request, summary: "verify backup \(request.backupID)\(request.readData ? " with data" : "")", database: backup.database, backupID: backup.id
         )
@@ -38,7 +38,7 @@ package struct VerifyJob: Job {
 
     package func perform(_ request: VerifyRequest, run: OperationRun, control: ControlPlane) async throws -> (VerifyReportRepresentation, OperationRecord) {
         let backup = try await control.completedBackup(id: request.backupID)
-        let storage = try await control.storage(named: backup.storage)
+        let storage = try await control.storages.get(named: backup.storage)
         try await run.step("opening repository")
         let repository = try await control.openRepository(storage)
         try await run.step(request.readData ? "reading data" : "checking objects")
@@ -62,12 +62,12 @@ extension ControlPlane {
     /// Verifies backup `id` now (``VerifyJob``).
     /// - Throws: `verify-failed` listing the damaged objects, after recording the report in
     ///   the operation log.
-    package func verifyBackup(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReportRepresentation, OperationRecord) {
+    func verifyBackup(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReportRepresentation, OperationRecord) {
         try await runner.run(VerifyJob(), VerifyRequest(backupID: id, readData: readData), observer: observer)
     }
 
     /// Queues a verification of a completed backup.
-    package func enqueueVerify(backupID id: String, readData: Bool) async throws -> OperationRecord {
+    func enqueueVerify(backupID id: String, readData: Bool) async throws -> OperationRecord {
         try await runner.enqueue(VerifyJob(), VerifyRequest(backupID: id, readData: readData))
     }
 }

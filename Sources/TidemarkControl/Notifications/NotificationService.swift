@@ -36,7 +36,7 @@ package struct NotificationService<C: Clock>: Service where C.Duration == Durati
                     }
                 }
                 // Keep sending while a full batch came back, so a backlog drains quickly.
-                while !Task.isCancelled, await control.deliverDueWebhooks().count >= 16 {}
+                while !Task.isCancelled, await control.webhooks.deliverDue().count >= 16 {}
                 try? await clock.sleep(for: deliveryInterval)
             }
         }

@@ -48,8 +48,8 @@ extension RouteTable {
                 status: try request.queryEnum("status", as: BackupStatus.self),
                 deprovisioned: try request.queryBool("deprovisioned")
             )
-            let page = try await control.backupPage(matching: filter, limit: try request.pageSize(), after: try request.cursor())
-            let expiries = try await control.expiries(of: page.items)
+            let page = try await control.backups.page(matching: filter, limit: try request.pageSize(), after: try request.cursor())
+            let expiries = try await control.plans.expiries(of: page.items)
             return try APIJSON.response(PageRepresentation(
                 items: page.items.map { BackupRepresentation($0, includeContents: false, expiresAt: expiries[$0.id]) },
                 nextCursor: page.next?.token
@@ -57,21 +57,21 @@ extension RouteTable {
         }
         add(.post, "/backups", summary: "Queue a manual backup (a running serve takes it)", role: .admin, body: "BackupCreate", response: "Operation", status: .accepted) { request, context in
             let body = try await request.decodeStrict(BackupCreateBody.self, context: context)
-            let operation = try await control.enqueueBackup(database: body.database, storage: body.storage)
+            let operation = try await control.backups.enqueue(database: body.database, storage: body.storage)
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
         add(.get, "/backups/{id}", summary: "Show a backup with its databases and tables", role: .viewer, response: "Backup") { _, context in
-            let backup = try await control.backup(id: try context.parameters.require("id"))
-            let expiries = try await control.expiries(of: [backup])
+            let backup = try await control.backups.get(id: try context.parameters.require("id"))
+            let expiries = try await control.plans.expiries(of: [backup])
             return try APIJSON.response(BackupRepresentation(backup, includeContents: true, expiresAt: expiries[backup.id]))
         }
         add(.delete, "/backups/{id}", summary: "Queue the purge of a backup (manifest, then unreferenced data)", role: .admin, response: "Operation", status: .accepted) { _, context in
-            let operation = try await control.enqueuePurge(backupID: try context.parameters.require("id"))
+            let operation = try await control.backups.enqueuePurge(id: try context.parameters.require("id"))
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
         add(.post, "/backups/{id}/verify", summary: "Queue a verification of a completed backup", role: .admin, body: "Verify", response: "Operation", status: .accepted) { request, context in
             let body = try await request.decodeStrict(VerifyBody.self, context: context)
-            let operation = try await control.enqueueVerify(backupID: try context.parameters.require("id"), readData: body.readData ?? false)
+            let operation = try await control.backups.enqueueVerify(id: try context.parameters.require("id"), readData: body.readData ?? false)
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
 
@@ -85,12 +85,12 @@ extension RouteTable {
                     skipMissingViews: body.skipMissingViews ?? false
                 )
             )
-            let operation = try await control.enqueueRestore(restore)
+            let operation = try await control.restores.enqueue(restore)
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
         add(.get, "/restores/{id}", summary: "Show a restore (its operation; result.url when completed)", role: .viewer, response: "Operation") { _, context in
             let id = try context.parameters.require("id")
-            let operation = try await control.operation(id: id)
+            let operation = try await control.operations.get(id: id)
             guard operation.kind == .restore else {
                 throw APIError(.notFound, code: "restore-not-found", message: "operation \(id) is a \(operation.kind.rawValue), not a restore", hint: "Use /api/v1/operations/\(id).")
             }

@@ -70,7 +70,7 @@ struct PolicyChangeBody: StrictBody {
 extension RouteTable {
     mutating func addDatabaseRoutes(_ control: ControlPlane) {
         add(.get, "/databases", summary: "List databases", role: .viewer, response: "DatabaseList") { _, _ in
-            try APIJSON.response(try await control.databases().map(DatabaseRepresentation.init))
+            try APIJSON.response(try await control.databases.list().map(DatabaseRepresentation.init))
         }
         add(.post, "/databases", summary: "Register a database (connection checked; a plan is created unless plan is false)", role: .admin, body: "DatabaseCreate", response: "Database", status: .created) { request, context in
             let body = try await request.decodeStrict(DatabaseCreateBody.self, context: context)
@@ -78,47 +78,47 @@ extension RouteTable {
                 throw APIError.badRequest("invalid-field", "field 'engine' must be one of \(EngineKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let plan = body.plan == false ? nil : PlanChange(storage: body.storage, schedule: body.schedule, policy: body.policy)
-            let (database, _, _) = try await control.addDatabase(name: body.name, engine: engine, url: body.url, plan: plan)
+            let (database, _, _) = try await control.databases.add(name: body.name, engine: engine, url: body.url, plan: plan)
             return try APIJSON.response(DatabaseRepresentation(database), status: .created)
         }
         add(.get, "/databases/{name}", summary: "Show a database", role: .viewer, response: "Database") { _, context in
-            try APIJSON.response(DatabaseRepresentation(try await control.database(named: try context.parameters.require("name"))))
+            try APIJSON.response(DatabaseRepresentation(try await control.databases.get(named: try context.parameters.require("name"))))
         }
         add(.post, "/databases/{name}/deprovision", summary: "Deprovision: final backup when the policy keeps finals, schedule stopped (waits for the final backup)", role: .admin, response: "Deprovision") { _, context in
-            let result = try await control.deprovisionDatabase(named: try context.parameters.require("name"))
+            let result = try await control.databases.deprovision(named: try context.parameters.require("name"))
             return try APIJSON.response(DeprovisionRepresentation(result))
         }
 
         add(.get, "/plans", summary: "List plans", role: .viewer, response: "PlanList") { _, _ in
-            try APIJSON.response(try await control.plans().map { PlanRepresentation($0) })
+            try APIJSON.response(try await control.plans.list().map { PlanRepresentation($0) })
         }
         add(.get, "/plans/{database}", summary: "Show a plan with its next five runs", role: .viewer, response: "Plan") { _, context in
-            let plan = try await control.plan(database: try context.parameters.require("database"))
-            return try APIJSON.response(PlanRepresentation(plan, upcomingRuns: control.upcomingRuns(of: plan, count: 5)))
+            let plan = try await control.plans.get(database: try context.parameters.require("database"))
+            return try APIJSON.response(PlanRepresentation(plan, upcomingRuns: control.plans.upcomingRuns(of: plan, count: 5)))
         }
         add(.put, "/plans/{database}", summary: "Create or change a plan", role: .admin, body: "PlanChange", response: "Plan") { request, context in
             let body = try await request.decodeStrict(PlanChangeBody.self, context: context)
-            let plan = try await control.setPlan(database: try context.parameters.require("database"), try body.change())
+            let plan = try await control.plans.set(database: try context.parameters.require("database"), try body.change())
             return try APIJSON.response(PlanRepresentation(plan))
         }
         add(.post, "/plans/{database}/pause", summary: "Pause a plan", role: .admin, response: "Plan") { _, context in
-            try APIJSON.response(PlanRepresentation(try await control.pausePlan(database: try context.parameters.require("database"))))
+            try APIJSON.response(PlanRepresentation(try await control.plans.pause(database: try context.parameters.require("database"))))
         }
         add(.post, "/plans/{database}/resume", summary: "Resume a plan", role: .admin, response: "Plan") { _, context in
-            try APIJSON.response(PlanRepresentation(try await control.resumePlan(database: try context.parameters.require("database"))))
+            try APIJSON.response(PlanRepresentation(try await control.plans.resume(database: try context.parameters.require("database"))))
         }
 
         add(.get, "/policies", summary: "List retention policies", role: .viewer, response: "PolicyList") { _, _ in
-            try APIJSON.response(try await control.policies().map(PolicyRepresentation.init))
+            try APIJSON.response(try await control.plans.policies().map(PolicyRepresentation.init))
         }
         add(.get, "/policies/{name}", summary: "Show a policy and why each backup under it is kept or deleted", role: .viewer, response: "PolicyDetails") { _, context in
-            let (policy, databases, items) = try await control.policyDetails(named: try context.parameters.require("name"))
+            let (policy, databases, items) = try await control.plans.policyDetails(named: try context.parameters.require("name"))
             return try APIJSON.response(PolicyShowRepresentation(policy: PolicyRepresentation(policy), databases: databases, decisions: items.map(RetentionDecisionRepresentation.init)))
         }
         add(.put, "/policies/{name}", summary: "Create or change a policy; a change that deletes backups needs confirm (409 otherwise)", role: .admin, body: "PolicyChange", response: "PolicyUpdate") { request, context in
             let body = try await request.decodeStrict(PolicyChangeBody.self, context: context)
             let change = try body.change()
-            let update = try await control.setPolicy(named: try context.parameters.require("name"), change, dryRun: body.dryRun ?? false, confirm: body.confirm ?? false)
+            let update = try await control.plans.setPolicy(named: try context.parameters.require("name"), change, dryRun: body.dryRun ?? false, confirm: body.confirm ?? false)
             return try APIJSON.response(PolicyUpdateRepresentation(update))
         }
     }

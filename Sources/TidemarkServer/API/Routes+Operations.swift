@@ -23,12 +23,12 @@ extension RouteTable {
             query: [QueryParameterDoc(name: "status", type: "string", description: "only operations with this status", values: OperationStatus.allCases.map(\.rawValue))] + Self.pageQuery,
             response: "OperationPage"
         ) { request, _ in
-            let page = try await control.operationPage(status: try request.queryEnum("status", as: OperationStatus.self), limit: try request.pageSize(), after: try request.cursor())
+            let page = try await control.operations.page(status: try request.queryEnum("status", as: OperationStatus.self), limit: try request.pageSize(), after: try request.cursor())
             let now = control.now()
             return try APIJSON.response(PageRepresentation(items: page.items.map { OperationRepresentation($0, now: now) }, nextCursor: page.next?.token))
         }
         add(.get, "/operations/{id}", summary: "Show an operation: status, step, attempt, progress with ETA, last error", role: .viewer, response: "Operation") { _, context in
-            try APIJSON.response(OperationRepresentation(try await control.operation(id: try context.parameters.require("id")), now: control.now()))
+            try APIJSON.response(OperationRepresentation(try await control.operations.get(id: try context.parameters.require("id")), now: control.now()))
         }
         add(
             .get, "/operations/{id}/logs", summary: "An operation's log; with follow=true a stream of JSON lines (log, update, finished) until it ends", role: .viewer,
@@ -41,10 +41,10 @@ extension RouteTable {
             let id = try context.parameters.require("id")
             let after = try request.queryInt("after", default: 0, range: 0...Int(Int32.max))
             guard try request.queryBool("follow") == true else {
-                _ = try await control.operation(id: id)
-                return try APIJSON.response(try await control.operationLogs(id: id, afterSequence: after))
+                _ = try await control.operations.get(id: id)
+                return try APIJSON.response(try await control.operations.logs(id: id, afterSequence: after))
             }
-            let events = try await control.followOperation(id: id, afterSequence: after)
+            let events = try await control.operations.follow(id: id, afterSequence: after)
             let encoder = APIJSON.encoder()
             return Response(
                 status: .ok,
@@ -60,10 +60,10 @@ extension RouteTable {
             )
         }
         add(.post, "/operations/{id}/retry", summary: "Queue a failed or cancelled operation again", role: .admin, response: "Operation", status: .accepted) { _, context in
-            try APIJSON.response(OperationRepresentation(try await control.retryOperation(id: try context.parameters.require("id"))), status: .accepted)
+            try APIJSON.response(OperationRepresentation(try await control.operations.retry(id: try context.parameters.require("id"))), status: .accepted)
         }
         add(.post, "/operations/{id}/cancel", summary: "Cancel a queued operation or ask its worker to stop", role: .admin, response: "Operation") { _, context in
-            try APIJSON.response(OperationRepresentation(try await control.cancelOperation(id: try context.parameters.require("id"))))
+            try APIJSON.response(OperationRepresentation(try await control.operations.cancel(id: try context.parameters.require("id"))))
         }
     }
 
@@ -73,23 +73,23 @@ extension RouteTable {
             role: .admin, body: "Prune", response: "Operation", status: .accepted
         ) { request, context in
             let body = try await request.decodeStrict(PruneBody.self, context: context)
-            return try APIJSON.response(OperationRepresentation(try await control.enqueuePrune(olderThanDays: body.olderThanDays ?? PruneRequest.defaultDays)), status: .accepted)
+            return try APIJSON.response(OperationRepresentation(try await control.operations.enqueuePrune(olderThanDays: body.olderThanDays ?? PruneRequest.defaultDays)), status: .accepted)
         }
     }
 
     mutating func addTokenRoutes(_ control: ControlPlane) {
         add(.get, "/tokens", summary: "List API tokens (never the tokens themselves)", role: .admin, response: "TokenList") { _, _ in
-            try APIJSON.response(try await control.tokens().map(TokenRepresentation.init))
+            try APIJSON.response(try await control.tokens.list().map(TokenRepresentation.init))
         }
         add(.post, "/tokens", summary: "Create an API token; the response is the only time it is shown", role: .admin, body: "TokenCreate", response: "CreatedToken", status: .created) { request, context in
             let body = try await request.decodeStrict(TokenCreateBody.self, context: context)
             guard let role = TokenRole(rawValue: body.role) else {
                 throw APIError.badRequest("invalid-field", "field 'role' must be admin or viewer")
             }
-            return try APIJSON.response(CreatedTokenRepresentation(try await control.createToken(name: body.name, role: role)), status: .created)
+            return try APIJSON.response(CreatedTokenRepresentation(try await control.tokens.create(name: body.name, role: role)), status: .created)
         }
         add(.delete, "/tokens/{name}", summary: "Revoke an API token", role: .admin, response: nil, status: .noContent) { _, context in
-            try await control.revokeToken(named: try context.parameters.require("name"))
+            try await control.tokens.revoke(named: try context.parameters.require("name"))
             return Response(status: .noContent)
         }
     }

@@ -47,23 +47,23 @@ struct StorageCreateBody: StrictBody {
 extension RouteTable {
     mutating func addStorageRoutes(_ control: ControlPlane) {
         add(.get, "/storages", summary: "List storages", role: .viewer, response: "StorageList") { _, _ in
-            try APIJSON.response(try await control.storages().map(StorageRepresentation.init))
+            try APIJSON.response(try await control.storages.list().map(StorageRepresentation.init))
         }
         add(.post, "/storages", summary: "Register a storage (connection test first, repository initialised)", role: .admin, body: "StorageCreate", response: "Storage", status: .created) { request, context in
             let body = try await request.decodeStrict(StorageCreateBody.self, context: context)
             let (settings, secret) = try body.settings()
-            let storage = try await control.addStorage(name: body.name, settings: settings, secret: secret)
+            let storage = try await control.storages.add(name: body.name, settings: settings, secret: secret)
             return try APIJSON.response(StorageRepresentation(storage), status: .created)
         }
         add(.get, "/storages/{name}", summary: "Show a storage", role: .viewer, response: "Storage") { _, context in
-            try APIJSON.response(StorageRepresentation(try await control.storage(named: try context.parameters.require("name"))))
+            try APIJSON.response(StorageRepresentation(try await control.storages.get(named: try context.parameters.require("name"))))
         }
         add(.delete, "/storages/{name}", summary: "Remove a storage that no backup or plan uses", role: .admin, response: nil, status: .noContent) { _, context in
-            try await control.removeStorage(named: try context.parameters.require("name"))
+            try await control.storages.remove(named: try context.parameters.require("name"))
             return Response(status: .noContent)
         }
         add(.post, "/storages/{name}/test", summary: "Run the storage connection test", role: .admin, response: "ConnectionTestReport") { _, context in
-            try APIJSON.response(try await control.testStorage(named: try context.parameters.require("name")))
+            try APIJSON.response(try await control.storages.test(named: try context.parameters.require("name")))
         }
     }
 }

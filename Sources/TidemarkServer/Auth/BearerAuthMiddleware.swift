@@ -20,7 +20,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
             throw Self.invalid("the Authorization header is not 'Bearer TOKEN'")
         }
         let token = String(header.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
-        guard let record = try await control.authenticate(bearer: token) else {
+        guard let record = try await control.tokens.authenticate(bearer: token) else {
             throw Self.invalid("the API token is not valid (unknown or revoked)")
         }
         var context = context

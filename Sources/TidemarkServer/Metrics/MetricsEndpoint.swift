@@ -35,11 +35,11 @@ package struct MetricsEndpoint: Sendable {
 
     /// The Prometheus text exposition of every metric, catalog gauges refreshed first.
     package func render() async throws -> String {
-        let counts = try await control.backupCountsByStatus()
+        let counts = try await control.backups.countsByStatus()
         for status in BackupStatus.allCases {
             registry.makeGauge(descriptor: Self.backupsByStatus, labels: [("status", status.rawValue)]).set(Double(counts[status] ?? 0))
         }
-        let current = try await control.lastSuccessfulBackups()
+        let current = try await control.backups.lastSuccessful()
         lastSuccessGauges.gauges.withLock { gauges in
             for (database, gauge) in gauges where current[database] == nil {
                 registry.unregisterGauge(gauge)

@@ -14,16 +14,16 @@ struct BackupCreate: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             if async {
-                let operation = try await context.reconciledControl().enqueueBackup(database: database, storage: storage)
+                let operation = try await context.reconciledControl().backups.enqueue(database: database, storage: storage)
                 if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
                 return context.console.line("backup of \(database) queued as operation \(operation.id); a running 'tidemark serve' takes it")
             }
             let (observer, bar) = ProgressBar.observer(label: "backup \(database)", enabled: !context.isJSON)
             defer { bar?.finish() }
             let control = try await context.reconciledControl()
-            let backup = try await control.createBackup(database: database, storage: storage, observer: observer)
+            let backup = try await control.backups.create(database: database, storage: storage, observer: observer)
             bar?.finish()
-            let expiresAt = try await control.expiries(of: [backup])[backup.id]
+            let expiresAt = try await control.plans.expiries(of: [backup])[backup.id]
             if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true, expiresAt: expiresAt)) }
             let tables = backup.databases.reduce(0) { $0 + $1.tables.count }
             let rows = backup.databases.reduce(Int64(0)) { $0 + $1.tables.reduce(0) { $0 + $1.rows } }

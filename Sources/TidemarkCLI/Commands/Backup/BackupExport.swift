@@ -28,7 +28,7 @@ struct BackupExport: AsyncParsableCommand {
             let (observer, bar) = ProgressBar.observer(label: "export \(id)", enabled: !context.isJSON && out != nil)
             defer { bar?.finish() }
             do {
-                let operation = try await control.exportBackup(id: id, observer: observer) { chunk in
+                let operation = try await control.backups.export(id: id, observer: observer) { chunk in
                     if let file { try file.write(contentsOf: chunk) } else { try context.console.raw(chunk) }
                 }
                 if let out, let temporary, let file {

@@ -25,8 +25,8 @@ struct BackupList: AsyncParsableCommand {
         try await global.run { context in
             let control = try context.control()
             let filter = BackupFilter(database: database, status: status, deprovisioned: database == nil ? deprovisioned : nil)
-            let backups = try await control.backups(matching: filter)
-            let expiries = try await control.expiries(of: backups)
+            let backups = try await control.backups.list(matching: filter)
+            let expiries = try await control.plans.expiries(of: backups)
             let now = control.now()
             if context.isJSON { return try context.console.json(backups.map { BackupRepresentation($0, includeContents: false, expiresAt: expiries[$0.id]) }) }
             let complete = backups.filter { $0.status == .completed }

@@ -14,7 +14,7 @@ struct BackupPurge: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let result = try await context.control().purgeBackup(id: id)
+            let result = try await context.control().backups.purge(id: id)
             if context.isJSON { return try context.console.json(OperationRepresentation(result.operation)) }
             if let report = result.garbageCollection {
                 context.console.line(

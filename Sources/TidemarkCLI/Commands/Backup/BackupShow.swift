@@ -12,8 +12,8 @@ struct BackupShow: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let backup = try await control.backup(id: id)
-            let expiresAt = try await control.expiries(of: [backup])[backup.id]
+            let backup = try await control.backups.get(id: id)
+            let expiresAt = try await control.plans.expiries(of: [backup])[backup.id]
             if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true, expiresAt: expiresAt)) }
             let console = context.console
             console.line("id:         \(backup.id)")

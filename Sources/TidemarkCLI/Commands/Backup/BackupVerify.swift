@@ -19,7 +19,7 @@ struct BackupVerify: AsyncParsableCommand {
             defer { bar?.finish() }
             let control = try context.control()
             do {
-                let (report, _) = try await control.verifyBackup(id: id, readData: readData, observer: observer)
+                let (report, _) = try await control.backups.verify(id: id, readData: readData, observer: observer)
                 bar?.finish()
                 if context.isJSON { return try context.console.json(report) }
                 context.console.line(

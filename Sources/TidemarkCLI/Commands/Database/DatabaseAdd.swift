@@ -24,7 +24,7 @@ struct DatabaseAdd: AsyncParsableCommand {
         try await global.run { context in
             let control = try context.control()
             let change = noPlan ? nil : PlanChange(storage: storage, schedule: schedule, policy: policy)
-            let (database, version, plan) = try await control.addDatabase(name: name, engine: engine, url: url, plan: change)
+            let (database, version, plan) = try await control.databases.add(name: name, engine: engine, url: url, plan: change)
             if context.isJSON { return try context.console.json(DatabaseRepresentation(database)) }
             context.console.line("database \(database.name) added: \(DatabaseRepresentation(database).url) (server \(version))")
             if let plan {

@@ -17,7 +17,7 @@ struct DatabaseDeprovision: AsyncParsableCommand {
         try await global.run { context in
             let (observer, bar) = ProgressBar.observer(label: "final backup \(name)", enabled: !context.isJSON)
             defer { bar?.finish() }
-            let result = try await context.control().deprovisionDatabase(named: name, observer: observer)
+            let result = try await context.control().databases.deprovision(named: name, observer: observer)
             bar?.finish()
             if context.isJSON { return try context.console.json(DeprovisionRepresentation(result)) }
             if let backup = result.finalBackup {

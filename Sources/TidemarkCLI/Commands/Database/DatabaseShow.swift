@@ -12,9 +12,9 @@ struct DatabaseShow: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let database = try await control.database(named: name)
+            let database = try await control.databases.get(named: name)
             if context.isJSON { return try context.console.json(DatabaseRepresentation(database)) }
-            let backups = try await control.backups(matching: BackupFilter(database: name))
+            let backups = try await control.backups.list(matching: BackupFilter(database: name))
             let representation = DatabaseRepresentation(database)
             context.console.line("name:     \(database.name)")
             context.console.line("engine:   \(database.engine.rawValue)")

@@ -26,11 +26,11 @@ struct MaintenancePrune: AsyncParsableCommand {
         try await global.run { context in
             let control = try context.control()
             if async {
-                let operation = try await control.enqueuePrune(olderThanDays: olderThan)
+                let operation = try await control.operations.enqueuePrune(olderThanDays: olderThan)
                 if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
                 return context.console.line("prune queued as operation \(operation.id); a running 'tidemark serve' takes it")
             }
-            let (counts, operation) = try await control.pruneHistory(olderThanDays: olderThan)
+            let (counts, operation) = try await control.operations.prune(olderThanDays: olderThan)
             if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
             context.console.line(
                 "deleted \(counts.operations) operations (\(counts.logLines) log lines) and \(counts.deliveries) webhook deliveries older than \(olderThan) days"

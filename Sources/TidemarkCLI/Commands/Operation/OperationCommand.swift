@@ -22,7 +22,7 @@ struct OperationList: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let operations = try await context.reconciledControl().operations(status: status)
+            let operations = try await context.reconciledControl().operations.list(status: status)
             if context.isJSON { return try context.console.json(operations.map { OperationRepresentation($0) }) }
             if operations.isEmpty { return context.console.line("No operations yet.") }
             context.console.table(
@@ -41,7 +41,7 @@ struct OperationShow: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let operation = try await context.reconciledControl().operation(id: id)
+            let operation = try await context.reconciledControl().operations.get(id: id)
             if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
             let console = context.console
             console.line("id:         \(operation.id)")
@@ -78,13 +78,13 @@ struct OperationLogs: AsyncParsableCommand {
         try await global.run { context in
             let control = try context.control()
             guard follow else {
-                let lines = try await control.operationLogs(id: id)
+                let lines = try await control.operations.logs(id: id)
                 if context.isJSON { return try context.console.json(lines) }
                 for line in lines { context.console.line(Self.text(line)) }
                 return
             }
             var lastProgress: String?
-            for try await event in try await control.followOperation(id: id) {
+            for try await event in try await control.operations.follow(id: id) {
                 // Following ends when the reader goes away (`op logs ID --follow | head -3`).
                 try context.console.checkOutputOpen()
                 if context.isJSON {
@@ -129,14 +129,14 @@ struct OperationRetry: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try await context.reconciledControl()
-            let queued = try await control.retryOperation(id: id)
+            let queued = try await control.operations.retry(id: id)
             if async {
                 if context.isJSON { return try context.console.json(OperationRepresentation(queued)) }
                 return context.console.line("operation \(id) queued again (attempt \(queued.attempt + 1)); a running 'tidemark serve' takes it")
             }
             let (observer, bar) = ProgressBar.observer(label: queued.summary, enabled: !context.isJSON)
             defer { bar?.finish() }
-            let finished = try await control.runQueuedOperation(id: id, observer: observer)
+            let finished = try await control.operations.runQueued(id: id, observer: observer)
             bar?.finish()
             if context.isJSON { return try context.console.json(OperationRepresentation(finished)) }
             context.console.line("operation \(id) \(finished.status.rawValue) (attempt \(finished.attempt))")
@@ -155,7 +155,7 @@ struct OperationCancel: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let operation = try await context.control().cancelOperation(id: id)
+            let operation = try await context.control().operations.cancel(id: id)
             if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
             if operation.status == .cancelled {
                 context.console.line("operation \(id) cancelled")

@@ -35,7 +35,7 @@ struct PlanSet: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let plan = try await control.setPlan(database: database, PlanChange(storage: storage, schedule: schedule, policy: policy, method: method))
+            let plan = try await control.plans.set(database: database, PlanChange(storage: storage, schedule: schedule, policy: policy, method: method))
             if context.isJSON { return try context.console.json(PlanRepresentation(plan)) }
             context.console.line("plan of \(plan.database) saved: \(plan.schedule) to \(plan.storage), policy \(plan.policy); next run \(PlanText.next(plan, now: control.now()))")
         }
@@ -51,10 +51,10 @@ struct PlanShow: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let plan = try await control.plan(database: database)
-            let upcoming = control.upcomingRuns(of: plan, count: 5)
+            let plan = try await control.plans.get(database: database)
+            let upcoming = control.plans.upcomingRuns(of: plan, count: 5)
             if context.isJSON { return try context.console.json(PlanRepresentation(plan, upcomingRuns: upcoming)) }
-            let policy = try await control.policy(named: plan.policy)
+            let policy = try await control.plans.policy(named: plan.policy)
             let console = context.console
             let now = control.now()
             console.line("database:  \(plan.database)")
@@ -80,7 +80,7 @@ struct PlanList: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let plans = try await control.plans()
+            let plans = try await control.plans.list()
             if context.isJSON { return try context.console.json(plans.map { PlanRepresentation($0) }) }
             if plans.isEmpty { return context.console.line("No plans. Create one with: tidemark plan set DB --storage S") }
             let now = control.now()
@@ -100,7 +100,7 @@ struct PlanPause: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let plan = try await context.control().pausePlan(database: database)
+            let plan = try await context.control().plans.pause(database: database)
             if context.isJSON { return try context.console.json(PlanRepresentation(plan)) }
             context.console.line("plan of \(plan.database) paused: no automatic backups until 'tidemark plan resume \(plan.database)'")
         }
@@ -116,7 +116,7 @@ struct PlanResume: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let plan = try await control.resumePlan(database: database)
+            let plan = try await control.plans.resume(database: database)
             if context.isJSON { return try context.console.json(PlanRepresentation(plan)) }
             context.console.line("plan of \(plan.database) resumed; next run \(PlanText.next(plan, now: control.now()))")
         }

@@ -51,7 +51,7 @@ struct PolicySet: AsyncParsableCommand {
                 last: last, hourly: hourly, daily: daily, weekly: weekly, monthly: monthly, yearly: yearly,
                 within: try within.map(RetentionDuration.parse), days: days, keepsFinal: keepFinal.map { $0 == .yes }
             )
-            let update = try await context.control().setPolicy(named: name, change, dryRun: dryRun, confirm: confirm)
+            let update = try await context.control().plans.setPolicy(named: name, change, dryRun: dryRun, confirm: confirm)
             if context.isJSON {
                 return try context.console.json(PolicyUpdateRepresentation(update))
             }
@@ -82,7 +82,7 @@ struct PolicyShow: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let (policy, plans, items) = try await control.policyDetails(named: name)
+            let (policy, plans, items) = try await control.plans.policyDetails(named: name)
             if context.isJSON {
                 return try context.console.json(PolicyShowRepresentation(policy: PolicyRepresentation(policy), databases: plans, decisions: items.map(RetentionDecisionRepresentation.init)))
             }
@@ -107,7 +107,7 @@ struct PolicyList: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let policies = try await context.control().policies()
+            let policies = try await context.control().plans.policies()
             if context.isJSON { return try context.console.json(policies.map(PolicyRepresentation.init)) }
             context.console.table(["NAME", "RULES"], policies.map { [$0.name, $0.summary] })
         }

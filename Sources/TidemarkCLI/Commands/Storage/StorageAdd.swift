@@ -39,7 +39,7 @@ struct StorageAdd: AsyncParsableCommand {
                 settings = .local(path: local ?? "")
             }
             let storage = try await ConnectionTestOutput.reportingFailure(context) {
-                try await context.control().addStorage(name: name, settings: settings, secret: secret)
+                try await context.control().storages.add(name: name, settings: settings, secret: secret)
             }
             if context.isJSON {
                 try context.console.json(StorageRepresentation(storage))

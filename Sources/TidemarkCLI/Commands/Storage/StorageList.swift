@@ -10,7 +10,7 @@ struct StorageList: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let storages = try await context.control().storages()
+            let storages = try await context.control().storages.list()
             if context.isJSON { return try context.console.json(storages.map(StorageRepresentation.init)) }
             if storages.isEmpty { return context.console.line("No storages yet. Add one with: tidemark storage add NAME --local DIR") }
             context.console.table(

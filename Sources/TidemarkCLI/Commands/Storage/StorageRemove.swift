@@ -14,7 +14,7 @@ struct StorageRemove: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            try await context.control().removeStorage(named: name)
+            try await context.control().storages.remove(named: name)
             if context.isJSON { return try context.console.json(["removed": name]) }
             context.console.line("storage \(name) removed (its files were not touched)")
         }

@@ -12,9 +12,9 @@ struct StorageShow: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let storage = try await control.storage(named: name)
+            let storage = try await control.storages.get(named: name)
             if context.isJSON { return try context.console.json(StorageRepresentation(storage)) }
-            let backups = try await control.backups(matching: BackupFilter()).filter { $0.storage == name }
+            let backups = try await control.backups.list(matching: BackupFilter()).filter { $0.storage == name }
             context.console.line("name:        \(storage.name)")
             context.console.line("kind:        \(storage.settings.kind)")
             context.console.line("location:    \(storage.settings.location)")

@@ -16,7 +16,7 @@ struct StorageTest: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let report = try await context.control().testStorage(named: name)
+            let report = try await context.control().storages.test(named: name)
             ConnectionTestOutput.show(report, context)
             if !report.passed { throw ConnectionTestFailedError(report: report) }
         }

@@ -24,7 +24,7 @@ struct StorageUpdate: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let current = try await control.storage(named: name)
+            let current = try await control.storages.get(named: name)
             guard case .s3(var settings) = current.settings else {
                 throw TidemarkError(code: "not-an-s3-storage", message: "storage \(name) is a \(current.settings.kind) storage", hint: "Only S3 storages have settings to update; register a new local storage instead.", category: .invalidInput)
             }
@@ -38,7 +38,7 @@ struct StorageUpdate: AsyncParsableCommand {
             if s3Options.noChecksumHeaders { settings.checksumHeaders = false }
             let secret = keepSecret ? current.secretAccessKey : try S3Secret.read()
             let updated = try await ConnectionTestOutput.reportingFailure(context) {
-                try await control.updateStorage(name: name, settings: .s3(settings), secret: secret)
+                try await control.storages.update(name: name, settings: .s3(settings), secret: secret)
             }
             if context.isJSON {
                 try context.console.json(StorageRepresentation(updated))

@@ -26,7 +26,7 @@ struct TokenCreate: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let created = try await context.control().createToken(name: name, role: role)
+            let created = try await context.control().tokens.create(name: name, role: role)
             if context.isJSON { return try context.console.json(CreatedTokenRepresentation(created)) }
             context.console.line(created.token.revealed)
             context.console.note("token \(name) (\(role.rawValue)) created; it is shown only now, store it safely")
@@ -41,7 +41,7 @@ struct TokenList: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let tokens = try await context.control().tokens()
+            let tokens = try await context.control().tokens.list()
             if context.isJSON { return try context.console.json(tokens.map(TokenRepresentation.init)) }
             if tokens.isEmpty { return context.console.line("No tokens yet. Create one with 'tidemark token create NAME --role viewer'.") }
             context.console.table(
@@ -60,7 +60,7 @@ struct TokenRevoke: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            try await context.control().revokeToken(named: name)
+            try await context.control().tokens.revoke(named: name)
             if context.isJSON { return try context.console.json(["revoked": name]) }
             context.console.line("token \(name) revoked")
         }

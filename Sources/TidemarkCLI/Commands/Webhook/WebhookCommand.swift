@@ -43,7 +43,7 @@ struct WebhookAdd: AsyncParsableCommand {
                     hint: "Export \($0) with the signing secret, or leave out --secret-env for unsigned requests."
                 )
             }
-            let record = try await context.control().addWebhook(name: name, url: url, events: Set(event), database: database, secret: secret)
+            let record = try await context.control().webhooks.add(name: name, url: url, events: Set(event), database: database, secret: secret)
             if context.isJSON { return try context.console.json(WebhookRepresentation(record)) }
             context.console.line("webhook \(name) added: \(WebhookText.events(record)) of \(record.database ?? "every database")\(secret == nil ? "" : ", signed")")
             context.console.note("send a test event with 'tidemark webhook test \(name)'")
@@ -64,7 +64,7 @@ struct WebhookList: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let webhooks = try await context.control().webhooks()
+            let webhooks = try await context.control().webhooks.list()
             if context.isJSON { return try context.console.json(webhooks.map(WebhookRepresentation.init)) }
             if webhooks.isEmpty { return context.console.line("No webhooks yet. Add one with 'tidemark webhook add NAME --url URL'.") }
             context.console.table(
@@ -83,7 +83,7 @@ struct WebhookRemove: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            try await context.control().removeWebhook(named: name)
+            try await context.control().webhooks.remove(named: name)
             if context.isJSON { return try context.console.json(["removed": name]) }
             context.console.line("webhook \(name) removed")
         }
@@ -101,7 +101,7 @@ struct WebhookTest: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            let delivery = try await context.control().testWebhook(named: name)
+            let delivery = try await context.control().webhooks.test(named: name)
             if context.isJSON {
                 try context.console.json(WebhookDeliveryRepresentation(delivery))
             } else if delivery.status == .delivered {
@@ -125,7 +125,7 @@ struct WebhookDeliveries: AsyncParsableCommand {
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let deliveries = try await control.webhookDeliveries(webhook: name, limit: limit)
+            let deliveries = try await control.webhooks.deliveries(webhook: name, limit: limit)
             if context.isJSON { return try context.console.json(deliveries.map(WebhookDeliveryRepresentation.init)) }
             if deliveries.isEmpty { return context.console.line("No deliveries yet.") }
             context.console.table(

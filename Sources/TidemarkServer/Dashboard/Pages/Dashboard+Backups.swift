@@ -14,8 +14,8 @@ extension Dashboard {
             try await backupsTab(request, context, incomplete: true)
         }
         group.get("/backups/{id}") { _, context in
-            let backup = try await control.backup(id: try context.parameters.require("id"))
-            let expiry = try await control.expiries(of: [backup])[backup.id]
+            let backup = try await control.backups.get(id: try context.parameters.require("id"))
+            let expiry = try await control.plans.expiries(of: [backup])[backup.id]
             var data = backupRow(backup, expiresAt: expiry)
             data["databases"] = backup.databases.map { database -> [String: Any] in
                 [
@@ -31,7 +31,7 @@ extension Dashboard {
         }
         group.get("/databases/{name}/plan") { _, context in
             let name = try context.parameters.require("name")
-            let plan = try await control.plan(database: name)
+            let plan = try await control.plans.get(database: name)
             return try await planForm(plan: plan, context: context)
         }
         group.post("/databases/{name}/plan") { _, context in
@@ -40,16 +40,16 @@ extension Dashboard {
             let form = context.form
             switch form["action"] {
             case "pause":
-                _ = try await control.pausePlan(database: name)
+                _ = try await control.plans.pause(database: name)
                 return Self.redirect("/ui/databases/\(Self.path(name))?notice=plan-paused")
             case "resume":
-                _ = try await control.resumePlan(database: name)
+                _ = try await control.plans.resume(database: name)
                 return Self.redirect("/ui/databases/\(Self.path(name))?notice=plan-resumed")
             default:
                 do {
-                    _ = try await control.setPlan(database: name, PlanChange(storage: form["storage"], schedule: form["schedule"], policy: form["policy"]))
+                    _ = try await control.plans.set(database: name, PlanChange(storage: form["storage"], schedule: form["schedule"], policy: form["policy"]))
                 } catch let error as any UserFacingError {
-                    var plan = try await control.plan(database: name)
+                    var plan = try await control.plans.get(database: name)
                     plan.schedule = form["schedule"] ?? plan.schedule
                     return try await planForm(plan: plan, context: context, error: error)
                 }
@@ -59,7 +59,7 @@ extension Dashboard {
     }
 
     private func backupsTab(_ request: Request, _ context: APIRequestContext, incomplete: Bool) async throws -> Response {
-        let database = try await control.database(named: try context.parameters.require("name"))
+        let database = try await control.databases.get(named: try context.parameters.require("name"))
         let cursor = request.uri.queryParameters["after"].flatMap { ListCursor(token: String($0)) }
         var items: [BackupRecord]
         var next: ListCursor?
@@ -68,16 +68,16 @@ extension Dashboard {
             // Each status is bounded to its newest 100 so a long failure streak stays readable.
             items = []
             for status in [BackupStatus.running, .pending, .failed] {
-                items += try await control.backupPage(matching: BackupFilter(database: database.name, status: status), limit: 100, after: nil).items
+                items += try await control.backups.page(matching: BackupFilter(database: database.name, status: status), limit: 100, after: nil).items
             }
             items.sort { $0.startedAt > $1.startedAt }
         } else {
-            let page = try await control.backupPage(matching: BackupFilter(database: database.name), limit: 50, after: cursor)
+            let page = try await control.backups.page(matching: BackupFilter(database: database.name), limit: 50, after: cursor)
             items = page.items
             next = page.next
         }
-        let expiries = try await control.expiries(of: items.filter { $0.status == .completed })
-        let health = try await control.databaseHealth(named: database.name)
+        let expiries = try await control.plans.expiries(of: items.filter { $0.status == .completed })
+        let health = try await control.databases.health(named: database.name)
         var data: [String: Any] = [
             "name": database.name, "path": Self.path(database.name), "engine": database.engine.rawValue,
             "incomplete": incomplete, "notice": Self.notice(request) as Any,
@@ -88,9 +88,9 @@ extension Dashboard {
             "lastAttemptFailed": health.lastAttemptFailed, "overdue": health.isOverdue,
             "lastError": (health.lastAttemptFailed ? health.backups.latest?.error.map { ["code": $0.code, "message": $0.message, "hint": $0.hint ?? ""] } : nil) as Any,
         ]
-        if let plan = try? await control.plan(database: database.name) {
+        if let plan = try? await control.plans.get(database: database.name) {
             let schedule = try? CronExpression(parsing: plan.schedule)
-            let policy = try? await control.policy(named: plan.policy)
+            let policy = try? await control.plans.policy(named: plan.policy)
             data["plan"] = [
                 "storage": plan.storage, "cron": plan.schedule, "words": schedule?.summary ?? "custom schedule",
                 "policy": plan.policy, "policyPath": Self.path(plan.policy), "policySummary": policy?.summary ?? "",
@@ -125,9 +125,9 @@ extension Dashboard {
     }
 
     private func planForm(plan: PlanRecord, context: APIRequestContext, error: (any UserFacingError)? = nil) async throws -> Response {
-        let storages = try await control.storages().map { ["name": $0.name, "selected": $0.name == plan.storage] as [String: Any] }
-        let policies = try await control.policies().map { ["name": $0.name, "selected": $0.name == plan.policy] as [String: Any] }
-        let upcoming = control.upcomingRuns(of: plan, count: 3).compactMap { time($0) }
+        let storages = try await control.storages.list().map { ["name": $0.name, "selected": $0.name == plan.storage] as [String: Any] }
+        let policies = try await control.plans.policies().map { ["name": $0.name, "selected": $0.name == plan.policy] as [String: Any] }
+        let upcoming = control.plans.upcomingRuns(of: plan, count: 3).compactMap { time($0) }
         return page("plan", title: "Manage backups of \(plan.database)", context: context, data: [
             "name": plan.database, "path": Self.path(plan.database), "schedule": plan.schedule,
             "words": (try? CronExpression(parsing: plan.schedule))?.summary ?? "custom schedule",

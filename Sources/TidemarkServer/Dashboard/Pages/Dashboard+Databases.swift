@@ -9,7 +9,7 @@ extension Dashboard {
         group.get("/databases") { request, context in
             var rows: [[String: Any]] = []
             var attention: [[String: Any]] = []
-            for health in try await control.databaseHealth() {
+            for health in try await control.databases.health() {
                 let database = health.database
                 let plan = health.plan
                 var row: [String: Any] = [
@@ -49,14 +49,14 @@ extension Dashboard {
         }
         group.post("/databases/{name}/backup") { _, context in
             try Self.requireAdmin(context)
-            let operation = try await control.enqueueBackup(database: try context.parameters.require("name"))
+            let operation = try await control.backups.enqueue(database: try context.parameters.require("name"))
             return Self.redirect("/ui/operations/\(operation.id)")
         }
         group.get("/databases/{name}/deprovision") { _, context in
-            let database = try await control.database(named: try context.parameters.require("name"))
-            let plan = try? await control.plan(database: database.name)
+            let database = try await control.databases.get(named: try context.parameters.require("name"))
+            let plan = try? await control.plans.get(database: database.name)
             var keepsFinal = false
-            if let plan { keepsFinal = try await control.policy(named: plan.policy).keepsFinal }
+            if let plan { keepsFinal = try await control.plans.policy(named: plan.policy).keepsFinal }
             return page("deprovision", title: "Deprovision \(database.name)", context: context, data: [
                 "name": database.name, "path": Self.path(database.name), "keepsFinal": keepsFinal,
                 "policy": plan?.policy ?? "", "alreadyDone": database.deprovisionedAt != nil,
@@ -68,7 +68,7 @@ extension Dashboard {
             guard context.form["confirmName"] == name else {
                 throw APIError(.unprocessableContent, code: "confirmation-mismatch", message: "type the database name \(name) to confirm the deprovision", hint: "Nothing was changed.")
             }
-            _ = try await control.deprovisionDatabase(named: name)
+            _ = try await control.databases.deprovision(named: name)
             return Self.redirect("/ui/databases/\(Self.path(name))?notice=deprovisioned")
         }
     }

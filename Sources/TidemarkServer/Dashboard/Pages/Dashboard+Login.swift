@@ -19,7 +19,7 @@ extension Dashboard {
                   DashboardSessionMiddleware.constantTimeEquals(nonce, sent) else {
                 throw APIError(.forbidden, code: "csrf-mismatch", message: "the sign-in form is out of date", hint: "Reload the sign-in page and try again (cookies must be enabled).")
             }
-            guard let token = form["token"], let record = try await control.authenticate(bearer: token) else {
+            guard let token = form["token"], let record = try await control.tokens.authenticate(bearer: token) else {
                 let fresh = DashboardSessions.randomToken()
                 var response = page("login", title: "Sign in", context: context, data: [
                     "loginNonce": fresh, "next": Self.safeNext(form["next"]),

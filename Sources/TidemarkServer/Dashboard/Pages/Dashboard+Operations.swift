@@ -10,7 +10,7 @@ extension Dashboard {
         group.get("/operations") { request, context in
             let status = request.uri.queryParameters["status"].flatMap { OperationStatus(rawValue: String($0)) }
             let cursor = request.uri.queryParameters["after"].flatMap { ListCursor(token: String($0)) }
-            let page = try await control.operationPage(status: status, limit: 50, after: cursor)
+            let page = try await control.operations.page(status: status, limit: 50, after: cursor)
             let filters = [("", "All")] + OperationStatus.allCases.map { ($0.rawValue, Self.statusWord($0.rawValue)) }
             return self.page("operations", title: "Operations", context: context, data: [
                 "operations": page.items.map(operationRow), "hasOperations": !page.items.isEmpty,
@@ -20,8 +20,8 @@ extension Dashboard {
             ])
         }
         group.get("/operations/{id}") { request, context in
-            let operation = try await control.operation(id: try context.parameters.require("id"))
-            let lines = try await control.operationLogs(id: operation.id)
+            let operation = try await control.operations.get(id: try context.parameters.require("id"))
+            let lines = try await control.operations.logs(id: operation.id)
             var data = operationRow(operation)
             data["lines"] = lines.suffix(Self.tailLength).map(LogLineState.init)
             data["lastSequence"] = lines.last?.sequence ?? 0
@@ -29,19 +29,19 @@ extension Dashboard {
             return page("operation", title: "Operation \(operation.id)", context: context, data: data)
         }
         group.get("/operations/{id}/state") { request, context in
-            let operation = try await control.operation(id: try context.parameters.require("id"))
+            let operation = try await control.operations.get(id: try context.parameters.require("id"))
             let after = request.uri.queryParameters["after"].flatMap { Int(String($0)) } ?? 0
-            let lines = try await control.operationLogs(id: operation.id, afterSequence: after)
+            let lines = try await control.operations.logs(id: operation.id, afterSequence: after)
             return try Self.json(OperationState(operation, lines: lines.suffix(Self.tailLength).map(LogLineState.init)))
         }
         group.post("/operations/{id}/cancel") { _, context in
             try Self.requireAdmin(context)
-            let operation = try await control.cancelOperation(id: try context.parameters.require("id"))
+            let operation = try await control.operations.cancel(id: try context.parameters.require("id"))
             return Self.redirect("/ui/operations/\(operation.id)?notice=cancel-requested")
         }
         group.post("/operations/{id}/retry") { _, context in
             try Self.requireAdmin(context)
-            let operation = try await control.retryOperation(id: try context.parameters.require("id"))
+            let operation = try await control.operations.retry(id: try context.parameters.require("id"))
             return Self.redirect("/ui/operations/\(operation.id)?notice=retried")
         }
     }

@@ -8,15 +8,15 @@ extension Dashboard {
     /// delete and saves such a change only after it is confirmed (SPEC §2.3, §4.3).
     func addPolicyRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("/policies") { request, context in
-            let plans = try await control.plans()
-            let policies = try await control.policies().map { policy -> [String: Any] in
+            let plans = try await control.plans.list()
+            let policies = try await control.plans.policies().map { policy -> [String: Any] in
                 let users = plans.filter { $0.policy == policy.name }.map(\.database)
                 return ["name": policy.name, "path": Self.path(policy.name), "summary": policy.summary, "databases": users.isEmpty ? "none" : users.joined(separator: ", ")]
             }
             return page("policies", title: "Retention policies", context: context, data: ["policies": policies, "hasPolicies": !policies.isEmpty, "notice": Self.notice(request) as Any])
         }
         group.get("/policies/{name}") { _, context in
-            let (policy, databases, items) = try await control.policyDetails(named: try context.parameters.require("name"))
+            let (policy, databases, items) = try await control.plans.policyDetails(named: try context.parameters.require("name"))
             return policyPage(policy, databases: databases, items: items, context: context)
         }
         group.post("/policies/{name}") { _, context in
@@ -33,13 +33,13 @@ extension Dashboard {
                     days: try form["days"].map { _ in try Self.count(form, "days") ?? 0 }, keepsFinal: form.isChecked("keepFinal")
                 )
                 let confirmed = form["confirm"] == "yes"
-                let preview = try await control.setPolicy(named: name, change, dryRun: true)
+                let preview = try await control.plans.setPolicy(named: name, change, dryRun: true)
                 if !preview.deletions.isEmpty && !confirmed {
                     return confirmPage(preview, form: form, context: context)
                 }
-                _ = try await control.setPolicy(named: name, change, confirm: confirmed)
+                _ = try await control.plans.setPolicy(named: name, change, confirm: confirmed)
             } catch let error as any UserFacingError {
-                let (policy, databases, items) = try await control.policyDetails(named: name)
+                let (policy, databases, items) = try await control.plans.policyDetails(named: name)
                 return policyPage(policy, databases: databases, items: items, context: context, error: error)
             }
             return Self.redirect("/ui/policies/\(Self.path(name))?notice=policy-saved")

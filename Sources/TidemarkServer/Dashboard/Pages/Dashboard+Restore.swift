@@ -8,7 +8,7 @@ extension Dashboard {
     /// the skip options; submitting queues the restore and opens its operation page.
     func addRestoreRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("/backups/{id}/restore") { request, context in
-            let backup = try await control.backup(id: try context.parameters.require("id"))
+            let backup = try await control.backups.get(id: try context.parameters.require("id"))
             let table = request.uri.queryParameters["table"].map(String.init)
             var values = RestoreFormValues(newName: "", scope: table == nil ? "all" : "table", table: table ?? "")
             values.newName = "\(backup.database)_restored"
@@ -18,7 +18,7 @@ extension Dashboard {
             let id = try context.parameters.require("id")
             let name = request.uri.queryParameters["name"].map(String.init) ?? ""
             do {
-                try await control.checkRestoreTarget(backupID: id, newName: name)
+                try await control.restores.checkTarget(backupID: id, newName: name)
                 return try Self.json(NameCheck(available: true, message: "\(name) is free on the server."))
             } catch let error as any UserFacingError {
                 return try Self.json(NameCheck(available: false, message: error.message, hint: error.hint))
@@ -26,7 +26,7 @@ extension Dashboard {
         }
         group.post("/backups/{id}/restore") { _, context in
             try Self.requireAdmin(context)
-            let backup = try await control.backup(id: try context.parameters.require("id"))
+            let backup = try await control.backups.get(id: try context.parameters.require("id"))
             let form = context.form
             let values = RestoreFormValues(
                 newName: form["newName"] ?? "", scope: form["scope"] ?? "all", table: form["table"] ?? "",
@@ -42,7 +42,7 @@ extension Dashboard {
                 if values.scope == "table" && values.table.isEmpty {
                     throw ControlError(.invalidTable, "choose the table to restore", hint: "Pick one from the list, or restore the whole backup.")
                 }
-                let operation = try await control.enqueueRestore(request)
+                let operation = try await control.restores.enqueue(request)
                 return Self.redirect("/ui/operations/\(operation.id)")
             } catch let error as any UserFacingError {
                 return try restoreForm(backup, values: values, context: context, error: error)

@@ -8,7 +8,7 @@ extension Dashboard {
     /// test of exactly the values in the form passed (SPEC §2.3).
     func addStorageRoutes(to group: RouterGroup<APIRequestContext>) {
         group.get("/storages") { request, context in
-            let storages = try await control.storages().map { storage -> [String: Any] in
+            let storages = try await control.storages.list().map { storage -> [String: Any] in
                 ["name": storage.name, "path": Self.path(storage.name), "kind": storage.settings.kind, "location": storage.settings.location, "created": time(storage.createdAt) as Any]
             }
             return page("storages", title: "Storages", context: context, data: ["storages": storages, "hasStorages": !storages.isEmpty, "notice": Self.notice(request) as Any])
@@ -19,7 +19,7 @@ extension Dashboard {
         }
         group.get("/storages/{name}/edit") { _, context in
             try Self.requireAdmin(context)
-            let record = try await control.storage(named: try context.parameters.require("name"))
+            let record = try await control.storages.get(named: try context.parameters.require("name"))
             return storageForm(StorageForm(record), editing: true, context: context)
         }
         // The Test connection button: JSON for the page's script, or the form again (no script).
@@ -45,10 +45,10 @@ extension Dashboard {
             do {
                 let (settings, secret) = try form.settings()
                 if editing {
-                    let existing = try await control.storage(named: form.name)
-                    _ = try await control.updateStorage(name: form.name, settings: settings, secret: secret ?? existing.secretAccessKey)
+                    let existing = try await control.storages.get(named: form.name)
+                    _ = try await control.storages.update(name: form.name, settings: settings, secret: secret ?? existing.secretAccessKey)
                 } else {
-                    _ = try await control.addStorage(name: form.name, settings: settings, secret: secret)
+                    _ = try await control.storages.add(name: form.name, settings: settings, secret: secret)
                 }
             } catch let error as any UserFacingError {
                 let outcome = TestOutcome(state: "failed", message: error.message, category: error.code, hint: error.hint, proof: nil)
@@ -61,7 +61,7 @@ extension Dashboard {
     private func test(_ form: StorageForm, editing: Bool, context: APIRequestContext) async -> TestOutcome {
         do {
             let (settings, secret) = try form.settings()
-            let report = try await control.testStorageSettings(settings, secret: secret, existing: editing ? form.name : nil)
+            let report = try await control.storages.testSettings(settings, secret: secret, existing: editing ? form.name : nil)
             if let failure = report.failure {
                 return TestOutcome(state: "failed", message: failure.message, category: failure.category, hint: failure.hint, proof: nil)
             }

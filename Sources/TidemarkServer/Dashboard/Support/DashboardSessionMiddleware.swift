@@ -48,7 +48,7 @@ struct DashboardSessionMiddleware: RouterMiddleware {
     private func currentSession(_ request: Request) async -> DashboardSession? {
         guard let id = request.cookies[Dashboard.sessionCookie]?.value,
               let session = await dashboard.sessions.session(id: id) else { return nil }
-        guard let token = try? await dashboard.control.token(hash: session.tokenHash), token.role == session.role else {
+        guard let token = try? await dashboard.control.tokens.record(hash: session.tokenHash), token.role == session.role else {
             await dashboard.sessions.close(id: id)
             return nil
         }

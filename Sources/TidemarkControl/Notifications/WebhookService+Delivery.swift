@@ -3,7 +3,7 @@ import Foundation
 import Logging
 package import TidemarkCore
 
-extension ControlPlane {
+extension WebhookService {
     /// How long a claimed delivery is held by one process before another may try it.
     static let deliveryLease: TimeInterval = 60
     /// How long one attempt may take before it counts as failed.
@@ -12,12 +12,12 @@ extension ControlPlane {
     /// Sends the deliveries that are due, up to `limit` at once, and records each outcome.
     ///
     /// A 2xx answer delivers; anything else (another status, refused, timed out) is retried
-    /// after `configuration.webhookRetryDelays`, then marked failed. Claims are atomic, so two
+    /// after `retryDelays`, then marked failed. Claims are atomic, so two
     /// processes never send the same attempt.
     /// - Returns: the deliveries as recorded after their attempt.
     @discardableResult
-    package func deliverDueWebhooks(limit: Int = 16, timeout: Duration = deliveryTimeout) async -> [WebhookDelivery] {
-        guard let transport = webhookTransport else { return [] }
+    package func deliverDue(limit: Int = 16, timeout: Duration = deliveryTimeout) async -> [WebhookDelivery] {
+        guard let transport else { return [] }
         let claimed: [WebhookDelivery]
         do {
             claimed = try await catalog.claimDueDeliveries(now: now(), leaseUntil: now().addingTimeInterval(Self.deliveryLease), limit: limit)
@@ -49,7 +49,7 @@ extension ControlPlane {
             ("X-Tidemark-Event", delivery.event.rawValue),
             ("X-Tidemark-Delivery", delivery.id),
         ]
-        if let secret = webhook.secret { headers.append(("X-Tidemark-Signature", Self.webhookSignature(body: body, secret: secret))) }
+        if let secret = webhook.secret { headers.append(("X-Tidemark-Signature", Self.signature(body: body, secret: secret))) }
         delivery.attempts += 1
         do {
             let status = try await transport.post(url: webhook.url, headers: headers, body: body, timeout: timeout)
@@ -64,7 +64,7 @@ extension ControlPlane {
             delivery.lastError = ErrorInfo(error).message
         }
         if delivery.status != .delivered {
-            let delays = configuration.webhookRetryDelays
+            let delays = retryDelays
             if delivery.attempts > delays.count {
                 delivery.status = .failed
                 logger.warning("webhook \(webhook.name): giving up on \(delivery.event.rawValue) delivery \(delivery.id) after \(delivery.attempts) attempts: \(delivery.lastError ?? "")")
@@ -84,7 +84,7 @@ extension ControlPlane {
     }
 
     /// `sha256=` and the lower-case hex HMAC-SHA256 of the body under the webhook's secret.
-    package static func webhookSignature(body: [UInt8], secret: Secret<String>) -> String {
+    package static func signature(body: [UInt8], secret: Secret<String>) -> String {
         let key = SymmetricKey(data: Array(secret.revealed.utf8))
         return "sha256=" + Hex.encode(Array(HMAC<SHA256>.authenticationCode(for: body, using: key)))
     }

@@ -1,14 +1,40 @@
 import Foundation
 package import TidemarkCore
-package import TidemarkRepository
+import TidemarkRepository
 
-extension ControlPlane {
+/// Storages (SPEC §4.4): registration with its connection test and repository, changes,
+/// removal, and opening a storage's repository for the jobs. It sees the catalog, the store
+/// opener and connection test, the passphrase, the keys this process unlocked, the clock and
+/// the webhooks (a failed connection test is an event).
+package struct StorageService: Sendable {
+    let catalog: any Catalog
+    let openStore: ControlPlane.StoreOpener
+    let testConnection: ControlPlane.ConnectionTester
+    let passphrase: @Sendable () throws -> Secret<String>
+    let unlockedKeys: UnlockedKeys
+    let now: @Sendable () -> Date
+    let webhooks: WebhookService
+}
+
+extension StorageService {
+    /// Runs the storage connection test on settings that are not saved yet (the dashboard's
+    /// Test connection button). Nothing is recorded; a local directory that does not exist is
+    /// created, exactly as saving the storage would.
+    package func testSettings(_ settings: StorageSettings, secret: Secret<String>?, existing name: String? = nil) async throws -> ConnectionTestReport {
+        var secret = secret
+        if let name, secret == nil {
+            // An edit form leaves the key blank to keep the stored one.
+            secret = try await get(named: name).secretAccessKey
+        }
+        return await testConnection(try await openStore(try settings.normalized(), secret, name == nil ? .create : .connectionTest))
+    }
+
     /// Registers a storage: runs the connection test, then initializes its repository, or
     /// attaches the repository already there when the passphrase opens it. Nothing is saved
     /// unless both work.
     /// - Throws: `invalid-name`, `name-conflict`, `ConnectionTestFailedError` (its code is the
     ///   failure category), storage errors, `wrong-passphrase`.
-    package func addStorage(name: String, settings: StorageSettings, secret: Secret<String>? = nil) async throws -> StorageRecord {
+    package func add(name: String, settings: StorageSettings, secret: Secret<String>? = nil) async throws -> StorageRecord {
         try NameRule.validate(name, what: "storage")
         let settings = try settings.normalized()
         if try await catalog.storage(named: name) != nil {
@@ -61,8 +87,8 @@ extension ControlPlane {
     /// Changes where or how a storage is reached (endpoint, credentials, addressing). Saved only
     /// when the connection test passes and the same repository is found at the new settings.
     /// - Throws: `storage-not-found`, `ConnectionTestFailedError`, `repository-mismatch`.
-    package func updateStorage(name: String, settings: StorageSettings, secret: Secret<String>?) async throws -> StorageRecord {
-        var record = try await storage(named: name)
+    package func update(name: String, settings: StorageSettings, secret: Secret<String>?) async throws -> StorageRecord {
+        var record = try await get(named: name)
         guard record.settings.kind == settings.kind else {
             throw ControlError(.storageKindChange, "storage \(name) is a \(record.settings.kind) storage and cannot become \(settings.kind)", hint: "Add a new storage instead.")
         }
@@ -78,11 +104,11 @@ extension ControlPlane {
     }
 
     /// Runs the connection test on a registered storage.
-    package func testStorage(named name: String) async throws -> ConnectionTestReport {
-        let record = try await storage(named: name)
+    package func test(named name: String) async throws -> ConnectionTestReport {
+        let record = try await get(named: name)
         let report = await testConnection(try await openStore(record.settings, record.secretAccessKey, .connectionTest))
         if let failure = report.failure {
-            await notify(Notice(
+            await webhooks.notify(Notice(
                 .storageTestFailed, status: "failed", storage: name,
                 message: "connection test of storage \(name) failed (\(failure.category)): \(failure.message)"
             ))
@@ -91,13 +117,13 @@ extension ControlPlane {
     }
 
     /// Every registered storage.
-    package func storages() async throws -> [StorageRecord] {
+    package func list() async throws -> [StorageRecord] {
         try await catalog.storages()
     }
 
     /// The storage named `name`.
     /// - Throws: `ControlError` `storage-not-found`.
-    package func storage(named name: String) async throws -> StorageRecord {
+    package func get(named name: String) async throws -> StorageRecord {
         guard let storage = try await catalog.storage(named: name) else {
             throw ControlError(.storageNotFound, "storage \(name) does not exist", hint: "Run 'tidemark storage list' to see registered storages.")
         }
@@ -106,8 +132,8 @@ extension ControlPlane {
 
     /// Forgets a storage. Its repository and backups stay where they are.
     /// - Throws: `ControlError` `storage-in-use` when the catalog still lists backups in it.
-    package func removeStorage(named name: String) async throws {
-        _ = try await storage(named: name)
+    package func remove(named name: String) async throws {
+        _ = try await get(named: name)
         let count = try await catalog.backupCount(inStorage: name)
         guard count == 0 else {
             throw ControlError(.storageInUse, "storage \(name) still holds \(count) backup(s)", hint: "Purge them first ('tidemark backup list' shows them); the repository itself is never deleted by Tidemark.")
@@ -124,7 +150,7 @@ extension ControlPlane {
     }
 
     /// Opens the repository of `storage`, checking it is the one registered.
-    package func openRepository(_ storage: StorageRecord) async throws -> Repository {
+    func openRepository(_ storage: StorageRecord) async throws -> Repository {
         let store = try await openStore(storage.settings, storage.secretAccessKey, .work)
         let repository = try await Repository.open(store, passphrase: try passphrase(), unlocked: unlockedKeys, now: now)
         guard repository.config.id == storage.repositoryID else {
@@ -138,8 +164,8 @@ extension ControlPlane {
     }
 
     /// The storage a backup goes to: the one named, or the only one registered.
-    func resolveStorage(_ name: String?) async throws -> StorageRecord {
-        if let name { return try await storage(named: name) }
+    func resolve(_ name: String?) async throws -> StorageRecord {
+        if let name { return try await get(named: name) }
         let all = try await catalog.storages()
         guard all.count == 1, let only = all.first else {
             throw ControlError(
@@ -150,4 +176,24 @@ extension ControlPlane {
         }
         return only
     }
+}
+
+extension ControlPlane {
+    /// Storages: registration, tests, changes, removal.
+    package var storages: StorageService {
+        StorageService(
+            catalog: catalog, openStore: openStore, testConnection: testConnection, passphrase: passphrase,
+            unlockedKeys: unlockedKeys, now: now, webhooks: webhooks
+        )
+    }
+
+    /// The storage named `name` (for the jobs).
+    /// - Throws: `storage-not-found`.
+    func storage(named name: String) async throws -> StorageRecord { try await storages.get(named: name) }
+
+    /// The storage a backup goes to: the one named, or the only one registered.
+    func resolveStorage(_ name: String?) async throws -> StorageRecord { try await storages.resolve(name) }
+
+    /// Opens the repository of `storage`, checking it is the one registered.
+    func openRepository(_ storage: StorageRecord) async throws -> Repository { try await storages.openRepository(storage) }
 }

@@ -1,0 +1,26 @@
+package import TidemarkCore
+
+/// Restores into new databases (SPEC §4.6). Its work lives in RestoreJob, which this service
+/// runs through the control plane it holds privately.
+package struct RestoreService: Sendable {
+    private let control: ControlPlane
+
+    init(control: ControlPlane) { self.control = control }
+
+    /// Restores now, in this process. See RestoreJob for what is refused before any record.
+    package func start(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
+        try await control.restore(request, observer: observer)
+    }
+    /// Queues a restore for `serve`.
+    package func enqueue(_ request: RestoreRequest) async throws -> OperationRecord { try await control.enqueueRestore(request) }
+    /// Whether a restore of backup `id` into `newName` can start (the dashboard's check as you type).
+    @discardableResult
+    package func checkTarget(backupID id: String, newName: String) async throws -> (backup: BackupRecord, source: DatabaseRecord) {
+        try await control.checkRestoreTarget(backupID: id, newName: newName)
+    }
+}
+
+extension ControlPlane {
+    /// Restores into new databases.
+    package var restores: RestoreService { RestoreService(control: self) }
+}
