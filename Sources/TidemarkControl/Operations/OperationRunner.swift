@@ -50,10 +50,15 @@ package struct OperationRunner: Sendable {
     ///   preflight's refusal (nothing recorded), `backup-in-progress`.
     package func enqueue<J: Job>(_ job: J, _ request: J.Request) async throws -> OperationRecord {
         guard J.runsInBackground else {
-            throw ControlError(.cannotRunInBackground, "\(J.kind.rawValue) operations run only in the command that starts them", hint: "Run the command again.")
+            throw Self.runsOnlyInItsCommand(J.kind)
         }
         let checked = try await job.preflight(request, control: control)
         return try await control.insertQueued(try queuedRecord(J.self, checked, createdAt: control.now()))
+    }
+
+    /// `cannot-run-in-background`: jobs that stream to, or are driven by, their command.
+    private static func runsOnlyInItsCommand(_ kind: OperationKind) -> ControlError {
+        ControlError(.cannotRunInBackground, "\(kind.rawValue) operations run only in the command that starts them", hint: "Run the command again.")
     }
 
     /// The record that queues a checked request of `J` (also the scheduler's, which inserts
@@ -79,9 +84,7 @@ package struct OperationRunner: Sendable {
         try await run.log("\(claimed.summary): attempt \(claimed.attempt) of \(claimed.maxAttempts) started by \(control.configuration.workerID)")
         do {
             guard let job = JobRegistry.job(for: claimed.kind), type(of: job).runsInBackground else {
-                let error = ControlError(
-                    .cannotRunInBackground, "\(claimed.kind.rawValue) operations run only in the command that starts them", hint: "Run the command again."
-                )
+                let error = Self.runsOnlyInItsCommand(claimed.kind)
                 await run.finish(after: error)
                 throw error
             }
