@@ -1,5 +1,5 @@
 import Foundation
-package import TidemarkCore
+import TidemarkCore
 
 extension ControlPlane {
     /// Takes a backup of database `name` now, running it in this process as an operation

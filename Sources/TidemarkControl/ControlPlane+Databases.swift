@@ -1,5 +1,5 @@
 import Foundation
-package import TidemarkCore
+import TidemarkCore
 
 extension ControlPlane {
     /// Registers an external database after checking that it answers with these credentials,

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import TidemarkCore
 
 /// One thing that happened to an operation being followed (`op logs --follow`, the API's

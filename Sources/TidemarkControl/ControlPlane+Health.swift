@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import TidemarkCore
 
 /// How one database's backups stand right now: what the overview pages show at a glance.

@@ -1,4 +1,4 @@
-package import TidemarkCore
+import TidemarkCore
 
 extension ControlPlane {
     /// Largest page the API hands out.

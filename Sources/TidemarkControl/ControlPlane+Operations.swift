@@ -1,5 +1,5 @@
 import Foundation
-package import TidemarkCore
+import TidemarkCore
 
 extension ControlPlane {
     /// Operations, newest first.

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import TidemarkCore
 
 /// A requested change to a plan; nil fields keep the current value (or the default).

@@ -1,4 +1,4 @@
-package import TidemarkCore
+import TidemarkCore
 
 extension ControlPlane {
     /// Checks that a restore of backup `id` into `newName` can start: the backup is completed,

@@ -198,6 +198,12 @@ enum CatalogMigrations {
         """
         ALTER TABLE operations ADD COLUMN request_version INTEGER NOT NULL DEFAULT 1
         """,
+        // 12: managed instances (SPEC §4.7): data directory, port and desired state as JSON,
+        // NULL for external servers; a physical backup's LSNs, timeline and system id as JSON.
+        """
+        ALTER TABLE databases ADD COLUMN managed TEXT;
+        ALTER TABLE backups ADD COLUMN physical TEXT
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

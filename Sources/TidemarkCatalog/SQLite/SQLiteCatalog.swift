@@ -75,10 +75,10 @@ package final class SQLiteCatalog: Catalog {
         let sealed = try sealed(database.password, label: "database:\(database.name)")
         do {
             try connection.execute(
-                "INSERT INTO databases (name, engine, connection, sealed_password, created_at, deprovisioned_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO databases (name, engine, connection, sealed_password, created_at, deprovisioned_at, managed) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     .text(database.name), .text(database.engine.rawValue), .text(try json(database.connection)), sealed,
-                    date(database.createdAt), database.deprovisionedAt.map(date) ?? .null,
+                    date(database.createdAt), database.deprovisionedAt.map(date) ?? .null, try managedValue(database.managed),
                 ]
             )
         } catch let error as CatalogError where error.kind == .nameConflict {
@@ -89,8 +89,8 @@ package final class SQLiteCatalog: Catalog {
     package func updateDatabase(_ database: DatabaseRecord) async throws {
         let sealed = try sealed(database.password, label: "database:\(database.name)")
         let updated = try connection.query(
-            "UPDATE databases SET engine = ?, connection = ?, sealed_password = ? WHERE name = ? RETURNING name",
-            [.text(database.engine.rawValue), .text(try json(database.connection)), sealed, .text(database.name)]
+            "UPDATE databases SET engine = ?, connection = ?, sealed_password = ?, managed = ? WHERE name = ? RETURNING name",
+            [.text(database.engine.rawValue), .text(try json(database.connection)), sealed, try managedValue(database.managed), .text(database.name)]
         )
         guard !updated.isEmpty else {
             throw CatalogError(.notFound, "database \(database.name) is not registered", hint: "Run 'tidemark db list' to see the registered databases.")
@@ -114,8 +114,14 @@ package final class SQLiteCatalog: Catalog {
             connection: try decode(DatabaseConnection.self, row["connection"]),
             password: password,
             createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
-            deprovisionedAt: dateValue(row["deprovisioned_at"])
+            deprovisionedAt: dateValue(row["deprovisioned_at"]),
+            managed: row["managed"].string == nil ? nil : try decode(ManagedInstance.self, row["managed"])
         )
+    }
+
+    private func managedValue(_ managed: ManagedInstance?) throws -> SQLiteValue {
+        guard let managed else { return .null }
+        return .text(try json(managed))
     }
 
     // MARK: Backups
@@ -124,8 +130,8 @@ package final class SQLiteCatalog: Catalog {
         let inserted = try connection.query(
             """
             INSERT INTO backups (id, database, storage, status, trigger, method, engine, server_version, started_at,
-                finished_at, logical_bytes, stored_bytes, error, operation_id, contents)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                finished_at, logical_bytes, stored_bytes, error, operation_id, contents, physical)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
             WHERE NOT EXISTS (SELECT 1 FROM purged_backups WHERE id = ?1)
             RETURNING id
             """,
@@ -147,7 +153,8 @@ package final class SQLiteCatalog: Catalog {
         try connection.execute(
             """
             UPDATE backups SET database = ?, storage = ?, status = ?, trigger = ?, method = ?, engine = ?, server_version = ?,
-                started_at = ?, finished_at = ?, logical_bytes = ?, stored_bytes = ?, error = ?, operation_id = ?, contents = ?
+                started_at = ?, finished_at = ?, logical_bytes = ?, stored_bytes = ?, error = ?, operation_id = ?, contents = ?,
+                physical = ?
             WHERE id = ?
             """,
             values
@@ -263,6 +270,7 @@ package final class SQLiteCatalog: Catalog {
             backup.serverVersion.map(SQLiteValue.text) ?? .null, date(backup.startedAt), backup.finishedAt.map(date) ?? .null,
             .integer(backup.logicalBytes), .integer(backup.storedBytes), try backup.error.map { .text(try json($0)) } ?? .null,
             backup.operationID.map(SQLiteValue.text) ?? .null, .text(try json(backup.databases)),
+            try backup.physical.map { .text(try json($0)) } ?? .null,
         ]
     }
 
@@ -282,7 +290,8 @@ package final class SQLiteCatalog: Catalog {
             storedBytes: row["stored_bytes"].int ?? 0,
             error: try row["error"].string.map { try decode(ErrorInfo.self, .text($0)) },
             operationID: row["operation_id"].string,
-            databases: try decode([DatabaseContents].self, row["contents"])
+            databases: try decode([DatabaseContents].self, row["contents"]),
+            physical: try row["physical"].string.map { try decode(PhysicalBackupInfo.self, .text($0)) }
         )
         if row["expiry_evaluated"].int == 1 {
             record.storedExpiry = dateValue(row["expires_at"]).map(StoredExpiry.at) ?? .never

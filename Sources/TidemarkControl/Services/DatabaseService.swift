@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import TidemarkCore
 
 /// Databases (SPEC §4.1): registration, changes, health, deprovisioning.

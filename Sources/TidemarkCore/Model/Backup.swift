@@ -50,14 +50,39 @@ package struct TableContents: Sendable, Codable, Equatable {
     package var name: String
     /// Bytes of the table's data in the dump (COPY text for PostgreSQL).
     package var bytes: Int64
-    /// Rows captured in the backup, counted while the dump streamed.
+    /// Rows captured in the backup, counted while the dump streamed (logical backups), or the
+    /// planner's estimate (`reltuples`) when `rowsAreEstimates` (physical backups).
     package var rows: Int64
+    /// True when `rows` is an estimate rather than a count.
+    package var rowsAreEstimates: Bool
 
-    package init(schema: String, name: String, bytes: Int64, rows: Int64) {
+    package init(schema: String, name: String, bytes: Int64, rows: Int64, rowsAreEstimates: Bool = false) {
         self.schema = schema
         self.name = name
         self.bytes = bytes
         self.rows = rows
+        self.rowsAreEstimates = rowsAreEstimates
+    }
+
+    private enum CodingKeys: String, CodingKey { case schema, name, bytes, rows, rowsAreEstimates }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        schema = try container.decode(String.self, forKey: .schema)
+        name = try container.decode(String.self, forKey: .name)
+        bytes = try container.decode(Int64.self, forKey: .bytes)
+        rows = try container.decode(Int64.self, forKey: .rows)
+        rowsAreEstimates = try container.decodeIfPresent(Bool.self, forKey: .rowsAreEstimates) ?? false
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schema, forKey: .schema)
+        try container.encode(name, forKey: .name)
+        try container.encode(bytes, forKey: .bytes)
+        try container.encode(rows, forKey: .rows)
+        // Only when true, so logical manifests keep their documented shape.
+        if rowsAreEstimates { try container.encode(true, forKey: .rowsAreEstimates) }
     }
 
     /// `schema.name`.
@@ -103,6 +128,8 @@ package struct BackupRecord: Sendable, Equatable {
     package var error: ErrorInfo?
     package var operationID: String?
     package var databases: [DatabaseContents]
+    /// LSNs, timeline and system of a physical backup; nil for logical ones.
+    package var physical: PhysicalBackupInfo?
     /// Written only by `Catalog.recordExpiries` (retention evaluations); inserts and updates
     /// leave the stored value alone.
     package var storedExpiry: StoredExpiry = .unknown
@@ -122,7 +149,8 @@ package struct BackupRecord: Sendable, Equatable {
         storedBytes: Int64 = 0,
         error: ErrorInfo? = nil,
         operationID: String? = nil,
-        databases: [DatabaseContents] = []
+        databases: [DatabaseContents] = [],
+        physical: PhysicalBackupInfo? = nil
     ) {
         self.id = id
         self.database = database
@@ -139,6 +167,7 @@ package struct BackupRecord: Sendable, Equatable {
         self.error = error
         self.operationID = operationID
         self.databases = databases
+        self.physical = physical
     }
 }
 

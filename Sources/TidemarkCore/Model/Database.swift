@@ -40,6 +40,8 @@ package struct DatabaseRecord: Sendable, Equatable {
     package var password: Secret<String>?
     package var createdAt: Date
     package var deprovisionedAt: Date?
+    /// Set when Tidemark runs the server itself (SPEC §4.7); nil for an external server.
+    package var managed: ManagedInstance?
 
     package init(
         name: String,
@@ -47,7 +49,8 @@ package struct DatabaseRecord: Sendable, Equatable {
         connection: DatabaseConnection,
         password: Secret<String>?,
         createdAt: Date,
-        deprovisionedAt: Date? = nil
+        deprovisionedAt: Date? = nil,
+        managed: ManagedInstance? = nil
     ) {
         self.name = name
         self.engine = engine
@@ -55,5 +58,28 @@ package struct DatabaseRecord: Sendable, Equatable {
         self.password = password
         self.createdAt = createdAt
         self.deprovisionedAt = deprovisionedAt
+        self.managed = managed
+    }
+}
+
+/// A PostgreSQL server Tidemark created on this host and keeps running (SPEC §4.7).
+package struct ManagedInstance: Sendable, Codable, Equatable {
+    /// Whether the user wants it up (`db start`) or down (`db stop`); `serve` restarts an
+    /// instance that should run and is not.
+    package enum DesiredState: String, Sendable, Codable {
+        case running
+        case stopped
+    }
+
+    /// The cluster's data directory (PGDATA), under the Tidemark home.
+    package var dataDirectory: String
+    /// Its loopback TCP port.
+    package var port: Int
+    package var desiredState: DesiredState
+
+    package init(dataDirectory: String, port: Int, desiredState: DesiredState = .running) {
+        self.dataDirectory = dataDirectory
+        self.port = port
+        self.desiredState = desiredState
     }
 }

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 extension StorageSettings {
     /// The settings as stored: a local path made canonical (absolute, no `.`, `..`, doubled or

@@ -12,6 +12,9 @@ package enum WebhookEvent: String, Sendable, Codable, CaseIterable {
     case backupOverdue = "backup.overdue"
     /// A storage connection test failed.
     case storageTestFailed = "storage.test-failed"
+    /// A managed instance kept dying: `serve` restarted it several times in a row and it did
+    /// not stay up (it goes on trying, with backoff).
+    case instanceFailing = "instance.failing"
     /// Sent by `tidemark webhook test` and `POST /webhooks/{name}/test`, whatever the filter.
     case test = "webhook.test"
 }

@@ -34,7 +34,7 @@ package protocol Catalog: Sendable {
     func insertDatabase(_ database: DatabaseRecord) async throws
     func database(named name: String) async throws -> DatabaseRecord?
     func databases() async throws -> [DatabaseRecord]
-    /// Replaces the engine, connection and password of an existing database.
+    /// Replaces the engine, connection, password and managed-instance settings of an existing database.
     func updateDatabase(_ database: DatabaseRecord) async throws
 
     /// Records a new backup. An id that was purged is refused with `CatalogError`

@@ -49,6 +49,8 @@ package struct BackupManifest: Sendable, Codable, Equatable {
     package var databases: [DatabaseContents]
     package var dumpObjects: [DumpObject]
     package var streams: [StreamReference]
+    /// LSNs, timeline and system of a physical backup; absent for logical ones.
+    package var physical: PhysicalBackupInfo?
 
     package init(
         id: String,
@@ -63,7 +65,8 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         storedBytes: Int64,
         databases: [DatabaseContents],
         dumpObjects: [DumpObject],
-        streams: [StreamReference]
+        streams: [StreamReference],
+        physical: PhysicalBackupInfo? = nil
     ) {
         self.version = 1
         self.id = id
@@ -79,5 +82,6 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         self.databases = databases
         self.dumpObjects = dumpObjects
         self.streams = streams
+        self.physical = physical
     }
 }

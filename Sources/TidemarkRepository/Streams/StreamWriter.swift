@@ -28,7 +28,7 @@ private struct ProcessedChunk: Sendable {
 package final class StreamWriter {
     private let repository: Repository
     private let known: ChunkIndex
-    private var chunker: GearChunker
+    private var chunker: StreamChunker
     private var packer: PackBuilder
     private let processingLimit = 4
     private let uploadLimit = 2
@@ -44,10 +44,12 @@ package final class StreamWriter {
     private let compressors = ZstdContexts()
     private let progress: (_ bytesRead: Int64, _ bytesStored: Int64) -> Void
 
-    init(repository: Repository, known: ChunkIndex, progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void) {
+    init(repository: Repository, known: ChunkIndex, layout: StreamLayout, progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void) {
         self.repository = repository
         self.known = known
-        self.chunker = GearChunker(parameters: repository.config.chunker, gear: repository.master.gearTable())
+        self.chunker = StreamChunker(
+            layout: layout, blockSize: repository.config.fileBlockSize, parameters: repository.config.chunker, gear: repository.master.gearTable()
+        )
         self.packer = PackBuilder(sealer: repository.sealer)
         self.progress = progress
     }
@@ -150,13 +152,15 @@ extension Repository {
     /// so a failure here leaves nothing that looks like a backup.
     /// - Parameters:
     ///   - index: the repository's index, for deduplication.
+    ///   - layout: how the stream is cut (a tar archive along its members, else content-defined).
     ///   - progress: called with bytes read and bytes stored so far.
     package func writeStream(
         index: ChunkIndex,
+        layout: StreamLayout = .contentDefined,
         progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void = { _, _ in },
         _ body: (StreamWriter) async throws -> Void
     ) async throws -> StreamWriteResult {
-        let writer = StreamWriter(repository: self, known: index, progress: progress)
+        let writer = StreamWriter(repository: self, known: index, layout: layout, progress: progress)
         do {
             try await body(writer)
             return try await writer.finish()

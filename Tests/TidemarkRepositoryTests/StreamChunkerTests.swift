@@ -1,0 +1,113 @@
+import Testing
+import TidemarkCore
+import TidemarkRepository
+
+/// A minimal ustar writer, so the tests control every member of the archive.
+private func tar(_ members: [(path: String, data: [UInt8], mtime: Int)]) -> [UInt8] {
+    var archive: [UInt8] = []
+    for member in members {
+        var header = [UInt8](repeating: 0, count: 512)
+        func put(_ text: String, at offset: Int) { for (index, byte) in text.utf8.enumerated() { header[offset + index] = byte } }
+        func octal(_ value: Int, digits: Int) -> String {
+            let text = String(value, radix: 8)
+            return String(repeating: "0", count: digits - text.count) + text
+        }
+        put(member.path, at: 0)
+        put("0000644", at: 100)
+        put("0000000", at: 108)
+        put("0000000", at: 116)
+        put(octal(member.data.count, digits: 11), at: 124)
+        put(octal(member.mtime, digits: 11), at: 136)
+        header[156] = UInt8(ascii: "0")
+        put("ustar", at: 257)
+        put("00", at: 263)
+        for index in 148..<156 { header[index] = 32 }
+        let sum = header.reduce(0) { $0 + Int($1) }
+        put(octal(sum, digits: 6), at: 148)
+        header[154] = 0
+        header[155] = 32
+        archive += header + member.data + [UInt8](repeating: 0, count: TarHeader.padding(after: Int64(member.data.count)))
+    }
+    return archive + [UInt8](repeating: 0, count: 1024)
+}
+
+@Suite struct StreamChunkerTests {
+    let parameters = ChunkerParameters(minimumSize: 4 << 10, averageSize: 16 << 10, maximumSize: 64 << 10)
+    let gear = (0..<256).map { UInt64($0) &* 0x9E37_79B9_7F4A_7C15 ^ 0xD6E8_FEB8_6659_FD93 }
+    let block = 64 << 10
+
+    func chunks(of data: [UInt8], layout: StreamLayout = .tar, appendSize: Int = 10_000) -> [[UInt8]] {
+        var chunker = StreamChunker(layout: layout, blockSize: block, parameters: parameters, gear: gear)
+        var result: [[UInt8]] = []
+        var offset = 0
+        while offset < data.count {
+            let end = min(data.count, offset + appendSize)
+            chunker.append(Array(data[offset..<end]))
+            offset = end
+            while let chunk = chunker.nextChunk(isFinal: false) { result.append(chunk) }
+        }
+        while let chunk = chunker.nextChunk(isFinal: true) { result.append(chunk) }
+        return result
+    }
+
+    func archive(relation: [UInt8], mtime: Int = 1) -> [UInt8] {
+        tar([
+            ("backup_label", Array("START WAL LOCATION: 0/2000028\n".utf8), mtime),
+            ("base/5/16384", relation, mtime),
+            ("base/5/16384_fsm", pseudoRandomBytes(24_576, seed: 3), mtime),
+            ("pg_wal/000000010000000000000002", pseudoRandomBytes(300_000, seed: 4), mtime),
+            ("global/pg_control", pseudoRandomBytes(8_192, seed: 5), mtime),
+        ])
+    }
+
+    @Test("tar chunks concatenate to the exact archive, however the input is split")
+    func lossless() {
+        let data = archive(relation: pseudoRandomBytes(1_000_000, seed: 1))
+        // 511 splits inside every header; the whole archive at once is the other extreme.
+        for size in [511, 512, 4_096, 65_537, data.count] {
+            let result = chunks(of: data, appendSize: size)
+            #expect(result.flatMap { $0 } == data, "append size \(size)")
+        }
+        #expect(chunks(of: data, appendSize: 511).map(\.count) == chunks(of: data, appendSize: 65_536).map(\.count))
+    }
+
+    @Test("a relation file is cut into file-aligned blocks; headers are chunks of their own")
+    func relationBlocks() {
+        let relation = pseudoRandomBytes(5 * block + 8_192, seed: 2)
+        let result = chunks(of: archive(relation: relation))
+        let relationChunks = result.filter { chunk in chunk.count == block || chunk == Array(relation.suffix(8_192)) }
+        #expect(relationChunks.count == 6)
+        for index in 0..<5 { #expect(result.contains(Array(relation[(index * block)..<((index + 1) * block)]))) }
+        // Every header is cut alone: 512 bytes (plus the padding of the member before it).
+        #expect(result.first?.count == 512)
+    }
+
+    @Test("changing one page rewrites one block; a new mtime only touches headers")
+    func dedup() {
+        var relation = pseudoRandomBytes(8 * block, seed: 9)
+        let first = Set(chunks(of: archive(relation: relation, mtime: 1)))
+        for index in 0..<8_192 { relation[3 * block + 16_384 + index] ^= 0xff }
+        let second = chunks(of: archive(relation: relation, mtime: 2))
+        let new = second.filter { !first.contains($0) }
+        let newBlocks = new.filter { $0.count == block }
+        #expect(newBlocks.count == 1)
+        #expect(new.allSatisfy { $0.count == block || $0.count <= 1_024 })
+    }
+
+    @Test("relation file names")
+    func relationNames() {
+        for path in ["base/5/16384", "base/1/1259_fsm", "base/16384/2619_vm.2", "global/1262", "base/5/16384.12", "base/5/3455_init"] {
+            #expect(StreamChunker.isRelationFile(path), "\(path)")
+        }
+        for path in ["base/5/PG_VERSION", "global/pg_control", "pg_wal/000000010000000000000002", "base/5/pg_filenode.map", "base/x/1", "base/5/1.", "base/5/_vm", "backup_label"] {
+            #expect(!StreamChunker.isRelationFile(path), "\(path)")
+        }
+    }
+
+    @Test("a stream that is not a tar still chunks losslessly")
+    func notATar() {
+        let data = pseudoRandomBytes(300_000, seed: 12)
+        #expect(chunks(of: data).flatMap { $0 } == data)
+        #expect(chunks(of: data, layout: .contentDefined).flatMap { $0 } == data)
+    }
+}
