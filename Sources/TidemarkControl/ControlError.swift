@@ -33,6 +33,14 @@ package struct ControlError: UserFacingError {
         case webhookNotFound = "webhook-not-found"
         case invalidWebhook = "invalid-webhook"
         case invalidConfig = "invalid-config"
+        /// The action needs a managed instance (SPEC §4.7) and the database is an external server.
+        case notManaged = "not-managed"
+        /// `--port` names a port another managed instance has, or that is in use.
+        case portTaken = "port-taken"
+        /// Managed instances are not available in this process (no instance directory).
+        case instancesUnavailable = "instances-unavailable"
+        /// This host already runs as many managed instances as `TIDEMARK_MAX_INSTANCES` allows.
+        case instanceLimit = "instance-limit"
     }
 
     package var kind: Code
@@ -55,10 +63,10 @@ package struct ControlError: UserFacingError {
         switch kind {
         case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound: .notFound
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .storageOverlap, .repositoryMismatch, .operationCancelled,
-            .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost:
+            .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost, .portTaken, .instanceLimit:
             .conflict
-        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig: .invalidInput
-        case .workerLost: .unavailable
+        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig, .notManaged: .invalidInput
+        case .workerLost, .instancesUnavailable: .unavailable
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication
         }

@@ -14,15 +14,16 @@ extension ControlPlane {
         database name: String,
         storage storageName: String? = nil,
         trigger: BackupTrigger = .manual,
+        method: BackupMethod? = nil,
         observer: OperationObserver? = nil
     ) async throws -> BackupRecord {
-        try await runner.run(BackupJob(), BackupRequest(database: name, storage: storageName, trigger: trigger), observer: observer)
+        try await runner.run(BackupJob(), BackupRequest(database: name, storage: storageName, trigger: trigger, method: method), observer: observer)
     }
 
     /// Queues a backup of `name` for `serve` (`backup create --async`).
-    /// - Throws: as ``createBackup(database:storage:trigger:observer:)`` before any work starts.
-    func enqueueBackup(database name: String, storage storageName: String? = nil, trigger: BackupTrigger = .manual) async throws -> OperationRecord {
-        try await runner.enqueue(BackupJob(), BackupRequest(database: name, storage: storageName, trigger: trigger))
+    /// - Throws: as ``createBackup(database:storage:trigger:method:observer:)`` before any work starts.
+    func enqueueBackup(database name: String, storage storageName: String? = nil, trigger: BackupTrigger = .manual, method: BackupMethod? = nil) async throws -> OperationRecord {
+        try await runner.enqueue(BackupJob(), BackupRequest(database: name, storage: storageName, trigger: trigger, method: method))
     }
 
     /// Backups matching `filter`, newest first.

@@ -21,6 +21,9 @@ extension ControlPlane {
         /// Whether the lease owner `owner` is a process of this host that no longer exists; nil
         /// (the default) never says so, and dead workers are found when their lease expires.
         package var isGoneLeaseOwner: (@Sendable (LeaseOwner) -> Bool)?
+        /// Managed instances this host may run at once (`TIDEMARK_MAX_INSTANCES`); `db create`
+        /// and restores of physical backups beyond it are refused with `instance-limit`.
+        package var maxManagedInstances: Int = 20
 
         package init(
             workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",

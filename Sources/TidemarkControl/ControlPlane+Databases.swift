@@ -27,23 +27,24 @@ extension ControlPlane {
             // Checked before the server is contacted, so a taken name fails fast and offline.
             throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
         }
-        var plan = plan
-        if let change = plan {
-            // Every plan setting is checked before anything is saved.
-            if change.storage == nil, try await catalog.storages().isEmpty {
-                plan = nil
-            } else {
-                _ = try await resolveStorage(change.storage)
-                if let schedule = change.schedule { _ = try CronExpression(parsing: schedule) }
-                _ = try await policy(named: change.policy ?? RetentionPolicy.defaultName)
-            }
-        }
+        let plan = try await checkedPlan(plan)
         let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
         let record = DatabaseRecord(name: name, engine: kind, connection: connection, password: password, createdAt: now())
         try await catalog.insertDatabase(record)
         var created: PlanRecord?
         if let plan { created = try await setPlan(database: name, plan) }
         return (record, version, created)
+    }
+
+    /// The plan to create with a new database, every setting checked before anything is saved;
+    /// nil when none is wanted, or when no storage is registered and none named.
+    func checkedPlan(_ plan: PlanChange?) async throws -> PlanChange? {
+        guard let change = plan else { return nil }
+        if change.storage == nil, try await catalog.storages().isEmpty { return nil }
+        _ = try await resolveStorage(change.storage)
+        if let schedule = change.schedule { _ = try CronExpression(parsing: schedule) }
+        _ = try await policy(named: change.policy ?? RetentionPolicy.defaultName)
+        return change
     }
 
     /// Points a registered database at another connection or password, after checking that the

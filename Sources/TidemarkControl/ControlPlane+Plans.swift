@@ -23,7 +23,7 @@ extension ControlPlane {
     /// the one given or, when only one is registered, that one. The next run is computed now.
     /// - Throws: `database-not-registered`, `database-deprovisioned`, `invalid-cron` (with the
     ///   field and position), `storage-not-found`, `storage-required`, `policy-not-found`,
-    ///   `engine-not-supported` for `--method physical`.
+    ///   `not-managed` for `--method physical` on an external server.
     func setPlan(database name: String, _ change: PlanChange) async throws -> PlanRecord {
         let database = try await database(named: name)
         if database.deprovisionedAt != nil {
@@ -36,8 +36,11 @@ extension ControlPlane {
         let policy = change.policy ?? existing?.policy ?? RetentionPolicy.defaultName
         _ = try await self.policy(named: policy)
         let method = change.method ?? existing?.method ?? .logical
-        if method == .physical {
-            throw ControlError(.engineNotSupported, "physical backups are not available yet", hint: "Use --method logical.")
+        if method == .physical && database.managed == nil {
+            throw ControlError(
+                .notManaged, "database \(name) is an external server; physical backups are for managed instances (tidemark db create)",
+                hint: "Use --method logical for this database."
+            )
         }
         let time = now()
         let isPaused = existing?.isPaused ?? false

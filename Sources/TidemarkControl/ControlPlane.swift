@@ -32,6 +32,10 @@ package struct ControlPlane: Sendable {
     let webhookTransport: (any WebhookTransport)?
     /// Repository keys this process unlocked (one scrypt per repository per process).
     let unlockedKeys = UnlockedKeys()
+    /// Runs managed PostgreSQL instances (SPEC §4.7); nil where there are none (some tests).
+    let instances: (any InstanceManager)?
+    /// Where managed instances live: `<home>/instances/<name>/data`.
+    let instanceRoot: String?
 
     package init(
         catalog: any Catalog,
@@ -44,7 +48,9 @@ package struct ControlPlane: Sendable {
         configuration: Configuration = Configuration(),
         sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
         metrics: ControlMetrics = ControlMetrics(),
-        webhookTransport: (any WebhookTransport)? = nil
+        webhookTransport: (any WebhookTransport)? = nil,
+        instances: (any InstanceManager)? = nil,
+        instanceRoot: String? = nil
     ) {
         self.catalog = catalog
         self.openStore = openStore
@@ -57,6 +63,8 @@ package struct ControlPlane: Sendable {
         self.sleep = sleep
         self.metrics = metrics
         self.webhookTransport = webhookTransport
+        self.instances = instances
+        self.instanceRoot = instanceRoot
     }
 
     /// Runs operations of every kind (``Job``) and decides their outcomes.

@@ -40,7 +40,9 @@ package enum Environment {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             // The home holds the catalog and its key: private even when it was made by hand.
             var info = stat()
-            if stat(home, &info) == 0, info.st_mode & 0o077 != 0, info.st_uid == getuid() { chmod(home, 0o700) }
+            // Group search (x) alone stays: with managed instances under root, group postgres
+            // passes through to its data directories (docs/OPERATIONS.md "Managed instances").
+            if stat(home, &info) == 0, info.st_mode & 0o067 != 0, info.st_uid == getuid() { chmod(home, mode_t(info.st_mode & 0o710)) }
         } catch {
             throw TidemarkError(
                 code: "home-not-writable",
@@ -64,7 +66,9 @@ package enum Environment {
             logger: logger,
             configuration: try configuration(workerID: workerID, environment: environment),
             metrics: metrics,
-            webhookTransport: HTTPWebhookTransport(http: http)
+            webhookTransport: HTTPWebhookTransport(http: http),
+            instances: PostgresInstanceManager(runner: SubprocessRunner(), tools: PostgresTools.discover(environment: environment)),
+            instanceRoot: "\(home)/instances"
         )
     }
 
@@ -100,6 +104,8 @@ package enum Environment {
             configuration: configuration,
             metrics: ControlMetrics(),
             webhookTransport: http.map { HTTPWebhookTransport(http: $0) },
+            instances: PostgresInstanceManager(runner: SubprocessRunner(), tools: PostgresTools.discover()),
+            instanceRoot: "\(directory)/instances",
             wrapStore: wrapStore,
             sleep: sleep
         )
@@ -126,6 +132,8 @@ package enum Environment {
         configuration: ControlPlane.Configuration,
         metrics: ControlMetrics,
         webhookTransport: (any WebhookTransport)?,
+        instances: (any InstanceManager)?,
+        instanceRoot: String?,
         wrapStore: @escaping @Sendable (any ObjectStore, StoreUse) throws -> any ObjectStore = { store, _ in store },
         sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
     ) throws -> ControlPlane {
@@ -161,7 +169,9 @@ package enum Environment {
             configuration: configuration,
             sleep: sleep,
             metrics: metrics,
-            webhookTransport: webhookTransport
+            webhookTransport: webhookTransport,
+            instances: instances,
+            instanceRoot: instanceRoot
         )
     }
 }
@@ -185,6 +195,12 @@ extension Environment {
                 throw TidemarkError(code: "invalid-setting", message: "\(key)=\(text) is not a positive number of seconds", hint: "Unset it or give e.g. \(key)=30.", category: .invalidInput)
             }
             apply(value)
+        }
+        if let text = environment["TIDEMARK_MAX_INSTANCES"], !text.isEmpty {
+            guard let value = Int(text), value >= 0 else {
+                throw TidemarkError(code: "invalid-setting", message: "TIDEMARK_MAX_INSTANCES=\(text) is not a whole number", hint: "Unset it or give e.g. TIDEMARK_MAX_INSTANCES=20 (0 forbids managed instances).", category: .invalidInput)
+            }
+            configuration.maxManagedInstances = value
         }
         if let text = environment["TIDEMARK_WEBHOOK_RETRY_SECONDS"], !text.isEmpty {
             let delays = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }

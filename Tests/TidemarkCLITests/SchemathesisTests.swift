@@ -23,7 +23,7 @@ import TidemarkTesting
             #expect(try await cli.run(["storage", "add", "local1", "--local", "\(directory)/repo"]).exitCode == 0)
             let created = try #require(try await cli.run(["token", "create", "fuzz", "--role", "admin", "--output", "json"]).json() as? [String: Any])
             let token = try #require(created["token"] as? String)
-            let serve = try ServeProcess(home: cli.home, passphrase: cli.passphrase)
+            let serve = try ServeProcess(home: cli.home, passphrase: cli.passphrase, environment: ["TIDEMARK_MAX_INSTANCES": "0"])
             let port = try #require(try await serve.port(), "serve log:\n\(serve.log)")
             let config = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("scripts/schemathesis.toml").path

@@ -7,7 +7,7 @@ import TidemarkCore
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Restore a completed backup into a NEW database on the same server (the source is never touched)."
+        abstract: "Restore a completed backup into a NEW database on the same server, or a physical backup into a NEW managed instance (the source is never touched)."
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Backup id.") var backupID: String
@@ -33,8 +33,19 @@ struct RestoreCommand: AsyncParsableCommand {
             )
             let result = try await context.reconciledControl().restores.start(request, observer: observer)
             bar?.finish()
-            if context.isJSON { return try context.console.json(OperationRepresentation(result.operation)) }
+            if context.isJSON {
+                var representation = OperationRepresentation(result.operation)
+                // A new managed instance's password is shown to whoever restored, this once.
+                if let url = result.urlWithPassword { representation.result["url"] = url.revealed }
+                return try context.console.json(representation)
+            }
             for item in result.skipped { context.console.note("skipped \(item)") }
+            if let url = result.urlWithPassword {
+                context.console.line("restored backup \(backupID) into the new managed instance \(result.database)")
+                context.console.line(url.revealed)
+                context.console.line("(the password is shown only now; it is stored sealed)")
+                return
+            }
             context.console.line("restored \(table.map { "table \($0) of " } ?? "")backup \(backupID) into \(result.database)")
             context.console.line(result.url)
         }

@@ -20,12 +20,14 @@ struct ServeCommand: AsyncParsableCommand {
             operations stop at their next check and are queued again (never half-recorded); the next 'serve' \
             resumes them. Operations of a process that died (kill -9) are found when their lease expires and \
             are retried or marked failed. The repository passphrase is read once at start (TIDEMARK_PASSPHRASE \
-            or a prompt). Logs go to stderr (TIDEMARK_LOG_LEVEL, default info).
+            or a prompt). Managed instances that should run and are down are started again \
+            (with backoff; 'instance.failing' when one keeps dying). Logs go to stderr (TIDEMARK_LOG_LEVEL, default info).
             """
     )
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Operations run at once by this server.") var maxConcurrentOperations = 2
     @Option(name: .long, help: "Seconds between scheduler ticks.") var tickInterval = 1.0
+    @Option(name: .long, help: "Seconds between checks that managed instances are up.") var supervisorInterval = 5
     @Option(name: .long, help: ArgumentHelp("HTTP address HOST:PORT (port 0 picks a free one), or 'none'.", valueName: "address"))
     var listen = "127.0.0.1:8080"
     @Flag(name: .long, help: "Require an API token (any role) on /metrics (also TIDEMARK_METRICS_REQUIRE_TOKEN=1).")
@@ -34,6 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard maxConcurrentOperations >= 1 else { throw ValidationError("--max-concurrent-operations must be at least 1") }
         guard tickInterval > 0 else { throw ValidationError("--tick-interval must be positive") }
+        guard supervisorInterval > 0 else { throw ValidationError("--supervisor-interval must be positive") }
         if listen != "none" { _ = try Self.address(listen) }
     }
 
@@ -68,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: Scheduler(control: control, interval: .milliseconds(Int64(tickInterval * 1000)), clock: clock)),
                 .init(service: Worker(control: control, maxConcurrent: maxConcurrentOperations, clock: clock)),
                 .init(service: NotificationService(control: control, clock: clock)),
+                .init(service: InstanceSupervisor(control: control, interval: .seconds(supervisorInterval), clock: clock)),
             ]
             if listen != "none" {
                 let (host, port) = try Self.address(listen)

@@ -10,12 +10,16 @@ package struct BackupRequest: JobRequest {
     package var trigger: BackupTrigger
     /// The id of the backup record; nil until the preflight assigns one.
     package var backupID: String?
+    /// Logical (a dump) or physical (a base backup of a managed instance); nil: the plan's, or
+    /// logical (fixed by the preflight).
+    package var method: BackupMethod?
 
-    package init(database: String, storage: String? = nil, trigger: BackupTrigger = .manual, backupID: String? = nil) {
+    package init(database: String, storage: String? = nil, trigger: BackupTrigger = .manual, backupID: String? = nil, method: BackupMethod? = nil) {
         self.database = database
         self.storage = storage
         self.trigger = trigger
         self.backupID = backupID
+        self.method = method
     }
 
     package init(legacy parameters: [String: String], operation: OperationRecord) throws {
@@ -27,7 +31,9 @@ package struct BackupRequest: JobRequest {
         )
     }
 
-    var summary: String { "\(trigger == .manual ? "" : "\(trigger.rawValue) ")backup \(database) to \(storage ?? "its storage")" }
+    var summary: String {
+        "\(trigger == .manual ? "" : "\(trigger.rawValue) ")\(method == .physical ? "physical " : "")backup \(database) to \(storage ?? "its storage")"
+    }
 }
 
 /// A logical backup of one database (SPEC §4.2): dump, chunk, store, manifest last.
@@ -43,9 +49,11 @@ package struct BackupJob: Job {
 
     /// The database is registered (and not deprovisioned, except for its final backup), its
     /// engine is available, the storage resolves, no backup of it is queued or running, and a
-    /// passphrase is at hand. The request gets its storage and a new backup id.
+    /// passphrase is at hand; a physical backup needs a managed instance that is running. The
+    /// request gets its storage, method and a new backup id.
     /// - Throws: `database-not-registered`, `database-deprovisioned`, `engine-not-supported`,
-    ///   `storage-not-found`, `storage-required`, `backup-in-progress`, `passphrase-missing`.
+    ///   `storage-not-found`, `storage-required`, `backup-in-progress`, `passphrase-missing`,
+    ///   `not-managed`, `database-unreachable` (a stopped managed instance).
     package func preflight(_ request: BackupRequest, control: ControlPlane) async throws -> Preflighted<BackupRequest> {
         let name = request.database
         let database = try await control.database(named: name)
@@ -53,9 +61,10 @@ package struct BackupJob: Job {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned", hint: "Its backups stay listable with 'tidemark backup list --deprovisioned' and can be restored.")
         }
         _ = try control.engine(database.engine)
-        var storageName = request.storage
-        if storageName == nil { storageName = try await control.catalog.plan(database: name)?.storage }
-        let storage = try await control.resolveStorage(storageName)
+        let plan = try await control.catalog.plan(database: name)
+        let storage = try await control.resolveStorage(request.storage ?? plan?.storage)
+        let method = request.method ?? plan?.method ?? .logical
+        if method == .physical { try await Self.checkPhysical(database, control: control) }
         if let active = try await control.catalog.activeOperation(kind: .backup, database: name) {
             throw ControlError(
                 .backupInProgress,
@@ -64,8 +73,29 @@ package struct BackupJob: Job {
             )
         }
         _ = try control.passphrase()
-        let checked = BackupRequest(database: name, storage: storage.name, trigger: request.trigger, backupID: request.backupID ?? Identifier.make())
+        let checked = BackupRequest(database: name, storage: storage.name, trigger: request.trigger, backupID: request.backupID ?? Identifier.make(), method: method)
         return Preflighted(checked, summary: checked.summary, database: name, backupID: checked.backupID)
+    }
+
+    /// A physical backup needs a managed instance (external servers would need replication
+    /// credentials, not supported yet) whose server is running.
+    static func checkPhysical(_ database: DatabaseRecord, control: ControlPlane) async throws {
+        guard let instance = database.managed else {
+            throw ControlError(
+                .notManaged, "database \(database.name) is an external server; physical backups are for managed instances (tidemark db create)",
+                hint: "Use --method logical for this database."
+            )
+        }
+        guard let manager = control.instances else {
+            throw ControlError(.instancesUnavailable, "this Tidemark process cannot reach managed instances")
+        }
+        let status = await manager.status(of: instance)
+        guard status == .running else {
+            throw ControlError(
+                .notManaged, "managed instance \(database.name) is \(status.rawValue); a physical backup needs it running",
+                hint: status == .stopped ? "Start it with 'tidemark db start \(database.name)'." : "Its data directory \(instance.dataDirectory) is gone; restore it from a backup."
+            )
+        }
     }
 
     /// Dumps the database into the repository and records the backup.
@@ -76,7 +106,9 @@ package struct BackupJob: Job {
         guard let storageName = request.storage, let backupID = request.backupID else {
             throw TidemarkError(code: "invalid-operation", message: "operation \(run.id) lacks the storage or backup id of its backup", category: .internal)
         }
-        return try await control.performBackup(database: request.database, storage: storageName, trigger: request.trigger, backupID: backupID, run: run)
+        return try await control.performBackup(
+            database: request.database, storage: storageName, trigger: request.trigger, backupID: backupID, method: request.method ?? .logical, run: run
+        )
     }
 
     package func afterCompletion(_ request: BackupRequest, control: ControlPlane) async {
@@ -85,7 +117,9 @@ package struct BackupJob: Job {
 }
 
 extension ControlPlane {
-    fileprivate func performBackup(database name: String, storage storageName: String, trigger: BackupTrigger, backupID: String, run: OperationRun) async throws -> BackupRecord {
+    fileprivate func performBackup(
+        database name: String, storage storageName: String, trigger: BackupTrigger, backupID: String, method: BackupMethod, run: OperationRun
+    ) async throws -> BackupRecord {
         let database = try await database(named: name)
         let storage = try await self.storage(named: storageName)
         let engine = try engine(database.engine)
@@ -95,7 +129,7 @@ extension ControlPlane {
             storage: storage.name,
             status: .running,
             trigger: trigger,
-            method: .logical,
+            method: method,
             engine: database.engine,
             startedAt: run.record.startedAt ?? now(),
             operationID: run.id
@@ -121,6 +155,10 @@ extension ControlPlane {
             let version = try await engine.serverVersion(of: database.target)
             backup.serverVersion = version
             try await run.log("server version \(version)")
+            if method == .physical {
+                let manifest = try await physicalBackup(of: database, id: backupID, trigger: trigger, serverVersion: version, repository: repository, run: run)
+                return try await record(manifest, into: backup, run: run)
+            }
             let manifest = try await repository.withLock(exclusive: false, purpose: "backup \(backupID) of \(name)") {
                 try await run.step("loading index")
                 let index = try await repository.loadIndex()
@@ -216,6 +254,8 @@ extension ControlPlane {
         backup.logicalBytes = manifest.logicalBytes
         backup.storedBytes = manifest.storedBytes
         backup.databases = manifest.databases
+        backup.method = manifest.method
+        backup.physical = manifest.physical
         backup.error = nil
         try await catalog.updateBackup(backup)
         try await run.complete(result: ["backupId": backup.id])

@@ -21,11 +21,12 @@ package struct DeprovisionResult: Sendable {
 
 /// Deprovisions a database (SPEC §2.1 `db deprovision`): a final backup when its plan's policy
 /// keeps finals, then the database is marked deprovisioned and its schedule stops. Its backups
-/// stay listable and restorable; the server itself is not touched. It drives a nested backup
-/// in its command, so it is never queued or retried.
+/// stay listable and restorable. An external server is not touched; a managed instance is
+/// stopped and its data directory removed (after the final backup, which is physical when
+/// its plan is). It drives a nested backup in its command, so it is never queued or retried.
 package struct DeprovisionJob: Job {
     package static let kind = OperationKind.deprovision
-    package static let steps = ["final backup", "marking deprovisioned"]
+    package static let steps = ["final backup", "marking deprovisioned", "removing instance"]
     package static let runsInBackground = false
     package static let retry = JobRetry.never
 
@@ -58,7 +59,14 @@ package struct DeprovisionJob: Job {
         let time = control.now()
         try await control.catalog.markDeprovisioned(database: name, at: time)
         database.deprovisionedAt = time
-        try await run.complete(result: finalBackup.map { ["finalBackupId": $0.id] } ?? [:])
+        var result = finalBackup.map { ["finalBackupId": $0.id] } ?? [:]
+        if let instance = database.managed, let manager = control.instances {
+            try await run.step("removing instance")
+            try await manager.remove(instance)
+            try await run.log("managed instance stopped; \(instance.dataDirectory) removed")
+            result["removedDataDirectory"] = instance.dataDirectory
+        }
+        try await run.complete(result: result)
         return DeprovisionResult(database: database, finalBackup: finalBackup, operation: run.record)
     }
 }

@@ -14,6 +14,9 @@ package struct RestoreRequest: JobRequest {
     /// Where the data is loaded before it gets its name; recorded by the run before the
     /// database is created, so whoever finds the operation dead knows what to drop.
     package var stagingDatabase: String?
+    /// The port of the new managed instance a physical restore builds; recorded before the
+    /// instance is made, so whoever finds the operation dead knows there is one to remove.
+    package var instancePort: Int?
 
     package init(backupID: String, newName: String, table: String? = nil, options: RestoreOptions = RestoreOptions()) {
         self.backupID = backupID
@@ -46,6 +49,9 @@ package struct RestoreResult: Sendable {
     /// Connection URL of the new database (password not included).
     package var url: String
     package var skipped: [String]
+    /// A new managed instance's URL with its generated password: shown to whoever ran the
+    /// restore, never stored in the operation (the catalog keeps the password sealed).
+    package var urlWithPassword: Secret<String>? = nil
 }
 
 /// Restores a completed backup into a new database on the source's server; the source is
@@ -64,6 +70,9 @@ package struct RestoreJob: Job {
     ///   `target-exists`, `table-not-found`, `missing-dependency`, the engine's connection errors.
     package func preflight(_ request: RestoreRequest, control: ControlPlane) async throws -> Preflighted<RestoreRequest> {
         let scope = try ControlPlane.scope(for: request.table)
+        if try await control.backup(id: request.backupID).method == .physical {
+            return try await physicalPreflight(request, scope: scope, control: control)
+        }
         let (backup, source) = try await control.checkRestoreTarget(backupID: request.backupID, newName: request.newName)
         if case .table = scope {
             let repository = try await control.openRepository(try await control.storages.get(named: backup.storage))
@@ -86,6 +95,9 @@ package struct RestoreJob: Job {
     ///   again as usual (also when the server cannot be reached now: the next attempt drops
     ///   the staging database first).
     package func cleanUpAfterDeath(_ operation: OperationRecord, request: RestoreRequest, died: String, control: ControlPlane) async -> [String: String]? {
+        if request.instancePort != nil {
+            return await cleanUpInstanceAfterDeath(operation, request: request, died: died, control: control)
+        }
         let time = control.now()
         func log(_ message: String, _ level: String = "warning") async {
             try? await control.catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
@@ -136,7 +148,8 @@ extension ControlPlane {
     fileprivate func measuredRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         let started = now()
         do {
-            let result = try await performRestore(request, run: run)
+            let backup = try await self.backup(id: request.backupID)
+        let result = backup.method == .physical ? try await performInstanceRestore(request, run: run) : try await performRestore(request, run: run)
             metrics.restoreFinished(succeeded: true, duration: now().timeIntervalSince(started))
             await notify(Notice(
                 .restoreFinished, status: "completed", database: run.record.database,

@@ -29,6 +29,8 @@ package struct ControlMetrics: Sendable {
         package static let storageErrors = "tidemark_storage_errors_total"
         package static let schedulerLag = "tidemark_scheduler_lag_seconds"
         package static let webhookAttempts = "tidemark_webhook_attempts_total"
+        package static let instanceRestarts = "tidemark_instance_restarts_total"
+        package static let instancesFailing = "tidemark_instances_failing"
     }
 
     /// What a family measures, as Prometheus shows it.
@@ -72,6 +74,8 @@ package struct ControlMetrics: Sendable {
                 name: Name.webhookAttempts, kind: .counter, help: "Webhook delivery attempts, by outcome",
                 initialLabels: ["delivered", "retrying", "failed"].map { [("outcome", $0)] }
             ),
+            Family(name: Name.instanceRestarts, kind: .counter, help: "Managed instances serve found down and started again", initialLabels: [[]]),
+            Family(name: Name.instancesFailing, kind: .gauge, help: "Managed instances that keep dying (restarted 3 times in 10 minutes, or 3 failed starts in a row)", initialLabels: [[]]),
         ]
     }()
 
@@ -121,6 +125,16 @@ package struct ControlMetrics: Sendable {
     }
 
     /// How late the scheduler started the most overdue plan of its last tick (0 when none was due).
+    /// A managed instance was found down and started again.
+    package func instanceRestarted() {
+        Counter(label: Name.instanceRestarts, factory: factory).increment()
+    }
+
+    /// How many managed instances keep dying right now.
+    package func instancesFailing(_ count: Int) {
+        Gauge(label: Name.instancesFailing, factory: factory).record(count)
+    }
+
     package func schedulerLag(seconds: TimeInterval) {
         Gauge(label: Name.schedulerLag, factory: factory).record(max(0, seconds))
     }

@@ -25,6 +25,8 @@ package struct BackupRepresentation: Encodable, Sendable {
     package var operationId: String?
     /// Only in `backup show`.
     package var databases: [DatabaseContents]?
+    /// LSNs, timeline and system of a physical backup (`backup show`); null for logical ones.
+    package var physical: PhysicalBackupInfo?
 
     package init(_ backup: BackupRecord, includeContents: Bool, expiresAt: Date? = nil) {
         id = backup.id
@@ -44,11 +46,12 @@ package struct BackupRepresentation: Encodable, Sendable {
         error = backup.error
         operationId = backup.operationID
         databases = includeContents ? backup.databases : nil
+        physical = includeContents ? backup.physical : nil
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, database, storage, status, trigger, method, engine, serverVersion, startedAt, finishedAt, durationSeconds
-        case logicalBytes, storedBytes, expiresAt, error, operationId, databases
+        case logicalBytes, storedBytes, expiresAt, error, operationId, databases, physical
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -69,7 +72,10 @@ package struct BackupRepresentation: Encodable, Sendable {
         try container.encode(expiresAt, forKey: .expiresAt)
         try container.encode(error, forKey: .error)
         try container.encode(operationId, forKey: .operationId)
-        if let databases { try container.encode(databases, forKey: .databases) }
+        if let databases {
+            try container.encode(databases, forKey: .databases)
+            try container.encode(physical, forKey: .physical)
+        }
     }
 }
 
@@ -232,8 +238,17 @@ package struct DatabaseRepresentation: Encodable, Sendable {
     package var database: String
     package var createdAt: Date
     package var deprovisionedAt: Date?
+    /// Whether Tidemark runs this server (a managed instance, SPEC §4.7).
+    package var managed: Bool
+    /// PGDATA of a managed instance.
+    package var dataDirectory: String?
+    /// `running`, `stopped` or `missing` for a managed instance, when it was looked at.
+    package var status: InstanceStatus?
+    /// Whether `serve` keeps a managed instance running (`running`) or leaves it down (`stopped`).
+    package var desiredState: String?
 
-    package init(_ record: DatabaseRecord) {
+    /// - Parameter status: the managed instance's state, when known.
+    package init(_ record: DatabaseRecord, status: InstanceStatus? = nil) {
         name = record.name
         engine = record.engine.rawValue
         url = DatabaseURL.render(record.connection, engine: record.engine, password: record.password)
@@ -243,9 +258,15 @@ package struct DatabaseRepresentation: Encodable, Sendable {
         database = record.connection.database
         createdAt = record.createdAt
         deprovisionedAt = record.deprovisionedAt
+        managed = record.managed != nil
+        dataDirectory = record.managed?.dataDirectory
+        self.status = status
+        desiredState = record.managed?.desiredState.rawValue
     }
 
-    private enum CodingKeys: String, CodingKey { case name, engine, url, host, port, user, database, createdAt, deprovisionedAt }
+    private enum CodingKeys: String, CodingKey {
+        case name, engine, url, host, port, user, database, createdAt, deprovisionedAt, managed, dataDirectory, status, desiredState
+    }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -258,5 +279,33 @@ package struct DatabaseRepresentation: Encodable, Sendable {
         try container.encode(database, forKey: .database)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(deprovisionedAt, forKey: .deprovisionedAt)
+        try container.encode(managed, forKey: .managed)
+        try container.encode(dataDirectory, forKey: .dataDirectory)
+        try container.encode(status?.rawValue, forKey: .status)
+        try container.encode(desiredState, forKey: .desiredState)
     }
+}
+
+/// `db create`'s answer: the database as ``DatabaseRepresentation`` shows it, with the URL
+/// holding the password (shown this once) and the plan made.
+package struct CreatedInstanceRepresentation: Encodable, Sendable {
+    var database: DatabaseRepresentation
+    var url: String
+    var plan: PlanRecord?
+
+    package init(_ created: CreatedInstance, status: InstanceStatus?) {
+        database = DatabaseRepresentation(created.database, status: status)
+        url = created.url.revealed
+        plan = created.plan
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        try database.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        // Replaces the redacted URL of the representation.
+        try container.encode(url, forKey: .url)
+        if let plan { try container.encode(PlanRepresentation(plan), forKey: .plan) }
+    }
+
+    private enum Keys: String, CodingKey { case url, plan }
 }

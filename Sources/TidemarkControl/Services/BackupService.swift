@@ -11,12 +11,14 @@ package struct BackupService: Sendable {
     init(control: ControlPlane) { self.control = control }
 
     /// Takes a backup of `database` now. See BackupJob for what is refused before any record.
-    package func create(database: String, storage: String? = nil, trigger: BackupTrigger = .manual, observer: OperationObserver? = nil) async throws -> BackupRecord {
-        try await control.createBackup(database: database, storage: storage, trigger: trigger, observer: observer)
+    package func create(
+        database: String, storage: String? = nil, trigger: BackupTrigger = .manual, method: BackupMethod? = nil, observer: OperationObserver? = nil
+    ) async throws -> BackupRecord {
+        try await control.createBackup(database: database, storage: storage, trigger: trigger, method: method, observer: observer)
     }
     /// Queues a backup of `database` for `serve`.
-    package func enqueue(database: String, storage: String? = nil, trigger: BackupTrigger = .manual) async throws -> OperationRecord {
-        try await control.enqueueBackup(database: database, storage: storage, trigger: trigger)
+    package func enqueue(database: String, storage: String? = nil, trigger: BackupTrigger = .manual, method: BackupMethod? = nil) async throws -> OperationRecord {
+        try await control.enqueueBackup(database: database, storage: storage, trigger: trigger, method: method)
     }
     /// Backups matching `filter`, newest first.
     package func list(matching filter: BackupFilter) async throws -> [BackupRecord] { try await control.backups(matching: filter) }

@@ -107,22 +107,3 @@ package struct LocalPostgresInstance: Sendable {
         }
     }
 }
-
-/// Finds a free TCP port on 127.0.0.1 by binding port 0.
-package enum FreePort {
-    package static func loopback() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TidemarkError(code: "no-free-port", message: "cannot open a socket to find a free port", category: .internal) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw TidemarkError(code: "no-free-port", message: "cannot bind a loopback port", category: .internal) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}

@@ -161,8 +161,25 @@ enum OpenAPIDocument {
                     "description": "only in GET /backups/{id}",
                     "items": object([
                         "name": string, "bytes": integer,
-                        "tables": ["type": "array", "items": object(["schema": string, "name": string, "bytes": integer, "rows": integer])],
+                        "tables": [
+                            "type": "array",
+                            "items": object(
+                                ["schema": string, "name": string, "bytes": integer, "rows": integer, "rowsAreEstimates": ["type": "boolean", "description": "physical backups: rows is the planner's estimate (-1 unknown)"]],
+                                required: ["schema", "name", "bytes", "rows"]
+                            ),
+                        ],
                     ]),
+                ],
+                "physical": [
+                    "description": "only in GET /backups/{id}; null for logical backups",
+                    "oneOf": [
+                        object([
+                            "startLSN": string, "stopLSN": string, "startedAt": nullableTime, "stoppedAt": time, "timeline": integer,
+                            "systemIdentifier": string, "dataChecksums": boolean, "walSegmentSize": integer, "includesWAL": boolean,
+                            "backupLabel": string, "files": integer,
+                        ], required: ["startLSN", "stopLSN", "stoppedAt", "timeline", "systemIdentifier", "dataChecksums", "walSegmentSize", "includesWAL", "backupLabel", "files"]),
+                        ["type": "null"],
+                    ],
                 ],
             ],
             required: ["id", "database", "storage", "status", "trigger", "method", "engine", "serverVersion", "startedAt", "finishedAt", "durationSeconds", "logicalBytes", "storedBytes", "expiresAt", "error", "operationId"]
@@ -225,14 +242,29 @@ enum OpenAPIDocument {
             ],
             required: ["location", "steps"]
         ),
-        "Database": object([
-            "name": string, "engine": string, "url": ["type": "string", "description": "connection URL without the password"],
+        "Database": object(
+            [
+            "name": string, "engine": string,
+            "url": ["type": "string", "description": "connection URL without the password (with it only in the answer of creating a managed instance)"],
             "host": string, "port": integer, "user": string, "database": string, "createdAt": time, "deprovisionedAt": nullableTime,
-        ]),
+            "managed": boolean, "dataDirectory": nullableString,
+            "status": ["oneOf": [["type": "string", "enum": ["running", "stopped", "missing"]], ["type": "null"]], "description": "managed instances only"],
+            "desiredState": ["oneOf": [["type": "string", "enum": ["running", "stopped"]], ["type": "null"]]],
+            "plan": ["allOf": [ref("Plan")], "description": "only in the answer of creating a managed instance"],
+            ],
+            required: ["name", "engine", "url", "host", "port", "user", "database", "createdAt", "deprovisionedAt", "managed", "dataDirectory", "status", "desiredState"]
+        ),
         "DatabaseList": ["type": "array", "items": ref("Database")],
         "DatabaseCreate": object(
-            ["name": name, "engine": ["type": "string", "enum": ["postgres"]], "url": ["type": "string", "writeOnly": true], "plan": boolean, "storage": name, "schedule": ["type": "string", "maxLength": 200], "policy": name],
-            required: ["name", "url"], closed: true
+            [
+                "name": name, "engine": ["type": "string", "enum": ["postgres"]],
+                "url": ["type": "string", "writeOnly": true, "description": "an external server; leave out with managed"],
+                "managed": ["type": "boolean", "description": "true: create a managed PostgreSQL instance on the host (needs no url)"],
+                "port": ["type": "integer", "minimum": 1024, "maximum": 65535, "description": "managed instances only; default a free one"],
+                "plan": boolean, "storage": name, "schedule": ["type": "string", "maxLength": 200], "policy": name,
+                "method": ["type": "string", "enum": ["logical", "physical"]],
+            ],
+            required: ["name"], closed: true
         ),
         "Deprovision": object(["database": ref("Database"), "finalBackup": ["oneOf": [ref("Backup"), ["type": "null"]]], "operationId": string]),
         "Plan": object(
@@ -260,7 +292,10 @@ enum OpenAPIDocument {
         "RetentionDecision": object(["backupId": string, "database": string, "storage": string, "trigger": string, "startedAt": time, "keep": boolean, "reason": string, "expiresAt": nullableTime]),
         "PolicyUpdate": object(["policy": ref("Policy"), "saved": boolean, "deletions": array("RetentionDecision"), "retentionOperationId": nullableString]),
         "PolicyDetails": object(["policy": ref("Policy"), "databases": ["type": "array", "items": string], "decisions": array("RetentionDecision")]),
-        "BackupCreate": object(["database": name, "storage": name], required: ["database"], closed: true),
+        "BackupCreate": object(
+            ["database": name, "storage": name, "method": ["type": "string", "enum": ["logical", "physical"], "description": "default: the plan's; physical needs a managed instance"]],
+            required: ["database"], closed: true
+        ),
         "Verify": object(["readData": boolean], required: [], closed: true),
         "Prune": object(
             ["olderThanDays": ["type": "integer", "minimum": PruneRequest.days.lowerBound, "maximum": PruneRequest.days.upperBound, "description": "default \(PruneRequest.defaultDays)"]],

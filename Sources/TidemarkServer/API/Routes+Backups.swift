@@ -7,7 +7,9 @@ import TidemarkCore
 struct BackupCreateBody: StrictBody {
     var database: String
     var storage: String?
-    static let fields: Set<String> = ["database", "storage"]
+    /// `logical` or `physical` (managed instances); default: the plan's method.
+    var method: String?
+    static let fields: Set<String> = ["database", "storage", "method"]
 }
 
 /// `POST /backups/{id}/verify`.
@@ -57,7 +59,14 @@ extension RouteTable {
         }
         add(.post, "/backups", summary: "Queue a manual backup (a running serve takes it)", role: .admin, body: "BackupCreate", response: "Operation", status: .accepted) { request, context in
             let body = try await request.decodeStrict(BackupCreateBody.self, context: context)
-            let operation = try await control.backups.enqueue(database: body.database, storage: body.storage)
+            var method: BackupMethod?
+            if let text = body.method {
+                guard let value = BackupMethod(rawValue: text) else {
+                    throw APIError.badRequest("invalid-field", "field 'method' must be one of \(BackupMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                method = value
+            }
+            let operation = try await control.backups.enqueue(database: body.database, storage: body.storage, method: method)
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
         add(.get, "/backups/{id}", summary: "Show a backup with its databases and tables", role: .viewer, response: "Backup") { _, context in

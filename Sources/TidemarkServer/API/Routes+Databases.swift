@@ -3,18 +3,23 @@ import Hummingbird
 import TidemarkControl
 import TidemarkCore
 
-/// `POST /databases`. The URL may hold the password; it is stored sealed and never returned.
+/// `POST /databases`: registers an external server (`url`; it may hold the password, which is
+/// stored sealed and never returned) or, with `managed: true`, creates a managed instance
+/// (`port` optional; the answer's `url` holds the generated password, this once).
 struct DatabaseCreateBody: StrictBody {
     var name: String
     var engine: String?
-    var url: String
+    var url: String?
+    var managed: Bool?
+    var port: Int?
     /// false: register without a backup plan.
     var plan: Bool?
     var storage: String?
     var schedule: String?
     var policy: String?
+    var method: String?
 
-    static let fields: Set<String> = ["name", "engine", "url", "plan", "storage", "schedule", "policy"]
+    static let fields: Set<String> = ["name", "engine", "url", "managed", "port", "plan", "storage", "schedule", "policy", "method"]
 }
 
 /// `PUT /plans/{database}`: nil fields keep the current value.
@@ -70,19 +75,41 @@ struct PolicyChangeBody: StrictBody {
 extension RouteTable {
     mutating func addDatabaseRoutes(_ control: ControlPlane) {
         add(.get, "/databases", summary: "List databases", role: .viewer, response: "DatabaseList") { _, _ in
-            try APIJSON.response(try await control.databases.list().map(DatabaseRepresentation.init))
+            var representations: [DatabaseRepresentation] = []
+            for database in try await control.databases.list() {
+                representations.append(DatabaseRepresentation(database, status: await control.instanceService.status(of: database)))
+            }
+            return try APIJSON.response(representations)
         }
         add(.post, "/databases", summary: "Register a database (connection checked; a plan is created unless plan is false)", role: .admin, body: "DatabaseCreate", response: "Database", status: .created) { request, context in
             let body = try await request.decodeStrict(DatabaseCreateBody.self, context: context)
             guard let engine = EngineKind(rawValue: body.engine ?? "postgres") else {
                 throw APIError.badRequest("invalid-field", "field 'engine' must be one of \(EngineKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            let plan = body.plan == false ? nil : PlanChange(storage: body.storage, schedule: body.schedule, policy: body.policy)
-            let (database, _, _) = try await control.databases.add(name: body.name, engine: engine, url: body.url, plan: plan)
+            var method: BackupMethod?
+            if let text = body.method {
+                guard let value = BackupMethod(rawValue: text) else {
+                    throw APIError.badRequest("invalid-field", "field 'method' must be one of \(BackupMethod.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                method = value
+            }
+            let plan = body.plan == false ? nil : PlanChange(storage: body.storage, schedule: body.schedule, policy: body.policy, method: method)
+            if body.managed == true {
+                guard body.url == nil else { throw APIError.badRequest("invalid-field", "a managed instance gets its URL from Tidemark: leave 'url' out") }
+                guard engine == .postgres else { throw APIError.badRequest("invalid-field", "only PostgreSQL instances can be managed") }
+                var change = plan
+                if change != nil && change?.method == nil { change?.method = .physical }
+                let created = try await control.instanceService.create(name: body.name, port: body.port, plan: change)
+                return try APIJSON.response(CreatedInstanceRepresentation(created, status: await control.instanceService.status(of: created.database)), status: .created)
+            }
+            guard body.port == nil else { throw APIError.badRequest("invalid-field", "'port' is only for managed instances (\"managed\": true); an external server's port is in its url") }
+            guard let url = body.url else { throw APIError.badRequest("invalid-field", "field 'url' is required unless \"managed\" is true") }
+            let (database, _, _) = try await control.databases.add(name: body.name, engine: engine, url: url, plan: plan)
             return try APIJSON.response(DatabaseRepresentation(database), status: .created)
         }
         add(.get, "/databases/{name}", summary: "Show a database", role: .viewer, response: "Database") { _, context in
-            try APIJSON.response(DatabaseRepresentation(try await control.databases.get(named: try context.parameters.require("name"))))
+            let database = try await control.databases.get(named: try context.parameters.require("name"))
+            return try APIJSON.response(DatabaseRepresentation(database, status: await control.instanceService.status(of: database)))
         }
         add(.post, "/databases/{name}/deprovision", summary: "Deprovision: final backup when the policy keeps finals, schedule stopped (waits for the final backup)", role: .admin, response: "Deprovision") { _, context in
             let result = try await control.databases.deprovision(named: try context.parameters.require("name"))

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TidemarkCore
 import NIOCore
 import NIOHTTP1
 import TidemarkEngines

@@ -26,12 +26,19 @@ struct BackupShow: AsyncParsableCommand {
             console.line("size:       \(HumanFormat.bytes(backup.logicalBytes)) dumped, \(HumanFormat.bytes(backup.storedBytes)) stored")
             console.line("expires:    \(ExpiryText.describe(backup, expiresAt: expiresAt, now: control.now()))")
             if let error = backup.error { console.line("error:      \(error.code): \(error.message)") }
+            if let physical = backup.physical {
+                console.line("wal:        \(physical.startLSN) .. \(physical.stopLSN) on timeline \(physical.timeline)\(physical.includesWAL ? " (included: self-contained)" : "")")
+                console.line("pg start:   \(TimeText.iso(physical.startedAt))")
+                console.line("pg stop:    \(TimeText.iso(physical.stoppedAt))")
+                console.line("system id:  \(physical.systemIdentifier), data checksums \(physical.dataChecksums ? "on" : "off")")
+                console.line("files:      \(physical.files)")
+            }
             for database in backup.databases {
                 console.line()
                 console.line("database \(database.name): \(database.tables.count) tables, \(HumanFormat.bytes(database.bytes))")
                 console.table(
                     ["TABLE", "ROWS", "BYTES"],
-                    database.tables.map { [$0.qualifiedName, "\($0.rows)", HumanFormat.bytes($0.bytes)] }
+                    database.tables.map { [$0.qualifiedName, $0.rows < 0 ? "unknown" : $0.rowsAreEstimates ? "~\($0.rows)" : "\($0.rows)", HumanFormat.bytes($0.bytes)] }
                 )
             }
         }

@@ -12,17 +12,25 @@ struct DatabaseList: AsyncParsableCommand {
         try await global.run { context in
             let control = try context.control()
             let databases = try await control.databases.list()
-            if context.isJSON { return try context.console.json(databases.map(DatabaseRepresentation.init)) }
-            if databases.isEmpty { return context.console.line("No databases yet. Add one with: tidemark db add NAME --engine postgres --url URL") }
-            var rows: [[String]] = []
+            var representations: [DatabaseRepresentation] = []
             for database in databases {
-                let last = try await control.backups.list(matching: BackupFilter(database: database.name, status: .completed)).first
+                representations.append(DatabaseRepresentation(database, status: await control.instanceService.status(of: database)))
+            }
+            if context.isJSON { return try context.console.json(representations) }
+            if databases.isEmpty {
+                return context.console.line("No databases yet. Add one with: tidemark db add NAME --engine postgres --url URL, or create one with: tidemark db create NAME")
+            }
+            var rows: [[String]] = []
+            for representation in representations {
+                let last = try await control.backups.list(matching: BackupFilter(database: representation.name, status: .completed)).first
                 rows.append([
-                    database.name, database.engine.rawValue, DatabaseRepresentation(database).url,
+                    representation.name, representation.engine,
+                    representation.managed ? "managed, \(representation.status?.rawValue ?? "?")" : "external",
+                    representation.url, representation.dataDirectory ?? "-",
                     last.map { "\($0.id) (\(TimeText.relative($0.finishedAt)))" } ?? "never",
                 ])
             }
-            context.console.table(["NAME", "ENGINE", "URL", "LAST BACKUP"], rows)
+            context.console.table(["NAME", "ENGINE", "SERVER", "URL", "DATA DIRECTORY", "LAST BACKUP"], rows)
         }
     }
 }

@@ -13,12 +13,16 @@ struct DatabaseShow: AsyncParsableCommand {
         try await global.run { context in
             let control = try context.control()
             let database = try await control.databases.get(named: name)
-            if context.isJSON { return try context.console.json(DatabaseRepresentation(database)) }
+            let representation = DatabaseRepresentation(database, status: await control.instanceService.status(of: database))
+            if context.isJSON { return try context.console.json(representation) }
             let backups = try await control.backups.list(matching: BackupFilter(database: name))
-            let representation = DatabaseRepresentation(database)
             context.console.line("name:     \(database.name)")
             context.console.line("engine:   \(database.engine.rawValue)")
             context.console.line("url:      \(representation.url)")
+            if let managed = database.managed {
+                context.console.line("managed:  \(representation.status?.rawValue ?? "unknown") (serve keeps it \(managed.desiredState == .running ? "running" : "stopped"))")
+                context.console.line("data:     \(managed.dataDirectory)")
+            }
             context.console.line("added:    \(TimeText.iso(database.createdAt))")
             context.console.line("backups:  \(backups.count) (\(backups.filter { $0.status == .completed }.count) completed)")
             if let last = backups.first(where: { $0.status == .completed }) {

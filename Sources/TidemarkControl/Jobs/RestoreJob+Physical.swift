@@ -1,0 +1,135 @@
+import Foundation
+import Logging
+import TidemarkCore
+import TidemarkRepository
+
+/// Restores of physical backups (SPEC §4.6, §4.7): the base backup becomes a NEW managed
+/// instance named after the target, with its own port, password and data directory; the
+/// source instance is never touched.
+extension RestoreJob {
+    /// The backup is completed, the name is valid and neither a registered database nor an
+    /// existing instance directory, the host is under its instance limit, and the backup
+    /// holds the base backup stream.
+    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
+    ///   `instance-limit`, `not-supported` for one table (not yet).
+    func physicalPreflight(_ request: RestoreRequest, scope: RestoreScope, control: ControlPlane) async throws -> Preflighted<RestoreRequest> {
+        if case .table = scope {
+            throw ControlError(
+                .engineNotSupported, "restoring one table from a physical backup is not supported yet",
+                hint: "Restore the whole backup into a new instance ('tidemark restore \(request.backupID) --to NAME') and copy the table from there, or use a logical backup."
+            )
+        }
+        let backup = try await control.checkInstanceTarget(backupID: request.backupID, newName: request.newName)
+        var checked = request
+        checked.stagingDatabase = nil
+        checked.instancePort = nil
+        return Preflighted(checked, summary: "restore physical backup \(backup.id) into new instance \(request.newName)", database: backup.database, backupID: backup.id)
+    }
+
+    /// Removes the half-built instance of a physical restore whose process died; when the
+    /// instance was already registered, the restore is complete.
+    func cleanUpInstanceAfterDeath(_ operation: OperationRecord, request: RestoreRequest, died: String, control: ControlPlane) async -> [String: String]? {
+        let time = control.now()
+        func log(_ message: String, _ level: String = "warning") async {
+            try? await control.catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
+        }
+        guard let manager = control.instances, let root = control.instanceRoot, let port = request.instancePort else { return nil }
+        if let registered = try? await control.catalog.database(named: request.newName), registered.managed?.dataDirectory == "\(root)/\(request.newName)/data" {
+            await log("\(died) after registering instance \(request.newName); the restore is complete", "info")
+            return ["database": request.newName, "url": DatabaseURL.render(registered.connection, engine: .postgres)]
+        }
+        let instance = ManagedInstance(dataDirectory: "\(root)/\(request.newName)/data", port: port)
+        do {
+            try await manager.remove(instance)
+            await log("\(died); removed the half-restored instance \(request.newName)")
+        } catch {
+            await log("\(died); could not remove the half-restored instance \(request.newName) now (\(ErrorInfo(error).message)); the next attempt removes it first")
+        }
+        return nil
+    }
+}
+
+extension ControlPlane {
+    /// The checks of a restore into a new managed instance.
+    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
+    ///   `instance-limit`, `instances-unavailable`.
+    func checkInstanceTarget(backupID id: String, newName: String) async throws -> BackupRecord {
+        let backup = try await completedBackup(id: id)
+        try NameRule.validate(newName, what: "restore target")
+        let (_, root) = try instanceService.parts()
+        if try await catalog.database(named: newName) != nil {
+            throw ControlError(
+                .targetExists, "a database named \(newName) is already registered",
+                hint: "A physical restore creates a new managed instance; choose a name that is not in use ('tidemark db list')."
+            )
+        }
+        if FileManager.default.fileExists(atPath: "\(root)/\(newName)") {
+            throw ControlError(
+                .targetExists, "the instance directory \(root)/\(newName) already exists",
+                hint: "Choose another name, or remove that directory if nothing uses it."
+            )
+        }
+        try await instanceService.checkLimit()
+        return backup
+    }
+
+    /// The work of a physical restore: a new port, the instance built from the base backup
+    /// stream (pg_verifybackup before its first start), then registered as a managed database
+    /// with the same database names as the source.
+    func performInstanceRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
+        try await run.step("checking")
+        let (manager, root) = try instanceService.parts()
+        let source = try await backup(id: request.backupID)
+        let dataDirectory = "\(root)/\(request.newName)/data"
+        // An earlier attempt of this operation that died left its half instance: remove it first.
+        if let port = request.instancePort, try await catalog.database(named: request.newName) == nil {
+            try await manager.remove(ManagedInstance(dataDirectory: dataDirectory, port: port))
+            try await run.log("removed the half-restored instance \(request.newName) of an earlier attempt", level: .warning)
+        }
+        let backup = try await checkInstanceTarget(backupID: request.backupID, newName: request.newName)
+        let storage = try await storage(named: backup.storage)
+        let repository = try await openRepository(storage)
+        let manifest = try await repository.manifest(id: backup.id)
+        guard let stream = manifest.streams.first(where: { $0.format == "pg_basebackup-tar" }) else {
+            throw ControlError(.backupNotRestorable, "backup \(backup.id) has no base backup stream")
+        }
+        let port = try await instanceService.choosePort(nil)
+        var recorded = request
+        recorded.instancePort = port
+        try await run.update(request: recorded)
+        run.progress { $0.bytesTotal = stream.size }
+        try await run.step("loading index")
+        let index = try await repository.loadIndex()
+        try await run.step("restoring")
+        let instance = ManagedInstance(dataDirectory: dataDirectory, port: port)
+        let password = Secret(Base64URL.random(count: 24))
+        try await repository.withStreamReader(stream, index: index) { reader in
+            try await manager.restore(instance, password: password) {
+                let chunk = try await reader.nextChunk()
+                run.progress { $0.bytesRead = reader.bytesRead }
+                try await run.saveProgressIfDue()
+                return chunk
+            }
+        }
+        try await run.log("files written, pg_verifybackup passed, instance started on port \(port)")
+        try await run.step("publishing")
+        // The source's database of the same name as the backup's database, else the first.
+        let sourceDatabase = (try? await self.database(named: source.database))?.connection.database
+        let names = manifest.databases.map(\.name)
+        let databaseName = sourceDatabase.flatMap { names.contains($0) ? $0 : nil } ?? names.first { $0 != "postgres" } ?? "postgres"
+        let record: DatabaseRecord
+        do {
+            record = try await instanceService.register(name: request.newName, instance: instance, password: password, database: databaseName)
+        } catch {
+            try? await manager.remove(instance)
+            throw error
+        }
+        let url = DatabaseURL.render(record.connection, engine: .postgres)
+        try await run.log("restored into the new managed instance \(request.newName): \(url)")
+        try await run.complete(result: ["database": request.newName, "url": url, "dataDirectory": dataDirectory])
+        return RestoreResult(
+            operation: run.record, database: request.newName, url: url, skipped: [],
+            urlWithPassword: Secret(DatabaseURL.render(record.connection, engine: .postgres, password: password, revealPassword: true))
+        )
+    }
+}

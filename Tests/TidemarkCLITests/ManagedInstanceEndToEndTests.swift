@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import TidemarkCore
+import TidemarkEngines
+import TidemarkTesting
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Managed instances and physical backups through the real binary (issue 16): create, physical
+/// backup, restore into a new instance compared row by row, export tar restorable by hand,
+/// stop/start, supervision by serve after kill -9, deprovision with a final backup.
+@Suite struct ManagedInstanceEndToEndTests {
+    let tools = PostgresTools.discover()
+
+    /// Every instance under `home/instances` stopped and removed, whatever the test did.
+    func removeInstances(home: String) async {
+        let root = "\(home)/instances"
+        let manager = PostgresInstanceManager(runner: SubprocessRunner(), tools: tools)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
+            try? await manager.remove(ManagedInstance(dataDirectory: "\(root)/\(name)/data", port: 0))
+        }
+    }
+
+    func psql(_ sql: String, url: String) async throws -> String {
+        let outcome = try await SubprocessRunner().run(ProcessCommand(executable: tools.path("psql"), arguments: [url, "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql]))
+        guard outcome.succeeded else {
+            throw TidemarkError(code: "test-psql", message: "psql failed: \(outcome.standardError)", category: .internal)
+        }
+        return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func object(_ result: CLIResult) throws -> [String: Any] {
+        guard result.exitCode == 0, let value = try result.json() as? [String: Any] else {
+            throw TidemarkError(code: "test-cli", message: "exit \(result.exitCode): \(result.standardError) \(result.standardOutput)", category: .internal)
+        }
+        return value
+    }
+
+    /// A digest of every row of the awkward schema's tables.
+    func digest(url: String) async throws -> String {
+        try await psql("SELECT (SELECT md5(string_agg(c::text, '|' ORDER BY id)) FROM customers c) || (SELECT md5(string_agg(o::text, '|' ORDER BY id)) FROM orders o)", url: url)
+    }
+
+    @Test("db create, physical backup, restore into a new instance, export tar, stop/start, deprovision")
+    func lifecycle() async throws {
+        try await withTemporaryDirectory { directory in
+            let home = "\(directory)/home"
+            let cli = TidemarkBinary(home: home)
+            do {
+                _ = try object(try await cli.run(["storage", "add", "local1", "--local", "\(directory)/repo", "--output", "json"]))
+                let created = try object(try await cli.run(["db", "create", "shop", "--output", "json"]))
+                #expect(created["managed"] as? Bool == true)
+                #expect(created["status"] as? String == "running")
+                #expect(created["engine"] as? String == "postgres")
+                #expect((created["dataDirectory"] as? String)?.hasPrefix("\(home)/instances/shop/") == true)
+                let url = try #require(created["url"] as? String)
+                #expect(!url.contains("***"))
+                #expect((created["plan"] as? [String: Any])?["method"] as? String == "physical")
+                // The password is sealed: not in the catalog file, not in any file of the instance.
+                let password = try #require(url.split(separator: ":")[2].split(separator: "@").first.map(String.init))
+                let catalog = try Data(contentsOf: URL(fileURLWithPath: "\(home)/catalog.sqlite"))
+                #expect(catalog.range(of: Data(password.utf8)) == nil)
+
+                _ = try await psql(awkwardSchema, url: url)
+                let before = try await digest(url: url)
+
+                let shown = try object(try await cli.run(["db", "show", "shop", "--output", "json"]))
+                #expect(shown["managed"] as? Bool == true)
+                #expect((shown["url"] as? String)?.contains("***") == true)
+
+                let backup = try object(try await cli.run(["backup", "create", "shop", "--output", "json"]))
+                #expect(backup["method"] as? String == "physical")
+                let id = try #require(backup["id"] as? String)
+                let physical = try #require(backup["physical"] as? [String: Any])
+                #expect((physical["startLSN"] as? String)?.contains("/") == true)
+                #expect(physical["timeline"] as? Int == 1)
+                #expect(physical["dataChecksums"] as? Bool == true)
+                let databases = try #require(backup["databases"] as? [[String: Any]])
+                let shopTables = databases.first { $0["name"] as? String == "shop" }?["tables"] as? [[String: Any]]
+                // Never analyzed and small: counted exactly (larger ones report the planner's estimate).
+                let orders = shopTables?.first { $0["name"] as? String == "orders" }
+                #expect(orders?["rows"] as? Int == 20_000)
+
+                // Restore into a NEW managed instance: same rows, own password, source untouched.
+                let restored = try object(try await cli.run(["restore", id, "--to", "shop_copy", "--output", "json"]))
+                let copyURL = try #require((restored["result"] as? [String: String])?["url"])
+                #expect(!copyURL.contains("***"))
+                #expect(try await digest(url: copyURL) == before)
+                #expect(try await digest(url: url) == before)
+                let listed = try await cli.run(["db", "list", "--output", "json"])
+                let list = try #require(try listed.json() as? [[String: Any]])
+                #expect(list.first { $0["name"] as? String == "shop_copy" }?["managed"] as? Bool == true)
+
+                // The export is a plain pg_basebackup tar: untar, start by hand, same rows.
+                let tar = "\(directory)/base.tar"
+                _ = try object(try await cli.run(["backup", "export", id, "--out", tar, "--output", "json"]))
+                let manual = "\(directory)/manual"
+                try FileManager.default.createDirectory(atPath: manual, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                let asPostgres = getuid() == 0
+                func run(_ executable: String, _ arguments: [String]) async throws -> ProcessOutcome {
+                    try await SubprocessRunner().run(asPostgres
+                        ? ProcessCommand(executable: "runuser", arguments: ["-u", "postgres", "--", executable] + arguments)
+                        : ProcessCommand(executable: executable, arguments: arguments))
+                }
+                let manualLog = "\(manual)-server.log"
+                if asPostgres {
+                    _ = FileManager.default.createFile(atPath: manualLog, contents: nil)
+                    _ = try await SubprocessRunner().run(ProcessCommand(executable: "chown", arguments: ["-R", "postgres:postgres", manual, tar, manualLog]))
+                    chmod(directory, 0o755)
+                }
+                #expect(try await run("tar", ["-x", "-f", tar, "-C", manual]).succeeded)
+                let manualPort = try FreePort.loopback()
+                let started = try await run(tools.path("pg_ctl"), [
+                    "-D", manual, "-o", "-p \(manualPort) -k \(manual) -c listen_addresses=127.0.0.1", "-l", manualLog, "-w", "-t", "60", "start",
+                ])
+                #expect(started.succeeded, "\(started.standardError)")
+                let manualURL = url.replacingOccurrences(of: ":\(created["port"] as? Int ?? 0)/", with: ":\(manualPort)/")
+                #expect(try await digest(url: manualURL) == before)
+                _ = try await run(tools.path("pg_ctl"), ["-D", manual, "-m", "immediate", "-w", "stop"])
+
+                // Stop and start on purpose.
+                let stopped = try object(try await cli.run(["db", "stop", "shop_copy", "--output", "json"]))
+                #expect(stopped["status"] as? String == "stopped")
+                #expect(stopped["desiredState"] as? String == "stopped")
+                let again = try object(try await cli.run(["db", "start", "shop_copy", "--output", "json"]))
+                #expect(again["status"] as? String == "running")
+
+                // A physical backup of an external server is refused before any record.
+                let external = try await cli.run(["backup", "create", "nope", "--method", "physical", "--output", "json"])
+                #expect(external.exitCode != 0)
+
+                // Deprovision: a final physical backup, then the instance and its data are gone.
+                let dataDirectory = try #require(created["dataDirectory"] as? String)
+                let refused = try await cli.run(["db", "deprovision", "shop"])
+                #expect(refused.exitCode != 0 && refused.standardError.contains("--yes"))
+                #expect(FileManager.default.fileExists(atPath: dataDirectory))
+                let deprovisioned = try object(try await cli.run(["db", "deprovision", "shop", "--yes", "--output", "json"]))
+                #expect((deprovisioned["finalBackup"] as? [String: Any])?["method"] as? String == "physical")
+                #expect(!FileManager.default.fileExists(atPath: dataDirectory))
+            } catch {
+                await removeInstances(home: home)
+                throw error
+            }
+            await removeInstances(home: home)
+        }
+    }
+
+    @Test("serve restarts a managed instance killed with -9, but not one stopped on purpose")
+    func supervision() async throws {
+        try await withTemporaryDirectory { directory in
+            let home = "\(directory)/home"
+            let cli = TidemarkBinary(home: home)
+            do {
+                let created = try object(try await cli.run(["db", "create", "kept", "--no-plan", "--output", "json"]))
+                _ = try object(try await cli.run(["db", "create", "parked", "--no-plan", "--output", "json"]))
+                _ = try object(try await cli.run(["db", "stop", "parked", "--output", "json"]))
+                let dataDirectory = try #require(created["dataDirectory"] as? String)
+                let serve = try ServeProcess(home: home, passphrase: cli.passphrase, arguments: ["--tick-interval", "0.3", "--supervisor-interval", "1", "--listen", "none"])
+                func status(_ name: String) async throws -> String? {
+                    try object(try await cli.run(["db", "show", name, "--output", "json"]))["status"] as? String
+                }
+                let pidText = try String(contentsOfFile: "\(dataDirectory)/postmaster.pid", encoding: .utf8)
+                let pid = try #require(Int32(pidText.split(separator: "\n").first ?? ""))
+                kill(pid, SIGKILL)
+                #expect(try await eventually(seconds: 10) { try await status("kept") == "stopped" })
+                #expect(try await eventually(seconds: 30) { try await status("kept") == "running" }, "\(serve.log)")
+                try await Task.sleep(for: .milliseconds(500))
+                #expect(serve.log.contains("started it again"), "\(serve.log)")
+                #expect(try await status("parked") == "stopped")
+                serve.send(SIGTERM)
+                _ = try await serve.waitForExit(seconds: 20)
+                // It survives the serve that restarted it.
+                #expect(try await status("kept") == "running")
+            } catch {
+                await removeInstances(home: home)
+                throw error
+            }
+            await removeInstances(home: home)
+        }
+    }
+}
