@@ -42,7 +42,9 @@ package enum Environment {
             var info = stat()
             // Group search (x) alone stays: with managed instances under root, group postgres
             // passes through to its data directories (docs/OPERATIONS.md "Managed instances").
-            if stat(home, &info) == 0, info.st_mode & 0o067 != 0, info.st_uid == getuid() { chmod(home, mode_t(info.st_mode & 0o710)) }
+            let keepsGroupSearch = getuid() == 0 && FileManager.default.fileExists(atPath: "\(home)/instances")
+            let privateMode: mode_t = keepsGroupSearch ? 0o710 : 0o700
+            if stat(home, &info) == 0, info.st_mode & 0o777 & ~privateMode != 0, info.st_uid == getuid() { chmod(home, mode_t(info.st_mode & privateMode)) }
         } catch {
             throw TidemarkError(
                 code: "home-not-writable",
