@@ -77,8 +77,9 @@ package enum Environment {
     /// A control plane over a catalog (`directory/catalog.sqlite`, a fixed sealing key) and the
     /// storages registered in it, assembled exactly as ``live(home:http:environment:workerID:passphrase:logLevel:metrics:logger:now:)``
     /// with the parts tests and benchmarks replace: engines (default: the real PostgreSQL
-    /// engine), clock, passphrase, lease and retry settings, and a wrapper for every store opened
-    /// (fault injection: `FaultyObjectStore`).
+    /// engine), clock, passphrase, lease and retry settings, a wrapper for every store opened
+    /// (fault injection: `FaultyObjectStore`) and the instance manager (default: the real one;
+    /// tests inject one whose starts fail).
     /// - Parameters:
     ///   - http: the client for S3 storages; nil when the test uses local directories only.
     ///   - wrapStore: applied to each store before the retry wrapper (for work) is added.
@@ -93,7 +94,8 @@ package enum Environment {
         logger: Logger = Logger(label: "tidemark-embedded"),
         retryPolicy: RetryPolicy = RetryPolicy(),
         wrapStore: @escaping @Sendable (any ObjectStore, StoreUse) throws -> any ObjectStore = { store, _ in store },
-        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) }
+        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { try await Task.sleep(for: .seconds($0)) },
+        instances: (any InstanceManager)? = nil
     ) throws -> ControlPlane {
         try assemble(
             catalog: try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: embeddedKey)),
@@ -106,7 +108,7 @@ package enum Environment {
             configuration: configuration,
             metrics: ControlMetrics(),
             webhookTransport: http.map { HTTPWebhookTransport(http: $0) },
-            instances: PostgresInstanceManager(runner: SubprocessRunner(), tools: PostgresTools.discover()),
+            instances: instances ?? PostgresInstanceManager(runner: SubprocessRunner(), tools: PostgresTools.discover()),
             instanceRoot: "\(directory)/instances",
             wrapStore: wrapStore,
             sleep: sleep

@@ -120,6 +120,18 @@ import TidemarkTesting
                 #expect(try await digest(url: manualURL) == before)
                 _ = try await run(tools.path("pg_ctl"), ["-D", manual, "-m", "immediate", "-w", "stop"])
 
+                // One table from the physical backup: a new database on the source instance, through a
+                // temporary instance that is gone afterwards.
+                let missingKey = try await cli.run(["restore", id, "--to", "orders_only", "--table", "public.orders", "--output", "json"])
+                #expect(missingKey.exitCode != 0 && missingKey.standardError.contains("missing-dependency"), "\(missingKey.standardError)")
+                let oneTable = try object(try await cli.run(["restore", id, "--to", "orders_only", "--table", "public.orders", "--skip-missing-foreign-keys", "--output", "json"]))
+                let tableURL = try #require((oneTable["result"] as? [String: String])?["url"])
+                #expect(tableURL.hasSuffix("/orders_only"))
+                let ordersURL = url.replacingOccurrences(of: "/shop", with: "/orders_only")
+                #expect(try await psql("SELECT md5(string_agg(o::text, '|' ORDER BY id)) FROM orders o", url: ordersURL) == (try await psql("SELECT md5(string_agg(o::text, '|' ORDER BY id)) FROM orders o", url: url)))
+                let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(home)/instances").filter { $0.hasPrefix(".restore-") }
+                #expect(leftovers.isEmpty, "\(leftovers)")
+
                 // Stop and start on purpose.
                 let stopped = try object(try await cli.run(["db", "stop", "shop_copy", "--output", "json"]))
                 #expect(stopped["status"] as? String == "stopped")
@@ -171,13 +183,70 @@ import TidemarkTesting
                     return try await status("kept") == "running"
                 }
                 #expect(restarted, "\(serve.log)")
-                try await Task.sleep(for: .milliseconds(500))
-                #expect(serve.log.contains("started it again"), "\(serve.log)")
+                // serve logs once pg_ctl start returned (the server accepts connections): a moment later.
+                #expect(try await eventually(seconds: 20) { serve.log.contains("started it again") }, "\(serve.log)")
                 #expect(try await status("parked") == "stopped")
                 serve.send(SIGTERM)
                 _ = try await serve.waitForExit(seconds: 20)
                 // It survives the serve that restarted it.
                 #expect(try await status("kept") == "running")
+            } catch {
+                await removeInstances(home: home)
+                throw error
+            }
+            await removeInstances(home: home)
+        }
+    }
+
+    @Test("kill -9 mid physical backup and mid physical restore: nothing half-done looks completed, the half instance is removed, a retry completes")
+    func killedPhysicalWork() async throws {
+        try await withTemporaryDirectory { directory in
+            let home = "\(directory)/home"
+            let cli = TidemarkBinary(home: home)
+            do {
+                _ = try object(try await cli.run(["storage", "add", "local1", "--local", "\(directory)/repo", "--output", "json"]))
+                let created = try object(try await cli.run(["db", "create", "src", "--no-plan", "--output", "json"]))
+                let url = try #require(created["url"] as? String)
+                _ = try await psql("CREATE TABLE big AS SELECT i, md5(i::text) || md5((i + 7)::text) AS t FROM generate_series(1, 1500000) i", url: url)
+                let expected = try await psql("SELECT md5(string_agg(t, '' ORDER BY i)) FROM big", url: url)
+
+                // Mid backup: killed once the base backup streams (the backup is listed running).
+                let backing = try RunningCommand(["backup", "create", "src", "--method", "physical"], cli: cli)
+                let streaming = try await eventually(seconds: 60, every: .milliseconds(20)) {
+                    let files = (try? FileManager.default.subpathsOfDirectory(atPath: "\(directory)/repo/data")) ?? []
+                    return files.count > 2
+                }
+                #expect(streaming)
+                backing.kill9()
+                let listed = try #require(try await cli.run(["backup", "list", "src", "--output", "json"]).json() as? [[String: Any]])
+                #expect(!listed.contains { $0["status"] as? String == "completed" }, "\(listed)")
+                let operations = try #require(try await cli.run(["op", "list", "--output", "json"]).json() as? [[String: Any]])
+                let backupOperation = try #require(operations.first { $0["kind"] as? String == "backup" })
+                #expect(backupOperation["status"] as? String == "failed")
+
+                let good = try object(try await cli.run(["backup", "create", "src", "--method", "physical", "--output", "json"]))
+                let id = try #require(good["id"] as? String)
+
+                // Mid restore: killed once the files are being written into the new instance.
+                let restoring = try RunningCommand(["restore", id, "--to", "half"], cli: cli)
+                let writing = try await eventually(seconds: 60, every: .milliseconds(20)) {
+                    FileManager.default.fileExists(atPath: "\(home)/instances/half/data/base")
+                }
+                #expect(writing)
+                restoring.kill9()
+                let afterKill = try #require(try await cli.run(["op", "list", "--output", "json"]).json() as? [[String: Any]])
+                let restoreOperation = try #require(afterKill.first { $0["kind"] as? String == "restore" }?["id"] as? String)
+                let dead = try object(try await cli.run(["op", "show", restoreOperation, "--output", "json"]))
+                #expect(dead["status"] as? String == "failed", "\(dead)")
+                #expect(!FileManager.default.fileExists(atPath: "\(home)/instances/half"), "the half instance is removed")
+                let registered = try await cli.run(["db", "show", "half", "--output", "json"])
+                #expect(registered.exitCode != 0)
+
+                let retried = try await cli.run(["op", "retry", restoreOperation])
+                #expect(retried.exitCode == 0, "\(retried.standardError)")
+                let shown = try object(try await cli.run(["db", "show", "half", "--show-password", "--output", "json"]))
+                let halfURL = try #require(shown["url"] as? String)
+                #expect(try await psql("SELECT md5(string_agg(t, '' ORDER BY i)) FROM big", url: halfURL) == expected)
             } catch {
                 await removeInstances(home: home)
                 throw error

@@ -12,31 +12,6 @@ import TidemarkTesting
 /// Issue 14, items 1, 2, 4 and 10, through the binary against a real PostgreSQL: what a crash,
 /// a purge or a race leaves behind, and what the records say afterwards.
 @Suite struct OperationTrustTests {
-    /// A `tidemark` command running in the background, to be killed at a chosen moment.
-    final class RunningCommand {
-        let process = Process()
-
-        init(_ arguments: [String], cli: TidemarkBinary) throws {
-            var environment = ProcessInfo.processInfo.environment
-            environment["TIDEMARK_HOME"] = cli.home
-            environment["TIDEMARK_PASSPHRASE"] = cli.passphrase
-            process.executableURL = URL(fileURLWithPath: TidemarkBinary.path)
-            process.arguments = arguments
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-
-        func kill9() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-
-        deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-    }
-
     private func object(_ result: CLIResult) throws -> [String: Any] {
         try #require(try result.json() as? [String: Any], "\(result.standardOutput) \(result.standardError)")
     }

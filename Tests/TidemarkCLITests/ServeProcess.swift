@@ -63,6 +63,31 @@ final class ServeProcess {
     }
 }
 
+/// A `tidemark` command running in the background, to be killed at a chosen moment.
+final class RunningCommand {
+    let process = Process()
+
+    init(_ arguments: [String], cli: TidemarkBinary) throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["TIDEMARK_HOME"] = cli.home
+        environment["TIDEMARK_PASSPHRASE"] = cli.passphrase
+        process.executableURL = URL(fileURLWithPath: TidemarkBinary.path)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
 /// Polls `condition` until it holds or `seconds` pass.
 func eventually(seconds: Double, every interval: Duration = .milliseconds(200), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)

@@ -11,18 +11,16 @@ extension RestoreJob {
     /// existing instance directory, the host is under its instance limit, and the backup
     /// holds the base backup stream.
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
-    ///   `instance-limit`, `not-supported` for one table (not yet).
+    ///   `instance-limit`; for one table those of ``ControlPlane/checkPhysicalTableTarget(backupID:newName:table:)``.
     func physicalPreflight(_ request: RestoreRequest, scope: RestoreScope, control: ControlPlane) async throws -> Preflighted<RestoreRequest> {
-        if case .table = scope {
-            throw ControlError(
-                .engineNotSupported, "restoring one table from a physical backup is not supported yet",
-                hint: "Restore the whole backup into a new instance ('tidemark restore \(request.backupID) --to NAME') and copy the table from there, or use a logical backup."
-            )
-        }
-        let backup = try await control.checkInstanceTarget(backupID: request.backupID, newName: request.newName)
         var checked = request
         checked.stagingDatabase = nil
-        checked.instancePort = nil
+        checked.instance = nil
+        if case .table(let schema, let name) = scope {
+            let backup = try await control.checkPhysicalTableTarget(backupID: request.backupID, newName: request.newName, schema: schema, table: name)
+            return Preflighted(checked, summary: request.summary, database: backup.database, backupID: backup.id)
+        }
+        let backup = try await control.checkInstanceTarget(backupID: request.backupID, newName: request.newName)
         return Preflighted(checked, summary: "restore physical backup \(backup.id) into new instance \(request.newName)", database: backup.database, backupID: backup.id)
     }
 
@@ -33,17 +31,17 @@ extension RestoreJob {
         func log(_ message: String, _ level: String = "warning") async {
             try? await control.catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
         }
-        guard let manager = control.instances, let root = control.instanceRoot, let port = request.instancePort else { return nil }
-        if let registered = try? await control.catalog.database(named: request.newName), registered.managed?.dataDirectory == "\(root)/\(request.newName)/data" {
+        guard let manager = control.instances, let instance = request.instance else { return nil }
+        if request.table == nil, let registered = try? await control.catalog.database(named: request.newName), registered.managed?.dataDirectory == instance.dataDirectory {
             await log("\(died) after registering instance \(request.newName); the restore is complete", "info")
             return ["database": request.newName, "url": DatabaseURL.render(registered.connection, engine: .postgres)]
         }
-        let instance = ManagedInstance(dataDirectory: "\(root)/\(request.newName)/data", port: port)
+        let what = request.table == nil ? "the half-restored instance \(request.newName)" : "the temporary instance \(instance.dataDirectory)"
         do {
             try await manager.remove(instance)
-            await log("\(died); removed the half-restored instance \(request.newName)")
+            await log("\(died); removed \(what)")
         } catch {
-            await log("\(died); could not remove the half-restored instance \(request.newName) now (\(ErrorInfo(error).message)); the next attempt removes it first")
+            await log("\(died); could not remove \(what) now (\(ErrorInfo(error).message)); the next attempt removes it first")
         }
         return nil
     }
@@ -82,8 +80,8 @@ extension ControlPlane {
         let source = try await backup(id: request.backupID)
         let dataDirectory = "\(root)/\(request.newName)/data"
         // An earlier attempt of this operation that died left its half instance: remove it first.
-        if let port = request.instancePort, try await catalog.database(named: request.newName) == nil {
-            try await manager.remove(ManagedInstance(dataDirectory: dataDirectory, port: port))
+        if let earlier = request.instance, try await catalog.database(named: request.newName) == nil {
+            try await manager.remove(earlier)
             try await run.log("removed the half-restored instance \(request.newName) of an earlier attempt", level: .warning)
         }
         let backup = try await checkInstanceTarget(backupID: request.backupID, newName: request.newName)
@@ -94,16 +92,18 @@ extension ControlPlane {
             throw ControlError(.backupNotRestorable, "backup \(backup.id) has no base backup stream")
         }
         let port = try await instanceService.choosePort(nil)
+        let instance = ManagedInstance(dataDirectory: dataDirectory, port: port)
         var recorded = request
-        recorded.instancePort = port
+        recorded.instance = instance
         try await run.update(request: recorded)
         run.progress { $0.bytesTotal = stream.size }
         try await run.step("loading index")
         let index = try await repository.loadIndex()
         try await run.step("restoring")
-        let instance = ManagedInstance(dataDirectory: dataDirectory, port: port)
         let password = Secret(Base64URL.random(count: 24))
-        try await repository.withStreamReader(stream, index: index) { reader in
+        // A base backup has thousands of small chunks (tar headers, small files) between its
+        // 1 MiB blocks: fetch further ahead than for a dump, so decryption runs in parallel.
+        try await repository.withStreamReader(stream, index: index, prefetch: 32) { reader in
             try await manager.restore(instance, password: password) {
                 let chunk = try await reader.nextChunk()
                 run.progress { $0.bytesRead = reader.bytesRead }

@@ -14,9 +14,10 @@ package struct RestoreRequest: JobRequest {
     /// Where the data is loaded before it gets its name; recorded by the run before the
     /// database is created, so whoever finds the operation dead knows what to drop.
     package var stagingDatabase: String?
-    /// The port of the new managed instance a physical restore builds; recorded before the
-    /// instance is made, so whoever finds the operation dead knows there is one to remove.
-    package var instancePort: Int?
+    /// The managed instance a physical restore builds (the new one, or for one table a
+    /// temporary one); recorded before any file is written, so whoever finds the operation
+    /// dead knows there is one to remove.
+    package var instance: ManagedInstance?
 
     package init(backupID: String, newName: String, table: String? = nil, options: RestoreOptions = RestoreOptions()) {
         self.backupID = backupID
@@ -95,8 +96,10 @@ package struct RestoreJob: Job {
     ///   again as usual (also when the server cannot be reached now: the next attempt drops
     ///   the staging database first).
     package func cleanUpAfterDeath(_ operation: OperationRecord, request: RestoreRequest, died: String, control: ControlPlane) async -> [String: String]? {
-        if request.instancePort != nil {
-            return await cleanUpInstanceAfterDeath(operation, request: request, died: died, control: control)
+        if request.instance != nil {
+            let result = await cleanUpInstanceAfterDeath(operation, request: request, died: died, control: control)
+            // A one-table restore also leaves a staging database on the source's server.
+            if request.table == nil { return result }
         }
         let time = control.now()
         func log(_ message: String, _ level: String = "warning") async {
@@ -149,7 +152,12 @@ extension ControlPlane {
         let started = now()
         do {
             let backup = try await self.backup(id: request.backupID)
-        let result = backup.method == .physical ? try await performInstanceRestore(request, run: run) : try await performRestore(request, run: run)
+        let result: RestoreResult
+        switch (backup.method, request.table) {
+        case (.physical, nil): result = try await performInstanceRestore(request, run: run)
+        case (.physical, .some): result = try await performPhysicalTableRestore(request, run: run)
+        case (.logical, _): result = try await performRestore(request, run: run)
+        }
             metrics.restoreFinished(succeeded: true, duration: now().timeIntervalSince(started))
             await notify(Notice(
                 .restoreFinished, status: "completed", database: run.record.database,

@@ -13,10 +13,16 @@ package struct RestoreService: Sendable {
     }
     /// Queues a restore for `serve`.
     package func enqueue(_ request: RestoreRequest) async throws -> OperationRecord { try await control.enqueueRestore(request) }
-    /// Whether a restore of backup `id` into `newName` can start (the dashboard's check as you type).
+    /// Whether a restore of backup `id` into `newName` can start (the dashboard's check as you
+    /// type): a free database name on the source's server, or for a physical backup a free
+    /// name for a new managed instance.
+    /// - Returns: the backup.
     @discardableResult
-    package func checkTarget(backupID id: String, newName: String) async throws -> (backup: BackupRecord, source: DatabaseRecord) {
-        try await control.checkRestoreTarget(backupID: id, newName: newName)
+    package func checkTarget(backupID id: String, newName: String) async throws -> BackupRecord {
+        if try await control.backup(id: id).method == .physical {
+            return try await control.checkInstanceTarget(backupID: id, newName: newName)
+        }
+        return try await control.checkRestoreTarget(backupID: id, newName: newName).backup
     }
 }
 

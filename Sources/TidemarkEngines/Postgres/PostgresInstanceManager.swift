@@ -81,8 +81,13 @@ package struct PostgresInstanceManager: InstanceManager {
             try? await runTool("pg_ctl", ["-D", instance.dataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], failure: .databaseUnreachable)
         }
         let directory = Self.instanceDirectory(of: instance)
-        if FileManager.default.fileExists(atPath: directory) {
-            try FileManager.default.removeItem(atPath: directory)
+        // A tar of a process that was killed may still be writing its last files: try again.
+        for attempt in 1...5 where FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.removeItem(atPath: directory)
+            } catch where attempt < 5 {
+                try await Task.sleep(for: .milliseconds(200))
+            }
         }
     }
 

@@ -8,12 +8,14 @@ struct DatabaseShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one database and its latest backups.")
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Name of the database.") var name: String
+    @Flag(name: .long, help: "Show the URL with its password (e.g. of a managed instance a queued restore made).") var showPassword = false
 
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
             let database = try await control.databases.get(named: name)
-            let representation = DatabaseRepresentation(database, status: await control.instanceService.status(of: database))
+            var representation = DatabaseRepresentation(database, status: await control.instanceService.status(of: database))
+            if showPassword { representation.url = DatabaseURL.render(database.connection, engine: database.engine, password: database.password, revealPassword: true) }
             if context.isJSON { return try context.console.json(representation) }
             let backups = try await control.backups.list(matching: BackupFilter(database: name))
             context.console.line("name:     \(database.name)")

@@ -20,7 +20,12 @@ extension Dashboard {
                     "failing": plan.map { !$0.isPaused } ?? false && health.needsAttention,
                     "planState": Self.planState(plan, database: database),
                     "overdue": health.isOverdue,
+                    "managed": database.managed != nil,
                 ]
+                if let managed = database.managed {
+                    row["instanceStatus"] = (await control.instanceService.status(of: database))?.rawValue ?? "unknown"
+                    row["host"] = "managed instance on 127.0.0.1:\(managed.port) · \(managed.desiredState == .stopped ? "stopped on purpose" : "kept running")"
+                }
                 if let last = health.backups.latestCompleted {
                     row["size"] = HumanFormat.bytes(last.logicalBytes)
                     row["lastBackup"] = time(last.finishedAt ?? last.startedAt)

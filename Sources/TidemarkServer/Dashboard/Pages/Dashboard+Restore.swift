@@ -18,8 +18,9 @@ extension Dashboard {
             let id = try context.parameters.require("id")
             let name = request.uri.queryParameters["name"].map(String.init) ?? ""
             do {
-                try await control.restores.checkTarget(backupID: id, newName: name)
-                return try Self.json(NameCheck(available: true, message: "\(name) is free on the server."))
+                let backup = try await control.restores.checkTarget(backupID: id, newName: name)
+                let free = backup.method == .physical ? "\(name) is free for a new managed instance." : "\(name) is free on the server."
+                return try Self.json(NameCheck(available: true, message: free))
             } catch let error as any UserFacingError {
                 return try Self.json(NameCheck(available: false, message: error.message, hint: error.hint))
             }
@@ -66,6 +67,12 @@ extension Dashboard {
         data["tables"] = tables
         data["hasTables"] = !tables.isEmpty
         data["sourceDatabases"] = backup.databases.map(\.name).joined(separator: ", ")
+        // A physical backup restores as a whole into a new managed instance.
+        data["physical"] = backup.method == .physical
+        if backup.method == .physical {
+            data["tables"] = []
+            data["hasTables"] = false
+        }
         if let error { data["error"] = ["message": error.message, "hint": error.hint ?? "", "code": error.code] }
         let status: HTTPResponse.Status = error.map { APIError.status(for: $0.category) } ?? .ok
         return page("restore", title: "Restore backup \(backup.id)", context: context, data: data, status: status)
