@@ -1,35 +1,7 @@
 import Testing
 import TidemarkCore
 import TidemarkRepository
-
-/// A minimal ustar writer, so the tests control every member of the archive.
-private func tar(_ members: [(path: String, data: [UInt8], mtime: Int)]) -> [UInt8] {
-    var archive: [UInt8] = []
-    for member in members {
-        var header = [UInt8](repeating: 0, count: 512)
-        func put(_ text: String, at offset: Int) { for (index, byte) in text.utf8.enumerated() { header[offset + index] = byte } }
-        func octal(_ value: Int, digits: Int) -> String {
-            let text = String(value, radix: 8)
-            return String(repeating: "0", count: digits - text.count) + text
-        }
-        put(member.path, at: 0)
-        put("0000644", at: 100)
-        put("0000000", at: 108)
-        put("0000000", at: 116)
-        put(octal(member.data.count, digits: 11), at: 124)
-        put(octal(member.mtime, digits: 11), at: 136)
-        header[156] = UInt8(ascii: "0")
-        put("ustar", at: 257)
-        put("00", at: 263)
-        for index in 148..<156 { header[index] = 32 }
-        let sum = header.reduce(0) { $0 + Int($1) }
-        put(octal(sum, digits: 6), at: 148)
-        header[154] = 0
-        header[155] = 32
-        archive += header + member.data + [UInt8](repeating: 0, count: TarHeader.padding(after: Int64(member.data.count)))
-    }
-    return archive + [UInt8](repeating: 0, count: 1024)
-}
+import TidemarkTesting
 
 @Suite struct StreamChunkerTests {
     let parameters = ChunkerParameters(minimumSize: 4 << 10, averageSize: 16 << 10, maximumSize: 64 << 10)
@@ -51,7 +23,7 @@ private func tar(_ members: [(path: String, data: [UInt8], mtime: Int)]) -> [UIn
     }
 
     func archive(relation: [UInt8], mtime: Int = 1) -> [UInt8] {
-        tar([
+        ustarArchive([
             ("backup_label", Array("START WAL LOCATION: 0/2000028\n".utf8), mtime),
             ("base/5/16384", relation, mtime),
             ("base/5/16384_fsm", pseudoRandomBytes(24_576, seed: 3), mtime),

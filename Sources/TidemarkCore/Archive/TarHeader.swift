@@ -14,6 +14,8 @@ package struct TarHeader: Sendable, Equatable {
     package var type: UInt8
     /// Bytes of member data that follow the header (padded to a multiple of 512).
     package var size: Int64
+    /// Permission bits (the mode field, masked to 0o7777).
+    package var mode: Int
 
     /// Whether every byte of `block` is zero: the end-of-archive marker (two such blocks).
     package static func isEndMarker(_ block: ArraySlice<UInt8>) -> Bool {
@@ -37,10 +39,14 @@ package struct TarHeader: Sendable, Equatable {
         self.path = path
         self.type = bytes[156]
         self.size = size
+        self.mode = Int((Self.octal(bytes[100..<108]) ?? 0o600) & 0o7777)
     }
 
     /// Whether the member is a regular file.
     package var isRegularFile: Bool { type == UInt8(ascii: "0") || type == 0 }
+
+    /// Whether the member is a directory.
+    package var isDirectory: Bool { type == UInt8(ascii: "5") }
 
     /// Bytes of padding after `size` bytes of member data.
     package static func padding(after size: Int64) -> Int {

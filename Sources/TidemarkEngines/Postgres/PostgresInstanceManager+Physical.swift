@@ -106,6 +106,8 @@ extension PostgresInstanceManager {
         return result
     }
 
+    /// Builds the instance: the tar is written straight into the data directory (``TarExtractor``),
+    /// then checked with pg_verifybackup, configured and started.
     package func restore(_ instance: ManagedInstance, password: Secret<String>, from source: () async throws -> [UInt8]?) async throws {
         let directory = Self.instanceDirectory(of: instance)
         let manager = FileManager.default
@@ -114,9 +116,13 @@ extension PostgresInstanceManager {
         }
         do {
             try await createEmptyDataDirectory(instance)
-            let extracted = try await runner.run(asInstanceUser("tar", ["-x", "-f", "-", "-C", instance.dataDirectory]), input: source)
-            guard extracted.succeeded else {
-                throw EngineError(.restoreFailed, "tar could not extract the base backup: \(extracted.standardError.suffix(500).trimmingCharacters(in: .whitespacesAndNewlines))")
+            var extractor = TarExtractor(root: instance.dataDirectory, owner: try instanceUserIDs())
+            do {
+                while let chunk = try await source() { try extractor.consume(chunk) }
+                try extractor.finish()
+            } catch {
+                extractor.abandon()
+                throw error
             }
             let verified = try await runner.run(command("pg_verifybackup", ["--quiet", instance.dataDirectory]))
             guard verified.succeeded else {

@@ -200,6 +200,16 @@ package struct PostgresInstanceManager: InstanceManager {
         if asPostgresUser { try chownToPostgres(path) }
     }
 
+    /// The uid and gid files of an instance get (the `postgres` user's when Tidemark runs as
+    /// root); nil: the current user's, nothing to change.
+    func instanceUserIDs() throws -> (uid: uid_t, gid: gid_t)? {
+        guard asPostgresUser else { return nil }
+        guard let user = getpwnam("postgres") else {
+            throw EngineError(.toolNotFound, "there is no 'postgres' system user to own the instance", hint: "Install PostgreSQL (apt-get install -y postgresql), which creates it.")
+        }
+        return (user.pointee.pw_uid, user.pointee.pw_gid)
+    }
+
     private func chownToPostgres(_ path: String) throws {
         guard let user = getpwnam("postgres") else {
             throw EngineError(.toolNotFound, "there is no 'postgres' system user to own the instance", hint: "Install PostgreSQL (apt-get install -y postgresql), which creates it.")
