@@ -48,6 +48,26 @@ extension RestoreJob {
 }
 
 extension ControlPlane {
+    /// Builds `instance` from base backup `stream` (steps `loading index` and `restoring`):
+    /// its files written, `pg_verifybackup` run, configured and started with `password`.
+    func buildInstance(_ instance: ManagedInstance, password: Secret<String>, from stream: StreamReference, of repository: Repository, run: OperationRun) async throws {
+        let (manager, _) = try instanceService.parts()
+        run.progress { $0.bytesTotal = stream.size }
+        try await run.step("loading index")
+        let index = try await repository.loadIndex()
+        try await run.step("restoring")
+        // A base backup has thousands of small chunks (tar headers, small files) between its
+        // 1 MiB blocks: fetch further ahead than for a dump, so decryption runs in parallel.
+        try await repository.withStreamReader(stream, index: index, prefetch: 32) { reader in
+            try await manager.restore(instance, password: password) {
+                let chunk = try await reader.nextChunk()
+                run.progress { $0.bytesRead = reader.bytesRead }
+                try await run.saveProgressIfDue()
+                return chunk
+            }
+        }
+    }
+
     /// The checks of a restore into a new managed instance.
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
     ///   `instance-limit`, `instances-unavailable`.
@@ -96,21 +116,8 @@ extension ControlPlane {
         var recorded = request
         recorded.instance = instance
         try await run.update(request: recorded)
-        run.progress { $0.bytesTotal = stream.size }
-        try await run.step("loading index")
-        let index = try await repository.loadIndex()
-        try await run.step("restoring")
         let password = Secret(Base64URL.random(count: 24))
-        // A base backup has thousands of small chunks (tar headers, small files) between its
-        // 1 MiB blocks: fetch further ahead than for a dump, so decryption runs in parallel.
-        try await repository.withStreamReader(stream, index: index, prefetch: 32) { reader in
-            try await manager.restore(instance, password: password) {
-                let chunk = try await reader.nextChunk()
-                run.progress { $0.bytesRead = reader.bytesRead }
-                try await run.saveProgressIfDue()
-                return chunk
-            }
-        }
+        try await buildInstance(instance, password: password, from: stream, of: repository, run: run)
         try await run.log("files written, pg_verifybackup passed, instance started on port \(port)")
         try await run.step("publishing")
         // The source's database of the same name as the backup's database, else the first.

@@ -59,21 +59,10 @@ extension ControlPlane {
         recorded.instance = temporary
         recorded.stagingDatabase = staging
         try await run.update(request: recorded)
-        run.progress { $0.bytesTotal = stream.size }
         let dumpFile = "\(root)/.restore-\(run.id)/table-source.pgdump"
         do {
-            try await run.step("loading index")
-            let index = try await repository.loadIndex()
-            try await run.step("restoring")
             let password = Secret(Base64URL.random(count: 24))
-            try await repository.withStreamReader(stream, index: index, prefetch: 32) { reader in
-                try await manager.restore(temporary, password: password) {
-                    let chunk = try await reader.nextChunk()
-                    run.progress { $0.bytesRead = reader.bytesRead }
-                    try await run.saveProgressIfDue()
-                    return chunk
-                }
-            }
+            try await buildInstance(temporary, password: password, from: stream, of: repository, run: run)
             try await run.log("temporary instance up on port \(temporary.port); dumping \(source.connection.database) from it")
             let temporaryTarget = DatabaseTarget(
                 connection: DatabaseConnection(host: "127.0.0.1", port: temporary.port, user: "postgres", database: source.connection.database),

@@ -114,24 +114,25 @@ package struct InstanceService: Sendable {
     /// - Throws: `database-not-registered`, `not-managed`, the manager's errors.
     @discardableResult
     package func start(named name: String) async throws -> DatabaseRecord {
-        let (manager, _) = try parts()
-        var (record, instance) = try await managed(named: name)
-        instance.desiredState = .running
-        record.managed = instance
-        try await control.catalog.updateDatabase(record)
-        try await manager.start(instance)
-        return record
+        try await setDesiredState(.running, named: name) { manager, instance in try await manager.start(instance) }
     }
 
     /// Stops managed instance `name` and marks it stopped on purpose (`serve` leaves it down).
     @discardableResult
     package func stop(named name: String) async throws -> DatabaseRecord {
+        try await setDesiredState(.stopped, named: name) { manager, instance in try await manager.stop(instance) }
+    }
+
+    /// Records the desired state first (so `serve` does not undo a stop), then acts.
+    private func setDesiredState(
+        _ state: ManagedInstance.DesiredState, named name: String, act: (any InstanceManager, ManagedInstance) async throws -> Void
+    ) async throws -> DatabaseRecord {
         let (manager, _) = try parts()
         var (record, instance) = try await managed(named: name)
-        instance.desiredState = .stopped
+        instance.desiredState = state
         record.managed = instance
         try await control.catalog.updateDatabase(record)
-        try await manager.stop(instance)
+        try await act(manager, instance)
         return record
     }
 

@@ -13,16 +13,11 @@ import TidemarkCore
 /// refused, so a crafted archive cannot write outside the directory. Files are created with
 /// `O_EXCL | O_NOFOLLOW` and, when Tidemark runs as root, given to the instance's user.
 package struct TarExtractor {
-    private enum Phase {
-        case header(padding: Int)
-        case data(remaining: Int64, size: Int64, descriptor: Int32)
-        case done
-    }
-
     private let root: String
     private let owner: (uid: uid_t, gid: gid_t)?
-    private var phase: Phase = .header(padding: 0)
-    private var pending: [UInt8] = []
+    private var reader = TarReader()
+    /// The file being written.
+    private var descriptor: Int32?
     package private(set) var files = 0
 
     /// - Parameter owner: who the files belong to (nil: the current user).
@@ -33,43 +28,20 @@ package struct TarExtractor {
 
     /// Writes the next bytes of the archive.
     package mutating func consume(_ buffer: [UInt8]) throws {
-        var slice = buffer[...]
-        while !slice.isEmpty {
-            switch phase {
-            case .done:
-                return
-            case .header(let padding):
-                let wanted = padding + TarHeader.blockSize - pending.count
-                pending.append(contentsOf: slice.prefix(wanted))
-                slice = slice.dropFirst(wanted)
-                guard pending.count == padding + TarHeader.blockSize else { continue }
-                let block = pending[padding...]
-                defer { pending.removeAll(keepingCapacity: true) }
-                if TarHeader.isEndMarker(block) {
-                    phase = .done
-                    continue
-                }
-                guard let header = TarHeader(block) else { throw Self.refused("a block that is not a tar header") }
-                phase = try start(header)
-            case .data(let remaining, let size, let descriptor):
-                let taken = slice.prefix(Int(min(Int64(slice.count), remaining)))
-                slice = slice.dropFirst(taken.count)
-                try Self.write(taken, to: descriptor)
-                let left = remaining - Int64(taken.count)
-                if left == 0 {
-                    close(descriptor)
-                    phase = .header(padding: TarHeader.padding(after: size))
-                } else {
-                    phase = .data(remaining: left, size: size, descriptor: descriptor)
-                }
-            }
+        // The reader is moved out while it calls back, so the callback may change `self`.
+        var reader = self.reader
+        defer { self.reader = reader }
+        do {
+            try reader.feed(buffer[...]) { event in try handle(event) }
+        } catch is TarReader.MalformedArchive {
+            throw Self.refused("a block that is not a tar header")
         }
     }
 
     /// Checks that the archive ended properly.
     /// - Throws: `restore-failed` when the stream stopped inside a member or before the end marker.
     package mutating func finish() throws {
-        guard case .done = phase else {
+        guard reader.isFinished else {
             abandon()
             throw EngineError(.restoreFailed, "the base backup stream ended before the end of its tar archive")
         }
@@ -77,18 +49,32 @@ package struct TarExtractor {
 
     /// Closes the file being written, if any (after a failure).
     package mutating func abandon() {
-        if case .data(_, _, let descriptor) = phase { close(descriptor) }
-        phase = .done
+        if let descriptor { close(descriptor) }
+        descriptor = nil
     }
 
-    private mutating func start(_ header: TarHeader) throws -> Phase {
+    private mutating func handle(_ event: TarReader.Event) throws {
+        switch event {
+        case .member(let header):
+            descriptor = try start(header)
+        case .data(let bytes):
+            if let descriptor { try Self.write(bytes, to: descriptor) }
+        case .memberEnd:
+            abandon()
+        case .end:
+            break
+        }
+    }
+
+    /// Creates the member; returns the descriptor to write a file's data to.
+    private mutating func start(_ header: TarHeader) throws -> Int32? {
         let path = try safePath(header.path)
         if header.isDirectory {
             if mkdir(path, mode_t(header.mode & 0o777 | 0o700)) != 0 && errno != EEXIST {
                 throw EngineError(.restoreFailed, "cannot create directory \(path) (errno \(errno))")
             }
             try own(path)
-            return .header(padding: 0)
+            return nil
         }
         guard header.isRegularFile else {
             throw Self.refused("member \(header.path) of type '\(Character(UnicodeScalar(header.type)))' (only directories and regular files are restored; tablespaces are not supported)")
@@ -100,11 +86,7 @@ package struct TarExtractor {
             throw EngineError(.restoreFailed, "cannot give \(path) to the instance's user (errno \(errno))")
         }
         files += 1
-        if header.size == 0 {
-            close(descriptor)
-            return .header(padding: 0)
-        }
-        return .data(remaining: header.size, size: header.size, descriptor: descriptor)
+        return descriptor
     }
 
     /// `root/relative`, refusing paths that could leave `root`.

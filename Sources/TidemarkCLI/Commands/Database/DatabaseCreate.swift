@@ -63,13 +63,7 @@ struct DatabaseStart: AsyncParsableCommand {
     @Argument(help: "Name of the managed instance.") var name: String
 
     func run() async throws {
-        try await global.run { context in
-            let control = try context.control()
-            let record = try await control.instanceService.start(named: name)
-            let status = await control.instanceService.status(of: record)
-            if context.isJSON { return try context.console.json(DatabaseRepresentation(record, status: status)) }
-            context.console.line("managed instance \(name) is \(status?.rawValue ?? "unknown") on 127.0.0.1:\(record.managed?.port ?? 0)")
-        }
+        try await changeInstanceState(name, global: global) { control in try await control.instanceService.start(named: name) }
     }
 }
 
@@ -82,12 +76,18 @@ struct DatabaseStop: AsyncParsableCommand {
     @Argument(help: "Name of the managed instance.") var name: String
 
     func run() async throws {
-        try await global.run { context in
-            let control = try context.control()
-            let record = try await control.instanceService.stop(named: name)
-            let status = await control.instanceService.status(of: record)
-            if context.isJSON { return try context.console.json(DatabaseRepresentation(record, status: status)) }
-            context.console.line("managed instance \(name) is \(status?.rawValue ?? "unknown"); serve leaves it down until 'tidemark db start \(name)'")
-        }
+        try await changeInstanceState(name, global: global) { control in try await control.instanceService.stop(named: name) }
+    }
+}
+
+/// Runs `change` and shows the instance's state after it (`db start`, `db stop`).
+private func changeInstanceState(_ name: String, global: GlobalOptions, _ change: @escaping @Sendable (ControlPlane) async throws -> DatabaseRecord) async throws {
+    try await global.run { context in
+        let control = try context.control()
+        let record = try await change(control)
+        let status = await control.instanceService.status(of: record)
+        if context.isJSON { return try context.console.json(DatabaseRepresentation(record, status: status)) }
+        let kept = record.managed?.desiredState == .stopped ? "serve leaves it down until 'tidemark db start \(name)'" : "serve keeps it running"
+        context.console.line("managed instance \(name) is \(status?.rawValue ?? "unknown") on 127.0.0.1:\(record.managed?.port ?? 0); \(kept)")
     }
 }
