@@ -113,7 +113,9 @@ pgbr2_change=$(pgbr_repo 2)
 timeit tidemark_after_change "$tidemark" backup create bench --method physical --output json
 tm_change=$(stored)
 
-"$bindir/pgbench" -T "${PGBENCH_SECONDS:-30}" -c 2 bench >/dev/null 2>&1
+"$bindir/pgbench" -T "${PGBENCH_SECONDS:-30}" -c 2 bench > "$work/pgbench.out" 2>&1 || { cat "$work/pgbench.out" >&2; exit 1; }
+transactions=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.out")
+echo "pgbench -T: $transactions transactions" >&2
 psql -d bench -c "CHECKPOINT"
 timeit pgbackrest_incr_pgbench "$work/pgbr" --repo=1 --type=incr backup
 pgbr_pgbench=$(pgbr_repo 1)
@@ -167,7 +169,7 @@ PY
 fi
 rm -rf "$work/full.tar" "$work/untar"
 
-python3 - "$work/results" "$cluster_bytes" "$pgbr_full" "$tm_full" "$pgbr2_full" "$pgbr_change" "$pgbr2_change" "$tm_change" "$pgbr_pgbench" "$pgbr2_pgbench" "$tm_pgbench" "$check" "${PGBENCH_SCALE:-50}" <<'PY'
+python3 - "$work/results" "$cluster_bytes" "$pgbr_full" "$tm_full" "$pgbr2_full" "$pgbr_change" "$pgbr2_change" "$tm_change" "$pgbr_pgbench" "$pgbr2_pgbench" "$tm_pgbench" "$check" "${PGBENCH_SCALE:-50}" "$transactions" <<'PY'
 import sys
 results = {l.split()[0]: (float(l.split()[1]), int(l.split()[2])) for l in open(sys.argv[1])}
 cluster, pgbr_full, tm_full, pgbr2_full, pgbr_change, pgbr2_change, tm_change, pgbr_pgbench, pgbr2_pgbench, tm_pgbench = map(int, sys.argv[2:12])
@@ -176,7 +178,7 @@ mib = lambda b: f"{b / 1048576:,.0f} MiB"
 def row(name, label, note=""):
     s, rss = results[label]
     print(f"| {name} | {s:.1f} s | {cluster / 1048576 / s:,.0f} MiB/s | {rss // 1024} MiB | {note} |")
-print(f"Cluster: {mib(cluster)} (orders + pgbench -i -s {sys.argv[13]}); restored copy has {check} pgbench_accounts rows\n")
+print(f"Cluster: {mib(cluster)} (orders + pgbench -i -s {sys.argv[13]}); pgbench -T made {sys.argv[14]} transactions; restored copy has {check} pgbench_accounts rows\n")
 print("| step | wall | throughput (cluster size / wall) | peak RSS | stored |")
 print("|---|---|---|---|---|")
 row("pgBackRest full (zst, process-max 2)", "pgbackrest_full", mib(pgbr_full))
