@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import Testing
 import TidemarkCore
 import TidemarkEngines
@@ -132,6 +134,15 @@ import TidemarkTesting
                 let leftovers = try FileManager.default.contentsOfDirectory(atPath: "\(home)/instances").filter { $0.hasPrefix(".restore-") }
                 #expect(leftovers.isEmpty, "\(leftovers)")
 
+                // Verify reads every chunk of both streams; purge removes a physical backup like any other.
+                let verified = try object(try await cli.run(["backup", "verify", id, "--read-data", "--output", "json"]))
+                #expect(verified["healthy"] as? Bool == true && verified["readData"] as? Bool == true, "\(verified)")
+                #expect((verified["chunksChecked"] as? Int ?? 0) > 100)
+                let extra = try object(try await cli.run(["backup", "create", "shop", "--method", "physical", "--output", "json"]))
+                let extraID = try #require(extra["id"] as? String)
+                #expect(try await cli.run(["backup", "purge", extraID]).exitCode == 0)
+                #expect(try await cli.run(["backup", "show", extraID]).exitCode != 0)
+
                 // Stop and start on purpose.
                 let stopped = try object(try await cli.run(["db", "stop", "shop_copy", "--output", "json"]))
                 #expect(stopped["status"] as? String == "stopped")
@@ -169,7 +180,9 @@ import TidemarkTesting
                 _ = try object(try await cli.run(["db", "create", "parked", "--no-plan", "--output", "json"]))
                 _ = try object(try await cli.run(["db", "stop", "parked", "--output", "json"]))
                 let dataDirectory = try #require(created["dataDirectory"] as? String)
-                let serve = try ServeProcess(home: home, passphrase: cli.passphrase, arguments: ["--tick-interval", "0.3", "--supervisor-interval", "1", "--listen", "none"])
+                _ = try object(try await cli.run(["storage", "add", "local1", "--local", "\(directory)/repo", "--output", "json"]))
+                let token = try #require(try object(try await cli.run(["token", "create", "ops", "--role", "admin", "--output", "json"]))["token"] as? String)
+                let serve = try ServeProcess(home: home, passphrase: cli.passphrase, arguments: ["--tick-interval", "0.3", "--supervisor-interval", "1"])
                 func status(_ name: String) async throws -> String? {
                     try object(try await cli.run(["db", "show", name, "--output", "json"]))["status"] as? String
                 }
@@ -186,6 +199,37 @@ import TidemarkTesting
                 // serve logs once pg_ctl start returned (the server accepts connections): a moment later.
                 #expect(try await eventually(seconds: 20) { serve.log.contains("started it again") }, "\(serve.log)")
                 #expect(try await status("parked") == "stopped")
+
+                // The API creates a managed instance and queues a physical backup of it.
+                let port = try #require(try await serve.port(), "\(serve.log)")
+                let api = "http://127.0.0.1:\(port)/api/v1"
+                let http = HTTPClient(eventLoopGroupProvider: .singleton)
+                do {
+                    let made = try await apiCall(http, .POST, "\(api)/databases", token: token, body: #"{"name":"viaapi","managed":true}"#)
+                    #expect(made.status == 201, "\(made.body)")
+                    #expect(made.object["managed"] as? Bool == true && made.object["status"] as? String == "running")
+                    #expect((made.object["url"] as? String)?.contains("***") == false)
+                    #expect((made.object["plan"] as? [String: Any])?["method"] as? String == "physical")
+                    let shown = try await apiCall(http, .GET, "\(api)/databases/viaapi", token: token)
+                    #expect((shown.object["url"] as? String)?.contains("***") == true)
+                    let queued = try await apiCall(http, .POST, "\(api)/backups", token: token, body: #"{"database":"viaapi","method":"physical"}"#)
+                    #expect(queued.status == 202, "\(queued.body)")
+                    let operationID = try #require(queued.object["id"] as? String)
+                    let done = try await eventually(seconds: 120) {
+                        try await apiCall(http, .GET, "\(api)/operations/\(operationID)", token: token).object["status"] as? String == "completed"
+                    }
+                    #expect(done, "\(serve.log)")
+                    let backupID = try #require(try await apiCall(http, .GET, "\(api)/operations/\(operationID)", token: token).object["backupId"] as? String)
+                    let backup = try await apiCall(http, .GET, "\(api)/backups/\(backupID)", token: token).object
+                    #expect(backup["method"] as? String == "physical")
+                    #expect(((backup["physical"] as? [String: Any])?["stopLSN"] as? String)?.contains("/") == true)
+                    let external = try await apiCall(http, .POST, "\(api)/databases", token: token, body: #"{"name":"bad","managed":true,"url":"postgres://x@127.0.0.1:1/x"}"#)
+                    #expect(external.status == 400)
+                } catch {
+                    try? await http.shutdown()
+                    throw error
+                }
+                try await http.shutdown()
                 serve.send(SIGTERM)
                 _ = try await serve.waitForExit(seconds: 20)
                 // It survives the serve that restarted it.

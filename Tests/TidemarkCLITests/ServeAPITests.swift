@@ -14,25 +14,6 @@ import TidemarkTesting
 /// The HTTP API of a real `tidemark serve` on loopback, driven over sockets, with a real
 /// PostgreSQL: queue a backup, watch it finish, inspect it, restore it, follow the restore.
 @Suite struct ServeAPITests {
-    struct Reply {
-        var status: Int
-        var body: String
-        var object: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]) ?? [:] }
-    }
-
-    private func call(_ http: HTTPClient, _ method: HTTPMethod, _ url: String, token: String?, body: String? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await http.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        return Reply(status: Int(response.status.code), body: String(buffer: bytes))
-    }
-
     @Test("backup and restore through the API of a running serve; logs follow as JSON lines to the end; serve sends webhooks")
     func backupAndRestoreOverHTTP() async throws {
         try await WebhookReceiver.with { receiver in try await backupAndRestoreOverHTTP(receiver: receiver) }
@@ -59,35 +40,35 @@ import TidemarkTesting
             let api = "http://127.0.0.1:\(port)/api/v1"
             let http = HTTPClient(eventLoopGroupProvider: .singleton)
             do {
-                #expect(try await call(http, .GET, "\(api)/backups", token: nil).status == 401)
-                #expect(try await call(http, .POST, "\(api)/backups", token: viewer, body: #"{"database":"shop"}"#).status == 403)
-                let queued = try await call(http, .POST, "\(api)/backups", token: admin, body: #"{"database":"shop"}"#)
+                #expect(try await apiCall(http, .GET, "\(api)/backups", token: nil).status == 401)
+                #expect(try await apiCall(http, .POST, "\(api)/backups", token: viewer, body: #"{"database":"shop"}"#).status == 403)
+                let queued = try await apiCall(http, .POST, "\(api)/backups", token: admin, body: #"{"database":"shop"}"#)
                 #expect(queued.status == 202, "\(queued.body)")
                 let operationID = try #require(queued.object["id"] as? String)
                 let done = try await eventually(seconds: 120) {
-                    try await call(http, .GET, "\(api)/operations/\(operationID)", token: viewer).object["status"] as? String == "completed"
+                    try await apiCall(http, .GET, "\(api)/operations/\(operationID)", token: viewer).object["status"] as? String == "completed"
                 }
                 #expect(done, "serve log:\n\(serve.log)")
-                let operation = try await call(http, .GET, "\(api)/operations/\(operationID)", token: viewer).object
+                let operation = try await apiCall(http, .GET, "\(api)/operations/\(operationID)", token: viewer).object
                 let backupID = try #require(operation["backupId"] as? String)
                 let progress = try #require(operation["progress"] as? [String: Any])
                 #expect((progress["bytesRead"] as? Int ?? 0) > 0)
                 #expect(progress["tablesDone"] as? Int == progress["tablesTotal"] as? Int)
 
-                let backup = try await call(http, .GET, "\(api)/backups/\(backupID)", token: viewer).object
+                let backup = try await apiCall(http, .GET, "\(api)/backups/\(backupID)", token: viewer).object
                 #expect(backup["status"] as? String == "completed")
                 let tables = ((backup["databases"] as? [[String: Any]])?.first?["tables"] as? [[String: Any]]) ?? []
                 #expect(tables.contains { $0["name"] as? String == "orders" && $0["rows"] as? Int == 20000 })
 
-                let taken = try await call(http, .POST, "\(api)/restores", token: admin, body: #"{"backupId":"\#(backupID)","newName":"shop"}"#)
+                let taken = try await apiCall(http, .POST, "\(api)/restores", token: admin, body: #"{"backupId":"\#(backupID)","newName":"shop"}"#)
                 #expect(taken.status == 409, "a taken name is refused before anything is queued: \(taken.body)")
                 #expect(taken.body.contains("target-exists"))
-                let restore = try await call(http, .POST, "\(api)/restores", token: admin, body: #"{"backupId":"\#(backupID)","newName":"shop_api"}"#)
+                let restore = try await apiCall(http, .POST, "\(api)/restores", token: admin, body: #"{"backupId":"\#(backupID)","newName":"shop_api"}"#)
                 #expect(restore.status == 202, "\(restore.body)")
                 let restoreID = try #require(restore.object["id"] as? String)
 
                 // Follow the restore over HTTP: JSON lines until "finished".
-                let followed = try await call(http, .GET, "\(api)/operations/\(restoreID)/logs?follow=true", token: viewer)
+                let followed = try await apiCall(http, .GET, "\(api)/operations/\(restoreID)/logs?follow=true", token: viewer)
                 #expect(followed.status == 200)
                 let events = followed.body.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
                 #expect(events.contains { $0["type"] as? String == "log" })
@@ -95,7 +76,7 @@ import TidemarkTesting
                 #expect(last["type"] as? String == "finished")
                 #expect((last["operation"] as? [String: Any])?["status"] as? String == "completed", "\(followed.body)")
 
-                let shown = try await call(http, .GET, "\(api)/restores/\(restoreID)", token: viewer).object
+                let shown = try await apiCall(http, .GET, "\(api)/restores/\(restoreID)", token: viewer).object
                 #expect((shown["result"] as? [String: Any])?["database"] as? String == "shop_api")
                 let rows = try await shop.postgres.execute("SELECT count(*) FROM orders;", database: "shop_api")
                 #expect(rows.contains("20000"))
@@ -113,7 +94,7 @@ import TidemarkTesting
                 #expect(lines.count >= 2)
                 #expect(lines.last?.contains(#""type":"finished""#) == true)
 
-                let metrics = try await call(http, .GET, "http://127.0.0.1:\(port)/metrics", token: nil)
+                let metrics = try await apiCall(http, .GET, "http://127.0.0.1:\(port)/metrics", token: nil)
                 #expect(metrics.body.contains(#"tidemark_backups_finished_total{status="completed"} 1"#), "\(metrics.body)")
                 #expect(metrics.body.contains(#"tidemark_restores_finished_total{status="completed"} 1"#))
                 #expect(metrics.body.contains(#"tidemark_last_successful_backup_timestamp_seconds{database="shop"}"#))

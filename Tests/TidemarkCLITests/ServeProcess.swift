@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import TidemarkCore
 
 #if canImport(Glibc)
@@ -96,4 +99,25 @@ func eventually(seconds: Double, every interval: Duration = .milliseconds(200), 
         try await Task.sleep(for: interval)
     }
     return try await condition()
+}
+
+/// An HTTP answer of a `serve` under test.
+struct APIReply {
+    var status: Int
+    var body: String
+    var object: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]) ?? [:] }
+}
+
+/// Calls `serve`'s API with a bearer token and an optional JSON body.
+func apiCall(_ http: HTTPClient, _ method: HTTPMethod, _ url: String, token: String?, body: String? = nil) async throws -> APIReply {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+    if let body {
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+    }
+    let response = try await http.execute(request, timeout: .seconds(60))
+    let bytes = try await response.body.collect(upTo: 16 << 20)
+    return APIReply(status: Int(response.status.code), body: String(buffer: bytes))
 }
