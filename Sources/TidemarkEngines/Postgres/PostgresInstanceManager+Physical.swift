@@ -134,7 +134,11 @@ extension PostgresInstanceManager {
             for leftover in ["postmaster.pid", "postmaster.opts"] { try? manager.removeItem(atPath: "\(instance.dataDirectory)/\(leftover)") }
             try prepareRestored(instance)
             try await start(instance)
-            try await execute("ALTER ROLE postgres PASSWORD :'password';", on: instance, variables: ["password": password.revealed])
+            // The restored configuration may log statements: not this one, which holds the password.
+            try await execute(
+                "SET log_statement = 'none'; SET log_min_duration_statement = -1; ALTER ROLE postgres PASSWORD :'password';",
+                on: instance, variables: ["password": password.revealed]
+            )
         } catch {
             try? await remove(instance)
             throw error
