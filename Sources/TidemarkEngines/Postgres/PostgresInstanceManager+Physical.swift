@@ -109,13 +109,11 @@ extension PostgresInstanceManager {
     /// Builds the instance: the tar is written straight into the data directory (``TarExtractor``),
     /// then checked with pg_verifybackup, configured and started.
     package func restore(_ instance: ManagedInstance, password: Secret<String>, from source: () async throws -> [UInt8]?) async throws {
-        let directory = Self.instanceDirectory(of: instance)
-        let manager = FileManager.default
-        guard !manager.fileExists(atPath: directory) else {
-            throw EngineError(.restoreFailed, "the instance directory \(directory) already exists", hint: "Choose another name, or remove the leftover directory.")
-        }
+        // Outside the cleanup below: a directory that already exists is not this restore's to remove.
+        try prepareInstanceDirectory(instance)
         do {
-            try await createEmptyDataDirectory(instance)
+            try FileManager.default.createDirectory(atPath: instance.dataDirectory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            try ownByInstanceUser(instance.dataDirectory)
             var extractor = TarExtractor(root: instance.dataDirectory, owner: try instanceUserIDs())
             do {
                 while let chunk = try await source() { try extractor.consume(chunk) }
@@ -131,7 +129,7 @@ extension PostgresInstanceManager {
                     hint: "Run 'tidemark backup verify ID --read-data'; the backup may be damaged."
                 )
             }
-            for leftover in ["postmaster.pid", "postmaster.opts"] { try? manager.removeItem(atPath: "\(instance.dataDirectory)/\(leftover)") }
+            for leftover in ["postmaster.pid", "postmaster.opts"] { try? FileManager.default.removeItem(atPath: "\(instance.dataDirectory)/\(leftover)") }
             try prepareRestored(instance)
             try await start(instance)
             // The restored configuration may log statements: not this one, which holds the password.
@@ -143,12 +141,6 @@ extension PostgresInstanceManager {
             try? await remove(instance)
             throw error
         }
-    }
-
-    private func createEmptyDataDirectory(_ instance: ManagedInstance) async throws {
-        try prepareInstanceDirectory(instance)
-        try FileManager.default.createDirectory(atPath: instance.dataDirectory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        try ownByInstanceUser(instance.dataDirectory)
     }
 }
 

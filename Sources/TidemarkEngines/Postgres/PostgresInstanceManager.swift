@@ -51,11 +51,10 @@ package struct PostgresInstanceManager: InstanceManager {
     }
 
     package func start(_ instance: ManagedInstance) async throws {
-        guard await status(of: instance) == .stopped else {
-            if await status(of: instance) == .missing {
-                throw EngineError(.databaseNotFound, "the data directory \(instance.dataDirectory) of this managed instance is missing")
-            }
-            return
+        switch await status(of: instance) {
+        case .running: return
+        case .missing: throw EngineError(.databaseNotFound, "the data directory \(instance.dataDirectory) of this managed instance is missing")
+        case .stopped: break
         }
         // A postmaster killed with -9 leaves postmaster.pid; pg_ctl start handles a stale one
         // itself (it checks whether the pid is alive).
@@ -81,13 +80,8 @@ package struct PostgresInstanceManager: InstanceManager {
             try? await runTool("pg_ctl", ["-D", instance.dataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], failure: .databaseUnreachable)
         }
         let directory = Self.instanceDirectory(of: instance)
-        // A tar of a process that was killed may still be writing its last files: try again.
-        for attempt in 1...5 where FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.removeItem(atPath: directory)
-            } catch where attempt < 5 {
-                try await Task.sleep(for: .milliseconds(200))
-            }
+        if FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.removeItem(atPath: directory)
         }
     }
 
@@ -161,7 +155,10 @@ package struct PostgresInstanceManager: InstanceManager {
 
     /// Gives `path` to the instance's user (when Tidemark runs as root).
     func ownByInstanceUser(_ path: String) throws {
-        if asPostgresUser { try chownToPostgres(path) }
+        guard let owner = try instanceUserIDs() else { return }
+        guard chown(path, owner.uid, owner.gid) == 0 else {
+            throw EngineError(.restoreFailed, "cannot give \(path) to the postgres user (errno \(errno))")
+        }
     }
 
     /// The restored data directory gets this instance's settings, socket and port.
@@ -179,7 +176,13 @@ package struct PostgresInstanceManager: InstanceManager {
         try manager.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         if asPostgresUser {
-            try chownToPostgres(directory)
+            do {
+                try ownByInstanceUser(directory)
+            } catch {
+                // Nothing of this instance exists yet but the directory just made: take it back.
+                try? manager.removeItem(atPath: directory)
+                throw error
+            }
             // The Tidemark home is private (0700); the postgres user needs to pass through it
             // (not read it): group postgres, mode 0710.
             let home = (parent as NSString).deletingLastPathComponent
@@ -197,7 +200,7 @@ package struct PostgresInstanceManager: InstanceManager {
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw EngineError(.restoreFailed, "cannot write \(path)")
         }
-        if asPostgresUser { try chownToPostgres(path) }
+        try ownByInstanceUser(path)
     }
 
     /// The uid and gid files of an instance get (the `postgres` user's when Tidemark runs as
@@ -210,28 +213,14 @@ package struct PostgresInstanceManager: InstanceManager {
         return (user.pointee.pw_uid, user.pointee.pw_gid)
     }
 
-    private func chownToPostgres(_ path: String) throws {
-        guard let user = getpwnam("postgres") else {
-            throw EngineError(.toolNotFound, "there is no 'postgres' system user to own the instance", hint: "Install PostgreSQL (apt-get install -y postgresql), which creates it.")
-        }
-        guard chown(path, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else {
-            throw EngineError(.restoreFailed, "cannot give \(path) to the postgres user (errno \(errno))")
-        }
-    }
-
     // MARK: Programs
 
     /// PostgreSQL's `program` as the instance's user.
     func command(_ program: String, _ arguments: [String]) -> ProcessCommand {
-        asInstanceUser(tools.path(program), arguments)
-    }
-
-    /// `executable` (a path, or a name looked up in PATH) as the instance's user.
-    func asInstanceUser(_ executable: String, _ arguments: [String]) -> ProcessCommand {
         if asPostgresUser {
-            return ProcessCommand(executable: "runuser", arguments: ["-u", "postgres", "--", executable] + arguments)
+            return ProcessCommand(executable: "runuser", arguments: ["-u", "postgres", "--", tools.path(program)] + arguments)
         }
-        return ProcessCommand(executable: executable, arguments: arguments)
+        return ProcessCommand(executable: tools.path(program), arguments: arguments)
     }
 
     func runTool(_ program: String, _ arguments: [String], failure: EngineError.Code) async throws {
