@@ -22,12 +22,7 @@ extension ControlPlane {
             var summary: BaseBackupSummary?
             let written = try await repository.writeStream(
                 index: index, layout: .tar,
-                progress: { read, stored in
-                    run.progress {
-                        $0.bytesRead = read
-                        $0.bytesStored = stored
-                    }
-                }
+                progress: { read, stored in run.streamProgress(read: read, stored: stored) }
             ) { writer in
                 summary = try await manager.baseBackup(
                     of: instance,
@@ -63,7 +58,7 @@ extension ControlPlane {
                 databases: summary.databases,
                 dumpObjects: [],
                 streams: [
-                    StreamReference(name: "base.tar", format: "pg_basebackup-tar", size: written.size, chunks: written.chunks.map(\.hex)),
+                    StreamReference(name: "base.tar", format: BackupManifest.baseBackupFormat, size: written.size, chunks: written.chunks.map(\.hex)),
                     StreamReference(name: "backup_manifest", format: "postgres-backup-manifest", size: manifestStream.size, chunks: manifestStream.chunks.map(\.hex)),
                 ],
                 physical: physical

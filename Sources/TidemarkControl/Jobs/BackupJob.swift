@@ -171,12 +171,7 @@ extension ControlPlane {
                 var summary: DumpSummary?
                 let written = try await repository.writeStream(
                     index: index,
-                    progress: { read, stored in
-                        run.progress {
-                            $0.bytesRead = read
-                            $0.bytesStored = stored
-                        }
-                    }
+                    progress: { read, stored in run.streamProgress(read: read, stored: stored) }
                 ) { writer in
                     summary = try await engine.dump(
                         database.target,

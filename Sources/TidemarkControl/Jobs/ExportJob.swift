@@ -45,10 +45,8 @@ package struct ExportJob: Job {
         let index = try await repository.loadIndex()
         try await run.step("exporting")
         try await repository.withStreamReader(stream, index: index) { reader in
-            while let chunk = try await reader.nextChunk() {
+            while let chunk = try await run.nextChunk(of: reader) {
                 try await sink(chunk)
-                run.progress { $0.bytesRead = reader.bytesRead }
-                try await run.saveProgressIfDue()
             }
         }
         try await run.complete(result: ["bytes": "\(stream.size)", "format": stream.format])

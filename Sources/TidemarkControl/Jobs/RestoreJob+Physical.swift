@@ -59,12 +59,7 @@ extension ControlPlane {
         // A base backup has thousands of small chunks (tar headers, small files) between its
         // 1 MiB blocks: fetch further ahead than for a dump, so decryption runs in parallel.
         try await repository.withStreamReader(stream, index: index, prefetch: 32) { reader in
-            try await manager.restore(instance, password: password) {
-                let chunk = try await reader.nextChunk()
-                run.progress { $0.bytesRead = reader.bytesRead }
-                try await run.saveProgressIfDue()
-                return chunk
-            }
+            try await manager.restore(instance, password: password) { try await run.nextChunk(of: reader) }
         }
     }
 
@@ -108,9 +103,7 @@ extension ControlPlane {
         let storage = try await storage(named: backup.storage)
         let repository = try await openRepository(storage)
         let manifest = try await repository.manifest(id: backup.id)
-        guard let stream = manifest.streams.first(where: { $0.format == "pg_basebackup-tar" }) else {
-            throw ControlError(.backupNotRestorable, "backup \(backup.id) has no base backup stream")
-        }
+        let stream = try manifest.baseBackupStream()
         let port = try await instanceService.choosePort(nil)
         let instance = ManagedInstance(dataDirectory: dataDirectory, port: port)
         var recorded = request

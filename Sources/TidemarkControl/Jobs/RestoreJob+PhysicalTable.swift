@@ -46,14 +46,9 @@ extension ControlPlane {
         let engine = try engine(source.engine)
         let repository = try await openRepository(try await storage(named: backup.storage))
         let manifest = try await repository.manifest(id: backup.id)
-        guard let stream = manifest.streams.first(where: { $0.format == "pg_basebackup-tar" }) else {
-            throw ControlError(.backupNotRestorable, "backup \(backup.id) has no base backup stream")
-        }
+        let stream = try manifest.baseBackupStream()
         let staging = RestoreJob.stagingDatabase(for: run.id)
-        if try await engine.databaseExists(staging, on: source.target) {
-            try await engine.dropDatabase(staging, on: source.target)
-            try await run.log("dropped \(staging), left half-restored by an earlier attempt", level: .warning)
-        }
+        try await dropLeftoverStaging(staging, engine: engine, on: source, run: run)
         let temporary = ManagedInstance(dataDirectory: "\(root)/.restore-\(run.id)/data", port: try await instanceService.choosePort(nil))
         var recorded = request
         recorded.instance = temporary
@@ -79,13 +74,7 @@ extension ControlPlane {
                 return data.isEmpty ? nil : [UInt8](data)
             }
             try await manager.remove(temporary)
-            try await run.step("publishing")
-            do {
-                try await engine.renameDatabase(staging, to: request.newName, on: source.target)
-            } catch {
-                try? await engine.dropDatabase(staging, on: source.target)
-                throw error
-            }
+            try await publish(staging, as: request.newName, engine: engine, on: source, run: run)
         } catch {
             try? await manager.remove(temporary)
             throw error

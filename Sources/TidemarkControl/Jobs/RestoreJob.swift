@@ -212,34 +212,14 @@ extension ControlPlane {
         var recorded = request
         recorded.stagingDatabase = staging
         try await run.update(request: recorded)
-        if try await engine.databaseExists(staging, on: source.target) {
-            try await engine.dropDatabase(staging, on: source.target)
-            try await run.log("dropped \(staging), left half-restored by an earlier attempt", level: .warning)
-        }
+        try await dropLeftoverStaging(staging, engine: engine, on: source, run: run)
         try await run.step("loading index")
         let index = try await repository.loadIndex()
         try await run.step("restoring")
         try await repository.withStreamReader(stream, index: index) { reader in
-            try await engine.restore(plan, server: source.target, newDatabase: staging) {
-                let chunk = try await reader.nextChunk()
-                run.progress { $0.bytesRead = reader.bytesRead }
-                try await run.saveProgressIfDue()
-                return chunk
-            }
+            try await engine.restore(plan, server: source.target, newDatabase: staging) { try await run.nextChunk(of: reader) }
         }
-        try await run.step("publishing")
-        do {
-            try await engine.renameDatabase(staging, to: request.newName, on: source.target)
-        } catch {
-            try? await engine.dropDatabase(staging, on: source.target)
-            if try await engine.databaseExists(request.newName, on: source.target) {
-                throw ControlError(
-                    .targetExists, "database \(request.newName) was created on \(source.connection.host):\(source.connection.port) while the restore ran",
-                    hint: "Restores always create a new database; retry with a name that is not in use."
-                )
-            }
-            throw error
-        }
+        try await publish(staging, as: request.newName, engine: engine, on: source, run: run)
         let url = DatabaseURL.render(source.connection.with(database: request.newName), engine: source.engine)
         try await run.log("restored into \(url)")
         try await run.complete(result: ["database": request.newName, "url": url])
