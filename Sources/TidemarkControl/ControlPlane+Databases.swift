@@ -23,10 +23,8 @@ extension ControlPlane {
         name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?, plan: PlanChange? = PlanChange()
     ) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
         try NameRule.validate(name, what: "database")
-        if try await catalog.database(named: name) != nil {
-            // Checked before the server is contacted, so a taken name fails fast and offline.
-            throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
-        }
+        // Checked before the server is contacted, so a taken name fails fast and offline.
+        try await checkDatabaseNameFree(name)
         let plan = try await checkedPlan(plan)
         let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
         let record = DatabaseRecord(name: name, engine: kind, connection: connection, password: password, createdAt: now())
@@ -34,6 +32,14 @@ extension ControlPlane {
         var created: PlanRecord?
         if let plan { created = try await setPlan(database: name, plan) }
         return (record, version, created)
+    }
+
+    /// Refuses `name` when a database (external or managed) is registered under it.
+    /// - Throws: `name-conflict`.
+    func checkDatabaseNameFree(_ name: String) async throws {
+        if try await catalog.database(named: name) != nil {
+            throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
+        }
     }
 
     /// The plan to create with a new database, every setting checked before anything is saved;

@@ -38,9 +38,7 @@ package struct InstanceService: Sendable {
     package func create(name: String, port requested: Int? = nil, plan: PlanChange? = PlanChange(method: .physical)) async throws -> CreatedInstance {
         let (manager, root) = try parts()
         try NameRule.validate(name, what: "database")
-        if try await control.catalog.database(named: name) != nil {
-            throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
-        }
+        try await control.checkDatabaseNameFree(name)
         try await checkLimit()
         var planChange = try await control.checkedPlan(plan)
         if planChange != nil && planChange?.method == nil { planChange?.method = .physical }
@@ -48,13 +46,9 @@ package struct InstanceService: Sendable {
         let instance = ManagedInstance(dataDirectory: "\(root)/\(name)/data", port: port)
         let password = Secret(Base64URL.random(count: 24))
         try await manager.create(instance, password: password, database: name)
-        let record = DatabaseRecord(
-            name: name, engine: .postgres,
-            connection: DatabaseConnection(host: "127.0.0.1", port: port, user: "postgres", database: name),
-            password: password, createdAt: control.now(), managed: instance
-        )
+        let record: DatabaseRecord
         do {
-            try await control.catalog.insertDatabase(record)
+            record = try await register(name: name, instance: instance, password: password, database: name)
         } catch {
             try? await manager.remove(instance)
             throw error
@@ -66,7 +60,8 @@ package struct InstanceService: Sendable {
         return CreatedInstance(database: record, url: Secret(url), plan: created)
     }
 
-    /// Registers a new managed instance made from a backup (a restore): same shape as `create`.
+    /// Registers managed instance `instance` as database `name`, reached as the superuser at
+    /// database `database` (`create`, and restores that make an instance).
     func register(name: String, instance: ManagedInstance, password: Secret<String>, database: String) async throws -> DatabaseRecord {
         let record = DatabaseRecord(
             name: name, engine: .postgres,

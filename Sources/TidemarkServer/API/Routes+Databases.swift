@@ -97,9 +97,8 @@ extension RouteTable {
             if body.managed == true {
                 guard body.url == nil else { throw APIError.badRequest("invalid-field", "a managed instance gets its URL from Tidemark: leave 'url' out") }
                 guard engine == .postgres else { throw APIError.badRequest("invalid-field", "only PostgreSQL instances can be managed") }
-                var change = plan
-                if change != nil && change?.method == nil { change?.method = .physical }
-                let created = try await control.instanceService.create(name: body.name, port: body.port, plan: change)
+                // The plan of a managed instance takes physical backups unless `method` says otherwise.
+                let created = try await control.instanceService.create(name: body.name, port: body.port, plan: plan)
                 return try APIJSON.response(CreatedInstanceRepresentation(created, status: await control.instanceService.status(of: created.database)), status: .created)
             }
             guard body.port == nil else { throw APIError.badRequest("invalid-field", "'port' is only for managed instances (\"managed\": true); an external server's port is in its url") }
