@@ -13,6 +13,7 @@ struct Tidemark: AsyncParsableCommand {
         subcommands: [
             QuickstartCommand.self, StorageCommand.self, DatabaseCommand.self, BackupCommand.self, RestoreCommand.self,
             PlanCommand.self, PolicyCommand.self, OperationCommand.self, MaintenanceCommand.self, TokenCommand.self, WebhookCommand.self, ApplyCommand.self, ServeCommand.self,
+            WALPushCommand.self, WALFetchCommand.self,
         ]
     )
 }

@@ -41,6 +41,8 @@ package struct ControlError: UserFacingError {
         case instancesUnavailable = "instances-unavailable"
         /// This host already runs as many managed instances as `TIDEMARK_MAX_INSTANCES` allows.
         case instanceLimit = "instance-limit"
+        case archiveNotFound = "wal-namespace-unknown"
+        case pitrUnavailable = "pitr-unavailable"
     }
 
     package var kind: Code
@@ -61,12 +63,12 @@ package struct ControlError: UserFacingError {
 
     package var category: ErrorCategory {
         switch kind {
-        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound: .notFound
+        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound, .archiveNotFound: .notFound
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .storageOverlap, .repositoryMismatch, .operationCancelled,
             .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost, .portTaken, .instanceLimit:
             .conflict
         case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig, .notManaged: .invalidInput
-        case .workerLost, .instancesUnavailable: .unavailable
+        case .workerLost, .instancesUnavailable, .pitrUnavailable: .unavailable
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication
         }

@@ -24,6 +24,15 @@ extension ControlPlane {
         /// Managed instances this host may run at once (`TIDEMARK_MAX_INSTANCES`); `db create`
         /// and restores of physical backups beyond it are refused with `instance-limit`.
         package var maxManagedInstances: Int = 20
+        /// The absolute path of the `tidemark` binary PostgreSQL runs as `archive_command`
+        /// (`wal-push`) and `restore_command` (`wal-fetch`); nil: point-in-time recovery is
+        /// unavailable in this process.
+        package var walExecutable: String?
+        /// The Unix socket where `serve` takes WAL from `wal-push` (`<home>/run/wal.sock`).
+        package var walSocket: String?
+        /// How long `wal-fetch` waits for a segment the restore is still fetching before it
+        /// aborts recovery (exit 128).
+        package var walFetchTimeout: TimeInterval = 600
 
         package init(
             workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",

@@ -7,12 +7,15 @@ package struct PlanChange: Sendable {
     package var schedule: String?
     package var policy: String?
     package var method: BackupMethod?
+    /// Continuous WAL archiving on or off.
+    package var pitr: Bool?
 
-    package init(storage: String? = nil, schedule: String? = nil, policy: String? = nil, method: BackupMethod? = nil) {
+    package init(storage: String? = nil, schedule: String? = nil, policy: String? = nil, method: BackupMethod? = nil, pitr: Bool? = nil) {
         self.storage = storage
         self.schedule = schedule
         self.policy = policy
         self.method = method
+        self.pitr = pitr
     }
 }
 
@@ -42,6 +45,16 @@ extension ControlPlane {
                 hint: "Use --method logical for this database."
             )
         }
+        let pitr = change.pitr ?? existing?.pitr ?? false
+        if pitr && (method != .physical || database.managed == nil) {
+            throw ControlError(
+                .notManaged,
+                database.managed == nil
+                    ? "database \(name) is an external server; WAL archiving is for managed instances (tidemark db create) in this release"
+                    : "WAL archiving needs physical base backups: add --method physical",
+                hint: database.managed == nil ? "Back it up logically, or restore a backup into a managed instance." : "tidemark plan set \(name) --method physical --pitr"
+            )
+        }
         let time = now()
         let isPaused = existing?.isPaused ?? false
         let plan = PlanRecord(
@@ -51,11 +64,15 @@ extension ControlPlane {
             policy: policy,
             method: method,
             isPaused: isPaused,
+            pitr: pitr,
             nextRunAt: isPaused ? nil : cron.nextRun(after: time),
             lastRunAt: existing?.lastRunAt,
             createdAt: existing?.createdAt ?? time,
             updatedAt: time
         )
+        // Archiving first: a plan that says --pitr while the server does not archive would promise
+        // a recovery window that is not there.
+        if database.managed != nil { try await walArchive.applyArchiving(database: name, pitr: pitr) }
         try await catalog.savePlan(plan)
         if existing?.policy != policy { await refreshExpiriesLogging(database: name) }
         return plan

@@ -13,11 +13,14 @@ package struct PolicyChange: Sendable {
     package var within: TimeInterval?
     package var days: Int?
     package var keepsFinal: Bool?
+    /// Days of point-in-time recovery for plans that archive WAL.
+    package var pitrDays: Int?
 
     package init(
         last: Int? = nil, hourly: Int? = nil, daily: Int? = nil, weekly: Int? = nil, monthly: Int? = nil, yearly: Int? = nil,
-        within: TimeInterval? = nil, days: Int? = nil, keepsFinal: Bool? = nil
+        within: TimeInterval? = nil, days: Int? = nil, keepsFinal: Bool? = nil, pitrDays: Int? = nil
     ) {
+        self.pitrDays = pitrDays
         self.last = last
         self.hourly = hourly
         self.daily = daily
@@ -50,6 +53,7 @@ package struct PolicyChange: Sendable {
             policy.days = nil
         }
         if let keepsFinal { policy.keepsFinal = keepsFinal }
+        if let pitrDays { policy.pitrDays = pitrDays }
         return policy
     }
 }

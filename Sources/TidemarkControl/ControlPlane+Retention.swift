@@ -85,8 +85,12 @@ extension ControlPlane {
         // Only the plans of the databases involved: an API page of 50 backups must not read
         // every plan of a 10,000-database fleet.
         var planPolicy: [String: String] = [:]
+        var archiving: Set<String> = []
         for database in Set(backups.map(\.database)) {
-            if let plan = try await catalog.plan(database: database) { planPolicy[database] = plan.policy }
+            if let plan = try await catalog.plan(database: database) {
+                planPolicy[database] = plan.policy
+                if plan.pitr { archiving.insert(database) }
+            }
         }
         let groups = Dictionary(grouping: backups.filter { $0.status == .completed }) { "\($0.database)\u{0}\($0.storage)" }
         var items: [RetentionItem] = []
@@ -95,11 +99,34 @@ extension ControlPlane {
             let name = planPolicy[first.database] ?? RetentionPolicy.defaultName
             let policy = policies[name] ?? RetentionPolicy(name: RetentionPolicy.defaultName)
             let candidates = group.map { RetentionCandidate(id: $0.id, takenAt: $0.startedAt, trigger: $0.trigger) }
-            for (backup, decision) in zip(group, policy.evaluate(candidates, now: time)) {
+            var evaluated = policy.evaluate(candidates, now: time)
+            if archiving.contains(first.database) {
+                Self.keepRecoveryBase(of: group, decisions: &evaluated, days: policy.pitrDays ?? RetentionPolicy.defaultPITRDays, now: time)
+            }
+            for (backup, decision) in zip(group, evaluated) {
                 items.append(RetentionItem(backup: backup, decision: decision))
             }
         }
         return items.sorted { $0.backup.startedAt > $1.backup.startedAt }
+    }
+
+    /// Keeps the base backup a `days`-long recovery window starts from: the newest physical
+    /// backup that ended before the window's start (Barman's RECOVERY WINDOW rule). Newer
+    /// base backups follow the policy; the WAL after this one is kept by ``WALArchiveService``.
+    static func keepRecoveryBase(of group: [BackupRecord], decisions: inout [RetentionDecision], days: Int, now: Date) {
+        let start = now.addingTimeInterval(-Double(days) * 86_400)
+        let bases = group.enumerated().compactMap { entry -> (index: Int, stoppedAt: Date)? in
+            guard let info = entry.element.physical, info.walNamespace != nil else { return nil }
+            return (entry.offset, info.stoppedAt)
+        }.sorted { $0.stoppedAt < $1.stoppedAt }
+        guard let anchor = bases.last(where: { $0.stoppedAt <= start }) else { return }
+        guard !decisions[anchor.index].keeps || decisions[anchor.index].expiresAt != nil else { return }
+        // Superseded when the next base backup is older than the window's start.
+        let next = bases.first { $0.stoppedAt > anchor.stoppedAt }
+        decisions[anchor.index] = RetentionDecision(
+            backupID: group[anchor.index].id, keeps: true, reason: "kept: base of the \(days)-day recovery window",
+            expiresAt: next.map { $0.stoppedAt.addingTimeInterval(Double(days) * 86_400) }
+        )
     }
 
     /// Deletes what the retention policies no longer keep, as a `retention` operation run now

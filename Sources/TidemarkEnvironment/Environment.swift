@@ -66,7 +66,12 @@ package enum Environment {
             now: now,
             passphrase: Passphrase.once(given: passphrase, environment: environment),
             logger: logger,
-            configuration: try configuration(workerID: workerID, environment: environment),
+            configuration: try {
+                var configuration = try configuration(workerID: workerID, environment: environment)
+                configuration.walExecutable = currentExecutable()
+                configuration.walSocket = "\(home)/run/wal.sock"
+                return configuration
+            }(),
             metrics: metrics,
             webhookTransport: HTTPWebhookTransport(http: http),
             instances: PostgresInstanceManager(runner: SubprocessRunner(), tools: PostgresTools.discover(environment: environment)),
@@ -181,6 +186,11 @@ package enum Environment {
 }
 
 extension Environment {
+    /// The absolute path of the running binary (PostgreSQL runs it for wal-push and wal-fetch).
+    package static func currentExecutable() -> String? {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    }
+
     /// Lease and retry settings, from `TIDEMARK_LEASE_SECONDS`, `TIDEMARK_RETRY_DELAY_SECONDS` and
     /// `TIDEMARK_WEBHOOK_RETRY_SECONDS` (docs/OPERATIONS.md); short values make crash tests fast.
     package static func configuration(workerID: String?, environment: [String: String]) throws -> ControlPlane.Configuration {
@@ -193,6 +203,7 @@ extension Environment {
         for (key, apply) in [
             ("TIDEMARK_LEASE_SECONDS", { (value: Double) in configuration.leaseDuration = value }),
             ("TIDEMARK_RETRY_DELAY_SECONDS", { (value: Double) in configuration.retryDelay = value }),
+            ("TIDEMARK_WAL_FETCH_TIMEOUT_SECONDS", { (value: Double) in configuration.walFetchTimeout = value }),
         ] {
             guard let text = environment[key], !text.isEmpty else { continue }
             guard let value = Double(text), value > 0 else {

@@ -13,6 +13,7 @@ package struct RepositoryError: UserFacingError {
         case manifestNotFound = "manifest-not-found"
         case repositoryLocked = "repository-locked"
         case compressionFailed = "compression-failed"
+        case walConflict = "wal-conflict"
     }
 
     package var kind: Code
@@ -37,7 +38,7 @@ package struct RepositoryError: UserFacingError {
         switch kind {
         case .wrongPassphrase: .authentication
         case .notARepository, .manifestNotFound: .notFound
-        case .alreadyInitialized, .repositoryLocked: .conflict
+        case .alreadyInitialized, .repositoryLocked, .walConflict: .conflict
         case .unsupportedVersion: .invalidInput
         case .objectMissing, .objectCorrupted, .chunkMissing: .integrity
         case .compressionFailed: .internal

@@ -6,6 +6,10 @@ package enum RepositoryLayout {
     package static let indexPrefix = "index/"
     package static let snapshotsPrefix = "snapshots/"
     package static let locksPrefix = "locks/"
+    package static let walPrefix = "wal/"
+
+    /// Where the WAL of archive namespace `namespace` lives: `wal/<namespace>/`.
+    package static func walPrefix(namespace: String) -> String { "wal/\(namespace)/" }
 
     package static func packKey(_ id: String) -> String { "data/\(id.prefix(2))/\(id)" }
     package static func indexKey(_ id: String) -> String { "index/\(id)" }

@@ -36,7 +36,10 @@ final class FailingStartInstanceManager: InstanceManager, @unchecked Sendable {
     func baseBackup(of instance: ManagedInstance, into sink: ([UInt8]) async throws -> Void, progress: (Int64, Int64) -> Void) async throws -> BaseBackupSummary {
         throw TidemarkError(code: "not-supported", message: "no base backups here", category: .invalidInput)
     }
-    func restore(_ instance: ManagedInstance, password: Secret<String>, from source: () async throws -> [UInt8]?) async throws {}
+    func restore(_ instance: ManagedInstance, password: Secret<String>, recovery: RecoveryTarget?, from source: () async throws -> [UInt8]?) async throws {}
+    func reconfigure(_ instance: ManagedInstance) async throws {}
+    func heartbeat(_ instance: ManagedInstance) async throws {}
+    func prepareSpool(at path: String) throws {}
 }
 
 @Suite struct InstanceSupervisionTests {

@@ -62,7 +62,7 @@ import TidemarkTesting
                 #expect(String(decoding: summary.backupManifest, as: UTF8.self).contains("WAL-Ranges"))
 
                 var offset = 0
-                try await manager.restore(copy, password: Secret("pw-two"), from: {
+                try await manager.restore(copy, password: Secret("pw-two"), recovery: nil, from: {
                     guard offset < tar.count else { return nil }
                     defer { offset += 1 << 20 }
                     return Array(tar[offset..<min(tar.count, offset + (1 << 20))])
@@ -108,7 +108,7 @@ import TidemarkTesting
                 #expect(flipped)
                 var sent = false
                 let error = await #expect(throws: EngineError.self) {
-                    try await manager.restore(copy, password: Secret("pw"), from: {
+                    try await manager.restore(copy, password: Secret("pw"), recovery: nil, from: {
                         guard !sent else { return nil }
                         sent = true
                         return tar

@@ -73,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: NotificationService(control: control, clock: clock)),
                 .init(service: InstanceSupervisor(control: control, interval: .seconds(supervisorInterval), clock: clock)),
             ]
+            if let socket = control.configuration.walSocket {
+                services.append(.init(service: try buildWALReceiver(controlPlane: control, socketPath: socket)))
+            }
             if listen != "none" {
                 let (host, port) = try Self.address(listen)
                 let configuration = ServerConfiguration(

@@ -204,6 +204,12 @@ enum CatalogMigrations {
         ALTER TABLE databases ADD COLUMN managed TEXT;
         ALTER TABLE backups ADD COLUMN physical TEXT
         """,
+        // 13: continuous WAL archiving per plan, and how many days of it a policy keeps
+        // (NULL: the default, one day).
+        """
+        ALTER TABLE plans ADD COLUMN pitr INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE policies ADD COLUMN pitr_days INTEGER
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

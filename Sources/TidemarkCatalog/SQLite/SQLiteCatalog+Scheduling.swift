@@ -92,16 +92,16 @@ extension SQLiteCatalog {
     package func savePlan(_ plan: PlanRecord) async throws {
         try connection.execute(
             """
-            INSERT INTO plans (database, storage, schedule, policy, method, paused, next_run_at, last_run_at, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO plans (database, storage, schedule, policy, method, paused, next_run_at, last_run_at, created_at, updated_at, pitr)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (database) DO UPDATE SET storage = excluded.storage, schedule = excluded.schedule,
-                policy = excluded.policy, method = excluded.method, paused = excluded.paused,
+                policy = excluded.policy, method = excluded.method, paused = excluded.paused, pitr = excluded.pitr,
                 next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at, updated_at = excluded.updated_at
             """,
             [
                 .text(plan.database), .text(plan.storage), .text(plan.schedule), .text(plan.policy), .text(plan.method.rawValue),
                 .integer(plan.isPaused ? 1 : 0), plan.nextRunAt.map(date) ?? .null, plan.lastRunAt.map(date) ?? .null,
-                date(plan.createdAt), date(plan.updatedAt),
+                date(plan.createdAt), date(plan.updatedAt), .integer(plan.pitr ? 1 : 0),
             ]
         )
     }
@@ -151,6 +151,7 @@ extension SQLiteCatalog {
             policy: row["policy"].string ?? RetentionPolicy.defaultName,
             method: BackupMethod(rawValue: row["method"].string ?? "") ?? .logical,
             isPaused: row["paused"].int == 1,
+            pitr: row["pitr"].int == 1,
             nextRunAt: dateValue(row["next_run_at"]),
             lastRunAt: dateValue(row["last_run_at"]),
             createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
@@ -163,17 +164,18 @@ extension SQLiteCatalog {
     package func savePolicy(_ policy: RetentionPolicy) async throws {
         try connection.execute(
             """
-            INSERT INTO policies (name, last, hourly, daily, weekly, monthly, yearly, within_seconds, days, keep_final)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO policies (name, last, hourly, daily, weekly, monthly, yearly, within_seconds, days, keep_final, pitr_days)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (name) DO UPDATE SET last = excluded.last, hourly = excluded.hourly, daily = excluded.daily,
                 weekly = excluded.weekly, monthly = excluded.monthly, yearly = excluded.yearly,
-                within_seconds = excluded.within_seconds, days = excluded.days, keep_final = excluded.keep_final
+                within_seconds = excluded.within_seconds, days = excluded.days, keep_final = excluded.keep_final,
+                pitr_days = excluded.pitr_days
             """,
             [
                 .text(policy.name), .integer(Int64(policy.last)), .integer(Int64(policy.hourly)), .integer(Int64(policy.daily)),
                 .integer(Int64(policy.weekly)), .integer(Int64(policy.monthly)), .integer(Int64(policy.yearly)),
                 policy.within.map(SQLiteValue.real) ?? .null, policy.days.map { .integer(Int64($0)) } ?? .null,
-                .integer(policy.keepsFinal ? 1 : 0),
+                .integer(policy.keepsFinal ? 1 : 0), policy.pitrDays.map { .integer(Int64($0)) } ?? .null,
             ]
         )
     }
@@ -197,7 +199,8 @@ extension SQLiteCatalog {
             yearly: Int(row["yearly"].int ?? 0),
             within: row["within_seconds"].double,
             days: row["days"].int.map { Int($0) },
-            keepsFinal: row["keep_final"].int == 1
+            keepsFinal: row["keep_final"].int == 1,
+            pitrDays: row["pitr_days"].int.map { Int($0) }
         )
     }
 }

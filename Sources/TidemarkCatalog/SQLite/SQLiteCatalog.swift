@@ -184,7 +184,7 @@ package final class SQLiteCatalog: Catalog {
         }
         // Lists never show table contents: skipping that JSON column is what keeps a page of
         // 50, and the retention evaluation behind its expiry dates, in single milliseconds.
-        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated"
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical"
         return try newestFirst(columns, from: "backups", by: "started_at", clauses, bindings, after: after, limit: limit).map(backupRecord)
     }
 
@@ -208,7 +208,7 @@ package final class SQLiteCatalog: Catalog {
     }
 
     package func backupOverview() async throws -> [String: BackupOverview] {
-        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated"
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical"
         // One index seek per database inside one statement (backups_by_database).
         func newest(_ condition: String) throws -> [BackupRecord] {
             try connection.query(

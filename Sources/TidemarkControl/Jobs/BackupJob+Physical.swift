@@ -36,7 +36,9 @@ extension ControlPlane {
             guard let summary else {
                 throw TidemarkError(code: "internal-error", message: "the base backup finished without a summary", category: .internal)
             }
-            let physical = summary.physical
+            var physical = summary.physical
+            // Only an instance that archives has WAL after the backup to recover with.
+            if instance.archiveCommand != nil { physical.walNamespace = instance.walNamespace }
             try await run.log(
                 "base backup of \(physical.files) files, \(HumanFormat.bytes(written.size)) in \(written.chunks.count) chunks; \(written.newChunks) new, \(HumanFormat.bytes(written.storedBytes)) stored; WAL \(physical.startLSN)..\(physical.stopLSN) on timeline \(physical.timeline)"
             )

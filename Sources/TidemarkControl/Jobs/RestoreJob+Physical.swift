@@ -18,10 +18,15 @@ extension RestoreJob {
         checked.instance = nil
         if case .table(let schema, let name) = scope {
             let backup = try await control.checkPhysicalTableTarget(backupID: request.backupID, newName: request.newName, schema: schema, table: name)
+            _ = try await control.recoveryPlan(for: request)
             return Preflighted(checked, summary: request.summary, database: backup.database, backupID: backup.id)
         }
         let backup = try await control.checkInstanceTarget(backupID: request.backupID, newName: request.newName)
-        return Preflighted(checked, summary: "restore physical backup \(backup.id) into new instance \(request.newName)", database: backup.database, backupID: backup.id)
+        _ = try await control.recoveryPlan(for: request)
+        return Preflighted(
+            checked, summary: "restore physical backup \(backup.id)\(request.pointInTime.map { " at \($0)" } ?? "") into new instance \(request.newName)",
+            database: backup.database, backupID: backup.id
+        )
     }
 
     /// Removes the half-built instance of a physical restore whose process died; when the
@@ -32,6 +37,7 @@ extension RestoreJob {
             try? await control.catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
         }
         guard let manager = control.instances, let instance = request.instance else { return nil }
+        if let root = control.instanceRoot { try? FileManager.default.removeItem(atPath: "\(root)/.wal-spool-\(operation.id)") }
         if request.table == nil, let registered = try? await control.catalog.database(named: request.newName), registered.managed?.dataDirectory == instance.dataDirectory {
             await log("\(died) after registering instance \(request.newName); the restore is complete", "info")
             return ["database": request.newName, "url": DatabaseURL.render(registered.connection, engine: .postgres)]
@@ -50,7 +56,11 @@ extension RestoreJob {
 extension ControlPlane {
     /// Builds `instance` from base backup `stream` (steps `loading index` and `restoring`):
     /// its files written, `pg_verifybackup` run, configured and started with `password`.
-    func buildInstance(_ instance: ManagedInstance, password: Secret<String>, from stream: StreamReference, of repository: Repository, run: OperationRun) async throws {
+    /// With `recovery`, the server replays archived WAL to the restore's moment before it opens.
+    func buildInstance(
+        _ instance: ManagedInstance, password: Secret<String>, from stream: StreamReference, of repository: Repository,
+        recovery: (plan: RecoveryPlan, repository: Repository, point: RestorePoint)? = nil, run: OperationRun
+    ) async throws {
         let (manager, _) = try instanceService.parts()
         run.progress { $0.bytesTotal = stream.size }
         try await run.step("loading index")
@@ -58,8 +68,10 @@ extension ControlPlane {
         try await run.step("restoring")
         // A base backup has thousands of small chunks (tar headers, small files) between its
         // 1 MiB blocks: fetch further ahead than for a dump, so decryption runs in parallel.
-        try await repository.withStreamReader(stream, index: index, prefetch: 32) { reader in
-            try await manager.restore(instance, password: password) { try await run.nextChunk(of: reader) }
+        try await withRecoverySpool(recovery, run: run) { target in
+            try await repository.withStreamReader(stream, index: index, prefetch: 32) { reader in
+                try await manager.restore(instance, password: password, recovery: target) { try await run.nextChunk(of: reader) }
+            }
         }
     }
 
@@ -110,8 +122,9 @@ extension ControlPlane {
         recorded.instance = instance
         try await run.update(request: recorded)
         let password = Secret(Base64URL.random(count: 24))
-        try await buildInstance(instance, password: password, from: stream, of: repository, run: run)
-        try await run.log("files written, pg_verifybackup passed, instance started on port \(port)")
+        let recovery = try await recoveryPlan(for: request)
+        try await buildInstance(instance, password: password, from: stream, of: repository, recovery: recovery, run: run)
+        try await run.log("files written, pg_verifybackup passed, \(recovery == nil ? "instance started" : "WAL replayed and the server promoted,") on port \(port)")
         try await run.step("publishing")
         // The source's database of the same name as the backup's database, else the first.
         let sourceDatabase = (try? await self.database(named: source.database))?.connection.database
@@ -119,7 +132,10 @@ extension ControlPlane {
         let databaseName = sourceDatabase.flatMap { names.contains($0) ? $0 : nil } ?? names.first { $0 != "postgres" } ?? "postgres"
         let record: DatabaseRecord
         do {
-            record = try await instanceService.register(name: request.newName, instance: instance, password: password, database: databaseName)
+            // A new WAL namespace: what the restored server archives never mixes with its source's.
+            var restored = instance
+            restored.walNamespace = Identifier.make()
+            record = try await instanceService.register(name: request.newName, instance: restored, password: password, database: databaseName)
         } catch {
             try? await manager.remove(instance)
             throw error

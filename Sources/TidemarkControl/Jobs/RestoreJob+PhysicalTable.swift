@@ -57,7 +57,7 @@ extension ControlPlane {
         let dumpFile = "\(root)/.restore-\(run.id)/table-source.pgdump"
         do {
             let password = Secret(Base64URL.random(count: 24))
-            try await buildInstance(temporary, password: password, from: stream, of: repository, run: run)
+            try await buildInstance(temporary, password: password, from: stream, of: repository, recovery: try await recoveryPlan(for: request), run: run)
             try await run.log("temporary instance up on port \(temporary.port); dumping \(source.connection.database) from it")
             let temporaryTarget = DatabaseTarget(
                 connection: DatabaseConnection(host: "127.0.0.1", port: temporary.port, user: "postgres", database: source.connection.database),

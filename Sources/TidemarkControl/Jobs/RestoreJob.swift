@@ -18,12 +18,15 @@ package struct RestoreRequest: JobRequest {
     /// temporary one); recorded before any file is written, so whoever finds the operation
     /// dead knows there is one to remove.
     package var instance: ManagedInstance?
+    /// Recover to this moment with archived WAL (physical backups of archiving instances).
+    package var pointInTime: RestorePoint?
 
-    package init(backupID: String, newName: String, table: String? = nil, options: RestoreOptions = RestoreOptions()) {
+    package init(backupID: String, newName: String, table: String? = nil, options: RestoreOptions = RestoreOptions(), pointInTime: RestorePoint? = nil) {
         self.backupID = backupID
         self.newName = newName
         self.table = table
         self.options = options
+        self.pointInTime = pointInTime
     }
 
     package init(legacy parameters: [String: String], operation: OperationRecord) throws {
@@ -40,7 +43,7 @@ package struct RestoreRequest: JobRequest {
         stagingDatabase = parameters["stagingDatabase"]
     }
 
-    var summary: String { "restore \(table.map { "table \($0) of " } ?? "")backup \(backupID) to \(newName)" }
+    var summary: String { "restore \(table.map { "table \($0) of " } ?? "")backup \(backupID)\(pointInTime.map { " at \($0)" } ?? "") to \(newName)" }
 }
 
 /// What a restore created.
@@ -73,6 +76,9 @@ package struct RestoreJob: Job {
         let scope = try ControlPlane.scope(for: request.table)
         if try await control.backup(id: request.backupID).method == .physical {
             return try await physicalPreflight(request, scope: scope, control: control)
+        }
+        if request.pointInTime != nil {
+            throw ControlError(.notManaged, "backup \(request.backupID) is a logical dump; only physical backups recover to a point in time", hint: "Restore it without --at.")
         }
         let (backup, source) = try await control.checkRestoreTarget(backupID: request.backupID, newName: request.newName)
         if case .table = scope {

@@ -61,7 +61,16 @@ extension ControlPlane {
                 try await run.log("garbage collection deferred: \(error.message)", level: .warning)
             }
         }
-        try await run.complete(result: ["deleted": "\(deleted.count)", "kept": "\(kept.count)"])
+        var walDeleted = 0
+        for name in Set(items.map(\.backup.database)).sorted() {
+            guard let database = try await catalog.database(named: name), database.managed?.walNamespace != nil else { continue }
+            let pruned = try await walArchive.pruneWAL(database: database)
+            if pruned.count > 0 {
+                walDeleted += pruned.count
+                try await run.log("deleted \(pruned.count) archived WAL files of \(name) (\(HumanFormat.bytes(pruned.bytes)) stored) older than its oldest base backup")
+            }
+        }
+        try await run.complete(result: ["deleted": "\(deleted.count)", "kept": "\(kept.count)", "walDeleted": "\(walDeleted)"])
         return RetentionResult(operation: run.record, deleted: deleted, kept: kept)
     }
 }

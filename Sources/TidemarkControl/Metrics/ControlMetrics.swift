@@ -31,6 +31,9 @@ package struct ControlMetrics: Sendable {
         package static let webhookAttempts = "tidemark_webhook_attempts_total"
         package static let instanceRestarts = "tidemark_instance_restarts_total"
         package static let instancesFailing = "tidemark_instances_failing"
+        package static let walPushed = "tidemark_wal_pushed_total"
+        package static let walPushedBytes = "tidemark_wal_pushed_bytes_total"
+        package static let walPushFailures = "tidemark_wal_push_failures_total"
     }
 
     /// What a family measures, as Prometheus shows it.
@@ -75,6 +78,9 @@ package struct ControlMetrics: Sendable {
                 initialLabels: ["delivered", "retrying", "failed"].map { [("outcome", $0)] }
             ),
             Family(name: Name.instanceRestarts, kind: .counter, help: "Managed instances serve found down and started again", initialLabels: [[]]),
+            Family(name: Name.walPushed, kind: .counter, help: "WAL files wal-push handed to serve and serve stored (or found already stored)", initialLabels: [[]]),
+            Family(name: Name.walPushedBytes, kind: .counter, help: "Bytes of WAL files stored by wal-push, before compression", initialLabels: [[]]),
+            Family(name: Name.walPushFailures, kind: .counter, help: "WAL pushes serve could not store (PostgreSQL retries them)", initialLabels: [[]]),
             Family(name: Name.instancesFailing, kind: .gauge, help: "Managed instances that keep dying (restarted 3 times in 10 minutes, or 3 failed starts in a row)", initialLabels: [[]]),
         ]
     }()
@@ -128,6 +134,17 @@ package struct ControlMetrics: Sendable {
     /// A managed instance was found down and started again.
     package func instanceRestarted() {
         Counter(label: Name.instanceRestarts, factory: factory).increment()
+    }
+
+    /// A WAL file was stored (or was already there).
+    package func walPushed(database: String, bytes: Int) {
+        Counter(label: Name.walPushed, factory: factory).increment()
+        Counter(label: Name.walPushedBytes, factory: factory).increment(by: bytes)
+    }
+
+    /// A WAL push failed; PostgreSQL will retry it.
+    package func walPushFailed(database: String) {
+        Counter(label: Name.walPushFailures, factory: factory).increment()
     }
 
     /// How many managed instances keep dying right now.

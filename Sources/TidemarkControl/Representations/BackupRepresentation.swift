@@ -246,6 +246,8 @@ package struct DatabaseRepresentation: Encodable, Sendable {
     package var status: InstanceStatus?
     /// Whether `serve` keeps a managed instance running (`running`) or leaves it down (`stopped`).
     package var desiredState: String?
+    /// Restorable ranges per timeline (point-in-time recovery), only where one database is shown.
+    package var recoveryWindow: [RecoveryRange]?
 
     /// - Parameter status: the managed instance's state, when known.
     package init(_ record: DatabaseRecord, status: InstanceStatus? = nil) {
@@ -265,7 +267,7 @@ package struct DatabaseRepresentation: Encodable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, engine, url, host, port, user, database, createdAt, deprovisionedAt, managed, dataDirectory, status, desiredState
+        case name, engine, url, host, port, user, database, createdAt, deprovisionedAt, managed, dataDirectory, status, desiredState, recoveryWindow
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -283,6 +285,7 @@ package struct DatabaseRepresentation: Encodable, Sendable {
         try container.encode(dataDirectory, forKey: .dataDirectory)
         try container.encode(status?.rawValue, forKey: .status)
         try container.encode(desiredState, forKey: .desiredState)
+        if let recoveryWindow { try container.encode(recoveryWindow, forKey: .recoveryWindow) }
     }
 }
 

@@ -13,8 +13,12 @@ package struct PlanRepresentation: Encodable, Sendable {
     package var lastRunAt: Date?
     /// The next few run times (empty while paused), only in `plan show`.
     package var upcomingRuns: [Date]?
+    /// Continuous WAL archiving for point-in-time recovery.
+    package var pitr: Bool
+    /// Restorable ranges per timeline, only in `plan show` (empty without archiving).
+    package var recoveryWindow: [RecoveryRange]?
 
-    package init(_ plan: PlanRecord, upcomingRuns: [Date]? = nil) {
+    package init(_ plan: PlanRecord, upcomingRuns: [Date]? = nil, recoveryWindow: [RecoveryRange]? = nil) {
         database = plan.database
         storage = plan.storage
         schedule = plan.schedule
@@ -24,9 +28,11 @@ package struct PlanRepresentation: Encodable, Sendable {
         nextRunAt = plan.nextRunAt
         lastRunAt = plan.lastRunAt
         self.upcomingRuns = upcomingRuns
+        pitr = plan.pitr
+        self.recoveryWindow = recoveryWindow
     }
 
-    private enum CodingKeys: String, CodingKey { case database, storage, schedule, policy, method, paused, nextRunAt, lastRunAt, upcomingRuns }
+    private enum CodingKeys: String, CodingKey { case database, storage, schedule, policy, method, paused, pitr, nextRunAt, lastRunAt, upcomingRuns, recoveryWindow }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -36,9 +42,11 @@ package struct PlanRepresentation: Encodable, Sendable {
         try container.encode(policy, forKey: .policy)
         try container.encode(method, forKey: .method)
         try container.encode(paused, forKey: .paused)
+        try container.encode(pitr, forKey: .pitr)
         try container.encode(nextRunAt, forKey: .nextRunAt)
         try container.encode(lastRunAt, forKey: .lastRunAt)
         if let upcomingRuns { try container.encode(upcomingRuns, forKey: .upcomingRuns) }
+        if let recoveryWindow { try container.encode(recoveryWindow, forKey: .recoveryWindow) }
     }
 }
 
@@ -56,6 +64,7 @@ package struct PolicyRepresentation: Encodable, Sendable {
     /// Day-based policy when not null.
     package var days: Int?
     package var keepFinal: Bool
+    package var pitrDays: Int?
 
     package init(_ policy: RetentionPolicy) {
         name = policy.name
@@ -68,9 +77,10 @@ package struct PolicyRepresentation: Encodable, Sendable {
         within = policy.within.map(RetentionDuration.text)
         days = policy.days
         keepFinal = policy.keepsFinal
+        pitrDays = policy.pitrDays
     }
 
-    private enum CodingKeys: String, CodingKey { case name, last, hourly, daily, weekly, monthly, yearly, within, days, keepFinal }
+    private enum CodingKeys: String, CodingKey { case name, last, hourly, daily, weekly, monthly, yearly, within, days, keepFinal, pitrDays }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -84,6 +94,7 @@ package struct PolicyRepresentation: Encodable, Sendable {
         try container.encode(within, forKey: .within)
         try container.encode(days, forKey: .days)
         try container.encode(keepFinal, forKey: .keepFinal)
+        try container.encode(pitrDays, forKey: .pitrDays)
     }
 }
 

@@ -11,6 +11,11 @@ package struct RestoreService: Sendable {
     package func start(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
         try await control.restore(request, observer: observer)
     }
+    /// The backup a point-in-time restore of `source` (a backup id or a database name) at
+    /// `point` starts from. - Throws: `backup-not-found`, `outside-recovery-window`.
+    package func pointInTimeBackup(source: String, at point: RestorePoint) async throws -> String {
+        try await control.pointInTimeBackup(source: source, at: point)
+    }
     /// Queues a restore for `serve`.
     package func enqueue(_ request: RestoreRequest) async throws -> OperationRecord { try await control.enqueueRestore(request) }
     /// Whether a restore of backup `id` into `newName` can start (the dashboard's check as you

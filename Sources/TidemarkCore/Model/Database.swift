@@ -76,10 +76,20 @@ package struct ManagedInstance: Sendable, Codable, Equatable {
     /// Its loopback TCP port.
     package var port: Int
     package var desiredState: DesiredState
+    /// The WAL archive namespace of this cluster (`wal/<namespace>/` in the repository): new for
+    /// every instance, a restored one included, so a restored server's timeline never enters
+    /// its source's archive. Nil for instances made before archiving existed (given one when
+    /// archiving is turned on).
+    package var walNamespace: String?
+    /// The `archive_command` the server runs; nil: WAL is not archived (the command is `true`,
+    /// so `pg_wal` does not fill up).
+    package var archiveCommand: String?
 
-    package init(dataDirectory: String, port: Int, desiredState: DesiredState = .running) {
+    package init(dataDirectory: String, port: Int, desiredState: DesiredState = .running, walNamespace: String? = nil, archiveCommand: String? = nil) {
         self.dataDirectory = dataDirectory
         self.port = port
         self.desiredState = desiredState
+        self.walNamespace = walNamespace
+        self.archiveCommand = archiveCommand
     }
 }

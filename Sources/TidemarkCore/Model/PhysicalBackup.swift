@@ -22,6 +22,9 @@ package struct PhysicalBackupInfo: Sendable, Codable, Equatable {
     package var backupLabel: String
     /// Regular files in the base backup.
     package var files: Int
+    /// The WAL archive namespace of the instance when it was backed up (nil: it was not
+    /// archiving); point-in-time recovery from this backup replays WAL from there.
+    package var walNamespace: String?
 
     package init(
         startLSN: String, stopLSN: String, startedAt: Date?, stoppedAt: Date, timeline: Int, systemIdentifier: String,

@@ -11,6 +11,8 @@ package struct PlanRecord: Sendable, Equatable {
     package var method: BackupMethod
     /// Paused plans take no automatic backups.
     package var isPaused: Bool
+    /// Continuous WAL archiving for point-in-time recovery (SPEC §4.8); physical plans only.
+    package var pitr: Bool
     /// When the scheduler next starts a backup; nil while paused.
     package var nextRunAt: Date?
     /// When the scheduler last started a backup.
@@ -25,6 +27,7 @@ package struct PlanRecord: Sendable, Equatable {
         policy: String,
         method: BackupMethod = .logical,
         isPaused: Bool = false,
+        pitr: Bool = false,
         nextRunAt: Date?,
         lastRunAt: Date? = nil,
         createdAt: Date,
@@ -36,6 +39,7 @@ package struct PlanRecord: Sendable, Equatable {
         self.policy = policy
         self.method = method
         self.isPaused = isPaused
+        self.pitr = pitr
         self.nextRunAt = nextRunAt
         self.lastRunAt = lastRunAt
         self.createdAt = createdAt

@@ -15,6 +15,9 @@ package enum WebhookEvent: String, Sendable, Codable, CaseIterable {
     /// A managed instance kept dying: `serve` restarted it several times in a row and it did
     /// not stay up (it goes on trying, with backoff).
     case instanceFailing = "instance.failing"
+    /// `wal-push` was given a WAL file whose name the archive already holds with other
+    /// contents; it was refused, never overwritten (two clusters archiving into one namespace).
+    case walConflict = "wal.conflict"
     /// Sent by `tidemark webhook test` and `POST /webhooks/{name}/test`, whatever the filter.
     case test = "webhook.test"
 }

@@ -1,3 +1,5 @@
+package import Foundation
+
 /// Whether a managed instance's server is up.
 package enum InstanceStatus: String, Sendable, Codable {
     case running
@@ -26,6 +28,18 @@ package protocol InstanceManager: Sendable {
     /// Whether the server is running.
     func status(of instance: ManagedInstance) async -> InstanceStatus
 
+    /// Writes the instance's settings again (its `archiveCommand` changed) and makes the
+    /// running server use them: a reload, or a restart when archiving was never switched on.
+    func reconfigure(_ instance: ManagedInstance) async throws
+
+    /// Commits a transaction (`SELECT txid_current()`), so the WAL holds a commit record of
+    /// now: a time target before it can be reached by recovery.
+    func heartbeat(_ instance: ManagedInstance) async throws
+
+    /// Creates directory `path` for WAL a restore fetches ahead (`wal-fetch --spool`): owned
+    /// by the user the servers run as, who reads and marks files there.
+    func prepareSpool(at path: String) throws
+
     /// Stops the server and deletes the instance's directory (the data directory's parent).
     func remove(_ instance: ManagedInstance) async throws
 
@@ -43,5 +57,23 @@ package protocol InstanceManager: Sendable {
     /// (new) data directory, runs `pg_verifybackup`, writes the configuration for the new port,
     /// starts the server and sets the superuser's password to `password`. Removes the new
     /// instance when any step fails.
-    func restore(_ instance: ManagedInstance, password: Secret<String>, from source: () async throws -> [UInt8]?) async throws
+    /// - Parameter recovery: replay archived WAL to a point in time before the server opens
+    ///   (nil: the backup's own end). Success means the server promoted and logged no FATAL.
+    func restore(_ instance: ManagedInstance, password: Secret<String>, recovery: RecoveryTarget?, from source: () async throws -> [UInt8]?) async throws
+}
+
+/// How a restored instance replays archived WAL (point-in-time recovery, SPEC §4.8).
+package struct RecoveryTarget: Sendable, Equatable {
+    /// The `restore_command` (PostgreSQL runs it for every WAL file it wants).
+    package var restoreCommand: String
+    /// Stop before the first commit after this moment; nil: replay everything the archive has.
+    package var time: Date?
+    /// The timeline to follow (the base backup's).
+    package var timeline: UInt32
+
+    package init(restoreCommand: String, time: Date?, timeline: UInt32) {
+        self.restoreCommand = restoreCommand
+        self.time = time
+        self.timeline = timeline
+    }
 }

@@ -33,6 +33,10 @@ package struct RetentionPolicy: Sendable, Equatable, Codable {
     package var days: Int?
     /// Whether deprovisioning takes a final backup, and whether final backups are kept.
     package var keepsFinal: Bool
+    /// Days of point-in-time recovery kept for plans that archive WAL (nil: `defaultPITRDays`).
+    package var pitrDays: Int?
+    /// One day of WAL unless a policy says otherwise (Aptible's default).
+    package static let defaultPITRDays = 1
 
     package init(
         name: String,
@@ -44,7 +48,8 @@ package struct RetentionPolicy: Sendable, Equatable, Codable {
         yearly: Int = 6,
         within: TimeInterval? = RetentionPolicy.defaultWithin,
         days: Int? = nil,
-        keepsFinal: Bool = true
+        keepsFinal: Bool = true,
+        pitrDays: Int? = nil
     ) {
         self.name = name
         self.last = last
@@ -56,6 +61,7 @@ package struct RetentionPolicy: Sendable, Equatable, Codable {
         self.within = within
         self.days = days
         self.keepsFinal = keepsFinal
+        self.pitrDays = pitrDays
     }
 
     /// A count-only policy: tiers not given are 0 and nothing is kept by age (tests, tables).
@@ -86,13 +92,13 @@ package struct RetentionPolicy: Sendable, Equatable, Codable {
             parts += countRules
             rules = parts.isEmpty ? "nothing kept" : parts.joined(separator: ", ")
         }
-        return "\(rules), finals \(keepsFinal ? "kept" : "not kept")"
+        return "\(rules), finals \(keepsFinal ? "kept" : "not kept")" + (pitrDays.map { ", \($0) day\($0 == 1 ? "" : "s") of point-in-time recovery" } ?? "")
     }
 
     /// Checks the numbers.
     /// - Throws: `TidemarkError` `invalid-policy` naming the setting.
     package func validate() throws {
-        for (key, value) in tiers + [("days", days ?? 1)] where value < 0 || value > Self.maximumCount {
+        for (key, value) in tiers + [("days", days ?? 1), ("pitr-days", pitrDays ?? 1)] where value < 0 || value > Self.maximumCount {
             throw TidemarkError(
                 code: "invalid-policy", message: "policy \(name): --\(key) \(value) is \(value < 0 ? "negative" : "more than \(Self.maximumCount)")",
                 hint: "Use a number from 0 to \(Self.maximumCount).", category: .invalidInput
@@ -100,6 +106,9 @@ package struct RetentionPolicy: Sendable, Equatable, Codable {
         }
         if let within, within <= 0 || !within.isFinite {
             throw TidemarkError(code: "invalid-policy", message: "policy \(name): --within must be a positive duration", hint: "Use e.g. --within 2d, or --within 0 to remove the rule.", category: .invalidInput)
+        }
+        if pitrDays == 0 {
+            throw TidemarkError(code: "invalid-policy", message: "policy \(name): --pitr-days 0 would keep no recovery window", hint: "Use --pitr-days 1 or more, or turn archiving off with 'plan set DB --no-pitr'.", category: .invalidInput)
         }
         if let days, days == 0 {
             throw TidemarkError(code: "invalid-policy", message: "policy \(name): --days 0 would delete every automatic backup", hint: "Use --days 1 or more.", category: .invalidInput)

@@ -53,7 +53,9 @@ extension PostgresInstanceManager {
             startLSN: parsedLabel.startLSN ?? range.startLSN,
             stopLSN: range.endLSN,
             startedAt: parsedLabel.startTime,
-            stoppedAt: Date(),
+            // The next whole second: catalogs and manifests keep seconds, and a point-in-time
+            // target before the real end of the backup cannot be reached from it.
+            stoppedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.up)),
             timeline: parsedLabel.timeline ?? range.timeline,
             systemIdentifier: facts[1],
             dataChecksums: facts[2] == "on",
@@ -108,7 +110,7 @@ extension PostgresInstanceManager {
 
     /// Builds the instance: the tar is written straight into the data directory (``TarExtractor``),
     /// then checked with pg_verifybackup, configured and started.
-    package func restore(_ instance: ManagedInstance, password: Secret<String>, from source: () async throws -> [UInt8]?) async throws {
+    package func restore(_ instance: ManagedInstance, password: Secret<String>, recovery: RecoveryTarget?, from source: () async throws -> [UInt8]?) async throws {
         // Outside the cleanup below: a directory that already exists is not this restore's to remove.
         try prepareInstanceDirectory(instance)
         do {
@@ -131,7 +133,11 @@ extension PostgresInstanceManager {
             }
             for leftover in ["postmaster.pid", "postmaster.opts"] { try? FileManager.default.removeItem(atPath: "\(instance.dataDirectory)/\(leftover)") }
             try prepareRestored(instance)
-            try await start(instance)
+            if let recovery {
+                try await recover(instance, to: recovery)
+            } else {
+                try await start(instance)
+            }
             // The restored configuration may log statements: not this one, which holds the password.
             try await execute(
                 "SET log_statement = 'none'; SET log_min_duration_statement = -1; ALTER ROLE postgres PASSWORD :'password';",

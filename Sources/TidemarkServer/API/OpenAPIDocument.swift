@@ -251,6 +251,7 @@ enum OpenAPIDocument {
             "status": ["oneOf": [["type": "string", "enum": ["running", "stopped", "missing"]], ["type": "null"]], "description": "managed instances only"],
             "desiredState": ["oneOf": [["type": "string", "enum": ["running", "stopped"]], ["type": "null"]]],
             "plan": ["allOf": [ref("Plan")], "description": "only in the answer of creating a managed instance"],
+            "recoveryWindow": ["type": "array", "items": ref("RecoveryRange"), "description": "only in GET /databases/{name}: restorable ranges per timeline"],
             ],
             required: ["name", "engine", "url", "host", "port", "user", "database", "createdAt", "deprovisionedAt", "managed", "dataDirectory", "status", "desiredState"]
         ),
@@ -268,24 +269,34 @@ enum OpenAPIDocument {
         ),
         "Deprovision": object(["database": ref("Database"), "finalBackup": ["oneOf": [ref("Backup"), ["type": "null"]]], "operationId": string]),
         "Plan": object(
-            ["database": string, "storage": string, "schedule": string, "policy": string, "method": string, "paused": boolean, "nextRunAt": nullableTime, "lastRunAt": nullableTime, "upcomingRuns": ["type": "array", "items": time]],
-            required: ["database", "storage", "schedule", "policy", "method", "paused", "nextRunAt", "lastRunAt"]
+            [
+                "database": string, "storage": string, "schedule": string, "policy": string, "method": string, "paused": boolean, "pitr": boolean,
+                "nextRunAt": nullableTime, "lastRunAt": nullableTime, "upcomingRuns": ["type": "array", "items": time],
+                "recoveryWindow": ["type": "array", "items": ref("RecoveryRange"), "description": "only in GET /plans/{database}: restorable ranges per timeline"],
+            ],
+            required: ["database", "storage", "schedule", "policy", "method", "paused", "pitr", "nextRunAt", "lastRunAt"]
+        ),
+        "RecoveryRange": object(
+            ["timeline": ["type": "integer", "minimum": 1], "earliest": time, "latest": time],
+            required: ["timeline", "earliest", "latest"]
         ),
         "PlanList": ["type": "array", "items": ref("Plan")],
         "PlanChange": object(
-            ["storage": name, "schedule": ["type": "string", "maxLength": 200, "description": "six-field cron, @hourly/@daily/…, optionally prefixed TZ=Zone"], "policy": name, "method": ["type": "string", "enum": ["logical", "physical"]]],
+            ["storage": name, "schedule": ["type": "string", "maxLength": 200, "description": "six-field cron, @hourly/@daily/…, optionally prefixed TZ=Zone"], "policy": name, "method": ["type": "string", "enum": ["logical", "physical"]],
+             "pitr": ["type": "boolean", "description": "continuous WAL archiving (physical plans of managed instances)"]],
             required: [], closed: true
         ),
         "Policy": object([
             "name": string, "last": integer, "hourly": integer, "daily": integer, "weekly": integer, "monthly": integer, "yearly": integer,
             "within": ["type": ["string", "null"], "description": "keep everything younger than this, e.g. 1d"], "days": nullableInteger, "keepFinal": boolean,
+            "pitrDays": ["type": ["integer", "null"], "description": "days of point-in-time recovery kept (null: 1)"],
         ]),
         "PolicyList": ["type": "array", "items": ref("Policy")],
         "PolicyChange": object(
             [
                 "last": count, "hourly": count, "daily": count, "weekly": count, "monthly": count, "yearly": count,
                 "within": duration, "days": ["type": "integer", "minimum": 1, "maximum": 100_000],
-                "keepFinal": boolean, "dryRun": boolean, "confirm": boolean,
+                "keepFinal": boolean, "pitrDays": ["type": "integer", "minimum": 1, "maximum": 100_000], "dryRun": boolean, "confirm": boolean,
             ],
             required: [], closed: true
         ),
@@ -304,10 +315,12 @@ enum OpenAPIDocument {
         "RestoreCreate": object(
             [
                 "backupId": ["type": "string", "pattern": idPattern], "newName": name,
+                "database": ["allOf": [name], "description": "with 'at' instead of backupId: the newest base backup that reaches the moment"],
+                "at": ["type": "string", "maxLength": 64, "description": "'latest' or an ISO 8601 time with offset: recover to that moment"],
                 "table": ["type": "string", "pattern": "^[^.]+(\\.[^.]+)?$", "maxLength": 127, "description": "SCHEMA.TABLE, or a table of public"],
                 "skipMissingForeignKeys": boolean, "skipMissingSequences": boolean, "skipMissingViews": boolean,
             ],
-            required: ["backupId", "newName"], closed: true
+            required: ["newName"], closed: true
         ),
         "Token": object(["name": string, "role": ["type": "string", "enum": ["admin", "viewer"]], "createdAt": time, "lastUsedAt": nullableTime]),
         "TokenList": ["type": "array", "items": ref("Token")],

@@ -20,13 +20,18 @@ struct VerifyBody: StrictBody {
 
 /// `POST /restores`: restore a completed backup into a new database.
 struct RestoreCreateBody: StrictBody {
-    var backupId: String
+    /// Required unless `database` and `at` are given.
+    var backupId: String?
+    /// With `at`: the newest base backup of this database that reaches the moment.
+    var database: String?
+    /// `latest` or an ISO 8601 time: a point-in-time restore.
+    var at: String?
     var newName: String
     var table: String?
     var skipMissingForeignKeys: Bool?
     var skipMissingSequences: Bool?
     var skipMissingViews: Bool?
-    static let fields: Set<String> = ["backupId", "newName", "table", "skipMissingForeignKeys", "skipMissingSequences", "skipMissingViews"]
+    static let fields: Set<String> = ["backupId", "database", "at", "newName", "table", "skipMissingForeignKeys", "skipMissingSequences", "skipMissingViews"]
 }
 
 extension RouteTable {
@@ -86,13 +91,21 @@ extension RouteTable {
 
         add(.post, "/restores", summary: "Queue a restore into a new database (409 target-exists when the name is taken on the server)", role: .admin, body: "RestoreCreate", response: "Operation", status: .accepted) { request, context in
             let body = try await request.decodeStrict(RestoreCreateBody.self, context: context)
+            let point = try body.at.map { try RestorePoint(parsing: $0) }
+            let backupID: String
+            switch (body.backupId, body.database, point) {
+            case (let id?, nil, _): backupID = id
+            case (nil, let database?, let point?): backupID = try await control.restores.pointInTimeBackup(source: database, at: point)
+            default: throw APIError.badRequest("invalid-field", "give 'backupId', or 'database' together with 'at'")
+            }
             let restore = RestoreRequest(
-                backupID: body.backupId, newName: body.newName, table: body.table,
+                backupID: backupID, newName: body.newName, table: body.table,
                 options: RestoreOptions(
                     skipMissingForeignKeys: body.skipMissingForeignKeys ?? false,
                     skipMissingSequences: body.skipMissingSequences ?? false,
                     skipMissingViews: body.skipMissingViews ?? false
-                )
+                ),
+                pointInTime: point
             )
             let operation = try await control.restores.enqueue(restore)
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)

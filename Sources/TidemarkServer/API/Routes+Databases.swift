@@ -28,8 +28,9 @@ struct PlanChangeBody: StrictBody {
     var schedule: String?
     var policy: String?
     var method: String?
+    var pitr: Bool?
 
-    static let fields: Set<String> = ["storage", "schedule", "policy", "method"]
+    static let fields: Set<String> = ["storage", "schedule", "policy", "method", "pitr"]
 
     func change() throws -> PlanChange {
         var method: BackupMethod?
@@ -39,7 +40,7 @@ struct PlanChangeBody: StrictBody {
             }
             method = value
         }
-        return PlanChange(storage: storage, schedule: schedule, policy: policy, method: method)
+        return PlanChange(storage: storage, schedule: schedule, policy: policy, method: method, pitr: pitr)
     }
 }
 
@@ -55,19 +56,20 @@ struct PolicyChangeBody: StrictBody {
     var within: String?
     var days: Int?
     var keepFinal: Bool?
+    var pitrDays: Int?
     /// Show what the change deletes without saving it.
     var dryRun: Bool?
     /// Needed when the change deletes backups.
     var confirm: Bool?
 
-    static let fields: Set<String> = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "days", "keepFinal", "dryRun", "confirm"]
+    static let fields: Set<String> = ["last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "days", "keepFinal", "pitrDays", "dryRun", "confirm"]
 
     /// The change the body asks for.
     /// - Throws: `invalid-policy` for a malformed duration.
     func change() throws -> PolicyChange {
         PolicyChange(
             last: last, hourly: hourly, daily: daily, weekly: weekly, monthly: monthly, yearly: yearly,
-            within: try within.map(RetentionDuration.parse), days: days, keepsFinal: keepFinal
+            within: try within.map(RetentionDuration.parse), days: days, keepsFinal: keepFinal, pitrDays: pitrDays
         )
     }
 }
@@ -108,7 +110,9 @@ extension RouteTable {
         }
         add(.get, "/databases/{name}", summary: "Show a database", role: .viewer, response: "Database") { _, context in
             let database = try await control.databases.get(named: try context.parameters.require("name"))
-            return try APIJSON.response(DatabaseRepresentation(database, status: await control.instanceService.status(of: database)))
+            var representation = DatabaseRepresentation(database, status: await control.instanceService.status(of: database))
+            representation.recoveryWindow = try await control.walArchive.window(database: database.name)
+            return try APIJSON.response(representation)
         }
         add(.post, "/databases/{name}/deprovision", summary: "Deprovision: final backup when the policy keeps finals, schedule stopped (waits for the final backup)", role: .admin, response: "Deprovision") { _, context in
             let result = try await control.databases.deprovision(named: try context.parameters.require("name"))
@@ -120,7 +124,8 @@ extension RouteTable {
         }
         add(.get, "/plans/{database}", summary: "Show a plan with its next five runs", role: .viewer, response: "Plan") { _, context in
             let plan = try await control.plans.get(database: try context.parameters.require("database"))
-            return try APIJSON.response(PlanRepresentation(plan, upcomingRuns: control.plans.upcomingRuns(of: plan, count: 5)))
+            let window = try await control.walArchive.window(database: plan.database)
+            return try APIJSON.response(PlanRepresentation(plan, upcomingRuns: control.plans.upcomingRuns(of: plan, count: 5), recoveryWindow: window))
         }
         add(.put, "/plans/{database}", summary: "Create or change a plan", role: .admin, body: "PlanChange", response: "Plan") { request, context in
             let body = try await request.decodeStrict(PlanChangeBody.self, context: context)

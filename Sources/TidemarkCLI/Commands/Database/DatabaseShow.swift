@@ -15,6 +15,7 @@ struct DatabaseShow: AsyncParsableCommand {
             let control = try context.control()
             let database = try await control.databases.get(named: name)
             var representation = DatabaseRepresentation(database, status: await control.instanceService.status(of: database))
+            representation.recoveryWindow = try await control.walArchive.window(database: name)
             if showPassword { representation.url = DatabaseURL.render(database.connection, engine: database.engine, password: database.password, revealPassword: true) }
             if context.isJSON { return try context.console.json(representation) }
             let backups = try await control.backups.list(matching: BackupFilter(database: name))
@@ -24,6 +25,9 @@ struct DatabaseShow: AsyncParsableCommand {
             if let managed = database.managed {
                 context.console.line("managed:  \(representation.status?.rawValue ?? "unknown") (serve keeps it \(managed.desiredState == .running ? "running" : "stopped"))")
                 context.console.line("data:     \(managed.dataDirectory)")
+            }
+            for (index, range) in (representation.recoveryWindow ?? []).enumerated() {
+                context.console.line("\(index == 0 ? "recovery:" : "         ") \(TimeText.iso(range.earliest)) .. \(TimeText.iso(range.latest)) (timeline \(range.timeline))")
             }
             context.console.line("added:    \(TimeText.iso(database.createdAt))")
             context.console.line("backups:  \(backups.count) (\(backups.filter { $0.status == .completed }.count) completed)")

@@ -30,14 +30,21 @@ struct PlanSet: AsyncParsableCommand {
     @Option(name: .long, help: "Storage for automatic backups.") var storage: String?
     @Option(name: .long, help: "Six-field cron schedule (see above).") var schedule: String?
     @Option(name: .long, help: "Retention policy name.") var policy: String?
-    @Option(name: .long, help: "Backup method: logical.") var method: BackupMethod?
+    @Option(name: .long, help: "Backup method: logical or physical (managed instances).") var method: BackupMethod?
+    @Flag(name: .long, inversion: .prefixedNo, help: "Continuous WAL archiving for point-in-time restores (physical plans of managed instances).")
+    var pitr: Bool?
+    @Option(name: .long, help: ArgumentHelp("With --pitr: days of point-in-time recovery the plan's policy keeps (sets the policy's --pitr-days).", valueName: "days"))
+    var pitrDays: Int?
 
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let plan = try await control.plans.set(database: database, PlanChange(storage: storage, schedule: schedule, policy: policy, method: method))
+            let plan = try await control.plans.set(database: database, PlanChange(storage: storage, schedule: schedule, policy: policy, method: method, pitr: pitr))
+            if let pitrDays {
+                _ = try await control.plans.setPolicy(named: plan.policy, PolicyChange(pitrDays: pitrDays))
+            }
             if context.isJSON { return try context.console.json(PlanRepresentation(plan)) }
-            context.console.line("plan of \(plan.database) saved: \(plan.schedule) to \(plan.storage), policy \(plan.policy); next run \(PlanText.next(plan, now: control.now()))")
+            context.console.line("plan of \(plan.database) saved: \(plan.schedule) \(plan.method.rawValue) to \(plan.storage), policy \(plan.policy)\(plan.pitr ? ", WAL archived" : ""); next run \(PlanText.next(plan, now: control.now()))")
         }
     }
 }
@@ -53,7 +60,8 @@ struct PlanShow: AsyncParsableCommand {
             let control = try context.control()
             let plan = try await control.plans.get(database: database)
             let upcoming = control.plans.upcomingRuns(of: plan, count: 5)
-            if context.isJSON { return try context.console.json(PlanRepresentation(plan, upcomingRuns: upcoming)) }
+            let window = try await control.walArchive.window(database: database)
+            if context.isJSON { return try context.console.json(PlanRepresentation(plan, upcomingRuns: upcoming, recoveryWindow: window)) }
             let policy = try await control.plans.policy(named: plan.policy)
             let console = context.console
             let now = control.now()
@@ -61,7 +69,13 @@ struct PlanShow: AsyncParsableCommand {
             console.line("storage:   \(plan.storage)")
             console.line("schedule:  \(plan.schedule)")
             console.line("policy:    \(policy.name) (\(policy.summary))")
-            console.line("method:    \(plan.method.rawValue)")
+            console.line("method:    \(plan.method.rawValue)\(plan.pitr ? " + continuous WAL archiving" : "")")
+            if plan.pitr || !window.isEmpty {
+                if window.isEmpty { console.line("recovery:  no window yet (it starts with the first base backup after archiving began)") }
+                for (index, range) in window.enumerated() {
+                    console.line("\(index == 0 ? "recovery: " : "          ") \(TimeText.iso(range.earliest)) .. \(TimeText.iso(range.latest)) (timeline \(range.timeline))")
+                }
+            }
             console.line("status:    \(plan.isPaused ? "paused (no automatic backups)" : "active")")
             console.line("last run:  \(TimeText.iso(plan.lastRunAt))")
             if upcoming.isEmpty { console.line("next runs: none") }

@@ -42,6 +42,7 @@ struct PolicySet: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also keep every backup younger than this (2d, 36h, 1w, 90min; 0 removes it).", valueName: "duration")) var within: String?
     @Option(name: .long, help: "Keep backups younger than this many days instead of counting.") var days: Int?
     @Option(name: .long, help: "Take and keep a final backup on deprovision: yes or no.") var keepFinal: YesNo?
+    @Option(name: .long, help: "Days of point-in-time recovery kept for plans with --pitr (default 1).") var pitrDays: Int?
     @Flag(name: .long, help: "Only list the backups the change would delete.") var dryRun = false
     @Flag(name: .long, help: "Save even though backups will be deleted.") var confirm = false
 
@@ -49,7 +50,7 @@ struct PolicySet: AsyncParsableCommand {
         try await global.run { context in
             let change = PolicyChange(
                 last: last, hourly: hourly, daily: daily, weekly: weekly, monthly: monthly, yearly: yearly,
-                within: try within.map(RetentionDuration.parse), days: days, keepsFinal: keepFinal.map { $0 == .yes }
+                within: try within.map(RetentionDuration.parse), days: days, keepsFinal: keepFinal.map { $0 == .yes }, pitrDays: pitrDays
             )
             let update = try await context.control().plans.setPolicy(named: name, change, dryRun: dryRun, confirm: confirm)
             if context.isJSON {

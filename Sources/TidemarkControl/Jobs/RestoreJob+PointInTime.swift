@@ -1,0 +1,74 @@
+import Foundation
+import TidemarkCore
+import TidemarkRepository
+
+/// Point-in-time restores (SPEC §4.8): a base backup and the archived WAL after it, replayed
+/// by PostgreSQL into a new managed instance up to the chosen moment.
+extension ControlPlane {
+    /// The backup a restore of `source` (a backup id, or a database name: the newest base
+    /// backup that reaches the moment) at `point` starts from.
+    /// - Throws: `backup-not-found` (neither a backup nor a database), `outside-recovery-window`.
+    func pointInTimeBackup(source: String, at point: RestorePoint) async throws -> String {
+        if (try? await catalog.backup(id: source)) ?? nil != nil { return source }
+        guard let database = try await catalog.database(named: source) else {
+            throw ControlError(.backupNotFound, "\(source) is neither a backup id nor a registered database", hint: "List backups with 'tidemark backup list' and databases with 'tidemark db list'.")
+        }
+        guard let (window, _) = try await walArchive.recoveryWindow(database: database) else {
+            throw ControlError(.notManaged, "database \(source) does not archive WAL; it has no point in time to restore", hint: "Enable archiving with 'tidemark plan set \(source) --method physical --pitr'.")
+        }
+        return try window.plan(to: point.date).base.backupID
+    }
+
+    /// What the restore replays: the WAL proven contiguous from its backup to the moment, and
+    /// the repository it is in. Called by the preflight (so a moment outside the window is
+    /// refused before anything is recorded) and again by the run.
+    /// - Throws: `outside-recovery-window`, `not-managed`, `pitr-unavailable`.
+    func recoveryPlan(for request: RestoreRequest) async throws -> (plan: RecoveryPlan, repository: Repository, point: RestorePoint)? {
+        guard let point = request.pointInTime else { return nil }
+        guard configuration.walExecutable != nil else {
+            throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to fetch WAL")
+        }
+        let backup = try await completedBackup(id: request.backupID)
+        guard backup.method == .physical, let database = try await catalog.database(named: backup.database),
+              let (window, repository) = try await walArchive.recoveryWindow(database: database)
+        else {
+            throw ControlError(.notManaged, "backup \(backup.id) of \(backup.database) has no archived WAL after it; restore it without --at", hint: "Point-in-time restores need a physical backup of a database whose plan has --pitr.")
+        }
+        return (try window.plan(to: point.date, backupID: backup.id), repository, point)
+    }
+
+    /// Runs `body` with the recovery settings of `recovery`: a spool the WAL is fetched into
+    /// ahead of the server while `body` runs, removed afterwards.
+    func withRecoverySpool<T: Sendable>(
+        _ recovery: (plan: RecoveryPlan, repository: Repository, point: RestorePoint)?, run: OperationRun,
+        _ body: (RecoveryTarget?) async throws -> T
+    ) async throws -> T {
+        guard let recovery else { return try await body(nil) }
+        let (manager, root) = try instanceService.parts()
+        guard let executable = configuration.walExecutable else {
+            throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to fetch WAL")
+        }
+        let directory = "\(root)/.wal-spool-\(run.id)"
+        try manager.prepareSpool(at: directory)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = WALSpool(directory: directory)
+        try spool.writePlan(recovery.plan.files.map(\.name.description))
+        let feeder = Task { await WALSpoolFeeder(spool: spool, files: recovery.plan.files, repository: recovery.repository).run() }
+        defer { feeder.cancel() }
+        try await run.log(
+            "recovering to \(recovery.point) from backup \(recovery.plan.base.backupID): \(recovery.plan.files.count) archived WAL files on timeline \(recovery.plan.base.timeline)"
+        )
+        let command = "\(WALArchiveService.shellQuoted(executable)) wal-fetch %f %p --spool \(WALArchiveService.shellQuoted(directory)) --timeout \(Int(configuration.walFetchTimeout))"
+        do {
+            return try await body(RecoveryTarget(restoreCommand: command, time: recovery.point.date, timeline: recovery.plan.base.timeline))
+        } catch {
+            if let failure = spool.failure() {
+                throw TidemarkError(
+                    code: "wal-unavailable", message: "recovery stopped because archived WAL could not be fetched: \(failure)",
+                    hint: "Check the storage ('tidemark storage test'); 'tidemark op retry' tries again.", category: .unavailable
+                )
+            }
+            throw error
+        }
+    }
+}

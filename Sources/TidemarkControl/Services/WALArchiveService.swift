@@ -1,0 +1,143 @@
+package import Foundation
+import Logging
+package import TidemarkCore
+import TidemarkRepository
+
+/// Continuous WAL archiving and the recovery window (SPEC §4.8).
+///
+/// PostgreSQL runs `tidemark wal-push %p` as its `archive_command`; that thin client holds no
+/// passphrase and hands the file to `serve` over a Unix socket, which calls ``push(namespace:name:contents:writtenAt:)``
+/// here. Each managed instance archives into its own namespace (`ManagedInstance.walNamespace`).
+package struct WALArchiveService: Sendable {
+    private let control: ControlPlane
+
+    init(control: ControlPlane) { self.control = control }
+
+    /// Stores one WAL file pushed by `wal-push`, once.
+    /// - Throws: `wal-namespace-unknown` when no archiving database has that namespace,
+    ///   `wal-conflict` when the archive holds the name with other contents (a `wal-conflict`
+    ///   notice is sent), storage and repository errors.
+    package func push(namespace: String, name: String, contents: [UInt8], writtenAt: Date) async throws -> WALPushOutcome {
+        let (database, plan) = try await archivingDatabase(namespace: namespace)
+        let repository = try await control.openRepository(try await control.storage(named: plan.storage))
+        do {
+            let outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt)
+            control.metrics.walPushed(database: database.name, bytes: contents.count)
+            return outcome
+        } catch let error as RepositoryError where error.kind == .walConflict {
+            control.metrics.walPushFailed(database: database.name)
+            await control.notify(Notice(.walConflict, status: "refused", database: database.name, message: "WAL file \(name): \(error.message)"))
+            throw error
+        } catch {
+            control.metrics.walPushFailed(database: database.name)
+            throw error
+        }
+    }
+
+    /// The recovery window of `database`: empty when it does not archive and never did.
+    package func window(database name: String) async throws -> [RecoveryRange] {
+        guard let (window, _) = try await recoveryWindow(database: try await control.database(named: name)) else { return [] }
+        return window.ranges
+    }
+
+    /// The window with the repository it was read from, nil when the database has no archive.
+    func recoveryWindow(database: DatabaseRecord) async throws -> (RecoveryWindow, Repository)? {
+        guard let namespace = database.managed?.walNamespace, let plan = try await control.catalog.plan(database: database.name) else { return nil }
+        let backups = try await control.catalog.backups(matching: BackupFilter(database: database.name, status: .completed))
+        let physical = backups.compactMap { backup -> (BackupRecord, PhysicalBackupInfo)? in
+            guard let info = backup.physical, info.walNamespace == namespace else { return nil }
+            return (backup, info)
+        }
+        guard plan.pitr || !physical.isEmpty else { return nil }
+        let segmentSize = physical.first?.1.walSegmentSize ?? 16 << 20
+        let repository = try await control.openRepository(try await control.storage(named: plan.storage))
+        let archive = try await repository.listWAL(namespace: namespace, segmentSize: segmentSize)
+        let bases = physical.compactMap { backup, info -> RecoveryBase? in
+            let timeline = UInt32(clamping: info.timeline)
+            guard let start = WALFileName(timeline: timeline, lsn: info.startLSN, segmentSize: info.walSegmentSize),
+                  let stop = WALFileName(timeline: timeline, lsn: info.stopLSN, segmentSize: info.walSegmentSize)
+            else { return nil }
+            return RecoveryBase(backupID: backup.id, timeline: timeline, startSegment: start, stopSegment: stop, stoppedAt: info.stoppedAt)
+        }
+        return (RecoveryWindow(bases: bases, archive: archive, segmentSize: segmentSize), repository)
+    }
+
+    /// Deletes archived WAL that no kept base backup needs: segments before the start segment
+    /// of the oldest completed physical backup of the namespace (earlier timelines included).
+    /// History files stay, and nothing is deleted while the namespace has no base backup.
+    func pruneWAL(database: DatabaseRecord) async throws -> (count: Int, bytes: Int64) {
+        guard let (window, repository) = try await recoveryWindow(database: database), let namespace = database.managed?.walNamespace else { return (0, 0) }
+        guard let oldest = window.bases.map(\.startSegment).min(), let first = oldest.segmentNumber else { return (0, 0) }
+        let archive = try await repository.listWAL(namespace: namespace, segmentSize: window.segmentSize)
+        let obsolete = archive.filter { file in
+            guard let number = file.name.segmentNumber else { return false }
+            return file.name.timeline < oldest.timeline || (file.name.timeline == oldest.timeline && number < first)
+        }
+        guard !obsolete.isEmpty else { return (0, 0) }
+        try await repository.deleteWAL(obsolete)
+        return (obsolete.count, obsolete.reduce(0) { $0 + $1.size })
+    }
+
+    /// Makes the archiving of managed database `name` follow its plan: `wal-push` into the
+    /// instance's namespace (given one when it has none) when the plan has `pitr`, `true`
+    /// otherwise; the running server is reconfigured (a restart only when archive_mode was off).
+    /// - Throws: `pitr-unavailable` in a process that cannot name its own binary.
+    func applyArchiving(database name: String, pitr: Bool) async throws {
+        var database = try await control.database(named: name)
+        guard var instance = database.managed, let manager = control.instances else { return }
+        if pitr {
+            guard let executable = control.configuration.walExecutable, let socket = control.configuration.walSocket else {
+                throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to archive WAL")
+            }
+            let namespace = instance.walNamespace ?? Identifier.make()
+            instance.walNamespace = namespace
+            instance.archiveCommand = "\(Self.shellQuoted(executable)) wal-push --socket \(Self.shellQuoted(socket)) --namespace \(namespace) %p"
+        } else {
+            instance.archiveCommand = nil
+        }
+        guard instance != database.managed else { return }
+        database.managed = instance
+        try await control.catalog.updateDatabase(database)
+        if await manager.status(of: instance) != .missing {
+            try await manager.reconfigure(instance)
+        }
+        control.logger.info("WAL archiving of \(name) \(pitr ? "on, namespace \(instance.walNamespace ?? "")" : "off")")
+    }
+
+    /// Commits a transaction on every running managed instance that archives, so that the
+    /// archive always holds a commit later than any time in the window (`archive_timeout`
+    /// then closes the segment): with both, the newest restorable time lags by at most about
+    /// a minute (the RPO, docs/OPERATIONS.md).
+    package func heartbeat() async {
+        guard let manager = control.instances, let databases = try? await control.catalog.databases() else { return }
+        for database in databases where database.deprovisionedAt == nil {
+            guard let instance = database.managed, instance.archiveCommand != nil, instance.desiredState == .running else { continue }
+            do {
+                try await manager.heartbeat(instance)
+            } catch {
+                control.logger.debug("heartbeat of \(database.name) failed: \(ErrorInfo(error).message)")
+            }
+        }
+    }
+
+    private func archivingDatabase(namespace: String) async throws -> (DatabaseRecord, PlanRecord) {
+        for database in try await control.catalog.databases() where database.managed?.walNamespace == namespace {
+            guard let plan = try await control.catalog.plan(database: database.name), plan.pitr else { break }
+            return (database, plan)
+        }
+        throw ControlError(
+            .archiveNotFound, "no database archives WAL into namespace \(namespace)",
+            hint: "Turn archiving on with 'tidemark plan set DB --method physical --pitr'."
+        )
+    }
+
+    /// `value` inside single quotes for /bin/sh (PostgreSQL runs the command through it).
+    static func shellQuoted(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
+
+extension ControlPlane {
+    /// WAL archiving and recovery windows.
+    package var walArchive: WALArchiveService { WALArchiveService(control: self) }
+}

@@ -1,0 +1,167 @@
+package import Foundation
+
+/// One WAL file in a database's archive, as listed from the repository.
+package struct ArchivedWAL: Sendable, Equatable {
+    package var name: WALFileName
+    /// When PostgreSQL last wrote the file (its modification time when pushed): every commit
+    /// in it is older.
+    package var writtenAt: Date
+    package var key: String
+    package var size: Int64
+
+    package init(name: WALFileName, writtenAt: Date, key: String, size: Int64) {
+        self.name = name
+        self.writtenAt = writtenAt
+        self.key = key
+        self.size = size
+    }
+}
+
+/// A base backup as far as point-in-time recovery is concerned.
+package struct RecoveryBase: Sendable, Equatable {
+    package var backupID: String
+    package var timeline: UInt32
+    /// The segment holding the backup's start and stop LSNs.
+    package var startSegment: WALFileName
+    package var stopSegment: WALFileName
+    /// When the backup was consistent: the earliest moment it can be recovered to.
+    package var stoppedAt: Date
+
+    package init(backupID: String, timeline: UInt32, startSegment: WALFileName, stopSegment: WALFileName, stoppedAt: Date) {
+        self.backupID = backupID
+        self.timeline = timeline
+        self.startSegment = startSegment
+        self.stopSegment = stopSegment
+        self.stoppedAt = stoppedAt
+    }
+}
+
+/// A stretch of time any second of which can be restored (SPEC §4.8).
+package struct RecoveryRange: Sendable, Equatable, Codable {
+    package var timeline: UInt32
+    package var earliest: Date
+    package var latest: Date
+
+    package init(timeline: UInt32, earliest: Date, latest: Date) {
+        self.timeline = timeline
+        self.earliest = earliest
+        self.latest = latest
+    }
+}
+
+/// What a restore to a moment needs: the base backup to start from and the archived WAL to
+/// replay after it, proven contiguous.
+package struct RecoveryPlan: Sendable, Equatable {
+    package var base: RecoveryBase
+    /// Archived WAL from the backup's stop segment up to the one holding the target (or the
+    /// end of the contiguous run for `latest`), plus the history files of the timelines up to
+    /// the backup's; in the order PostgreSQL asks for them.
+    package var files: [ArchivedWAL]
+    /// The newest moment this plan reaches.
+    package var reaches: Date
+}
+
+/// The recovery window of one database: computed from its base backups and its WAL archive,
+/// per timeline, a gap splitting a range in two (as WAL-G's `wal-verify` reports MISSING_LOST).
+///
+/// A base backup taken with `-X fetch` holds the WAL up to its stop segment; from there the
+/// archive must hold every segment without a hole. The newest restorable time of a run of
+/// segments is the time its last segment was written.
+package struct RecoveryWindow: Sendable {
+    package let bases: [RecoveryBase]
+    /// The cluster's `wal_segment_size`.
+    package let segmentSize: Int
+    /// Segments per timeline, by segment number.
+    private let segments: [UInt32: [UInt64: ArchivedWAL]]
+    private let histories: [UInt32: ArchivedWAL]
+
+    package init(bases: [RecoveryBase], archive: [ArchivedWAL], segmentSize: Int = 16 << 20) {
+        self.bases = bases.sorted { $0.stoppedAt < $1.stoppedAt }
+        self.segmentSize = segmentSize
+        var segments: [UInt32: [UInt64: ArchivedWAL]] = [:]
+        var histories: [UInt32: ArchivedWAL] = [:]
+        for file in archive {
+            if let number = file.name.segmentNumber {
+                segments[file.name.timeline, default: [:]][number] = file
+            } else {
+                histories[file.name.timeline] = file
+            }
+        }
+        self.segments = segments
+        self.histories = histories
+    }
+
+    /// The contiguous archived segments from `base`'s stop segment on; empty when the archive
+    /// does not hold that segment.
+    package func run(from base: RecoveryBase) -> [ArchivedWAL] {
+        guard var number = base.stopSegment.segmentNumber, let timeline = segments[base.timeline] else { return [] }
+        var run: [ArchivedWAL] = []
+        while let file = timeline[number] {
+            run.append(file)
+            number += 1
+        }
+        return run
+    }
+
+    /// The restorable ranges, oldest first; empty when no base backup has archived WAL after it.
+    package var ranges: [RecoveryRange] {
+        var ranges: [RecoveryRange] = []
+        for base in bases {
+            guard let last = run(from: base).last else { continue }
+            let range = RecoveryRange(timeline: base.timeline, earliest: base.stoppedAt, latest: max(base.stoppedAt, last.writtenAt))
+            if let index = ranges.lastIndex(where: { $0.timeline == range.timeline }), ranges[index].latest >= range.earliest {
+                ranges[index].latest = max(ranges[index].latest, range.latest)
+            } else {
+                ranges.append(range)
+            }
+        }
+        // Whole seconds inside the range, so that a time copied from the window is accepted.
+        return ranges.compactMap { range -> RecoveryRange? in
+            let earliest = Date(timeIntervalSince1970: range.earliest.timeIntervalSince1970.rounded(.up))
+            let latest = Date(timeIntervalSince1970: range.latest.timeIntervalSince1970.rounded(.down))
+            return earliest <= latest ? RecoveryRange(timeline: range.timeline, earliest: earliest, latest: latest) : nil
+        }.sorted { ($0.earliest, $0.timeline) < ($1.earliest, $1.timeline) }
+    }
+
+    /// What a restore to `target` (nil: as late as the archive goes) replays.
+    /// - Parameter backupID: start from this base backup only (nil: the newest that reaches).
+    /// - Throws: `TidemarkError` `outside-recovery-window` naming the window.
+    package func plan(to target: Date?, backupID: String? = nil) throws -> RecoveryPlan {
+        var best: RecoveryPlan?
+        for base in bases.reversed() where backupID == nil || base.backupID == backupID {
+            let run = run(from: base)
+            guard let last = run.last else { continue }
+            let reaches = max(base.stoppedAt, last.writtenAt)
+            if let target {
+                guard base.stoppedAt <= target, target <= reaches else { continue }
+                // Up to the first segment written at or after the target: it holds the target.
+                let end = run.firstIndex { $0.writtenAt >= target } ?? run.count - 1
+                best = RecoveryPlan(base: base, files: historyFiles(upTo: base.timeline) + run[...end], reaches: reaches)
+                break
+            }
+            if best == nil || reaches > best!.reaches {
+                best = RecoveryPlan(base: base, files: historyFiles(upTo: base.timeline) + run, reaches: reaches)
+            }
+        }
+        guard let best else {
+            let window = ranges
+            let described = window.isEmpty
+                ? "there is no recovery window yet (no base backup with archived WAL after it)"
+                : "the recovery window is " + window.map { "\(HumanFormat.timestamp($0.earliest)) .. \(HumanFormat.timestamp($0.latest)) (timeline \($0.timeline))" }.joined(separator: ", ")
+            throw TidemarkError(
+                code: "outside-recovery-window",
+                message: (target.map { "\(HumanFormat.timestamp($0)) cannot be restored" } ?? "nothing can be restored to a point in time")
+                    + (backupID.map { " from backup \($0)" } ?? "") + ": \(described)",
+                hint: window.isEmpty
+                    ? "Enable archiving with 'tidemark plan set DB --method physical --pitr' and take a base backup."
+                    : "Choose a time inside the window ('tidemark plan show DB').",
+                category: .invalidInput
+            )
+        }
+        return best
+    }
+
+    private func historyFiles(upTo timeline: UInt32) -> [ArchivedWAL] {
+        histories.filter { $0.key <= timeline }.sorted { $0.key < $1.key }.map(\.value)
+    }
+}

@@ -1,0 +1,99 @@
+import Crypto
+package import Foundation
+package import TidemarkCore
+
+/// The WAL archive of the repository (docs/FORMAT.md, "WAL archive"): each WAL file is one
+/// object, compressed and sealed on its own, named
+/// `wal/<namespace>/<timeline>/<file name>-<tag>-<written at, ms>` in lower case, where the tag
+/// is the first 16 hex digits of HMAC-SHA-256(id key, contents). The name carries what the
+/// recovery window needs, so the window is computed from one listing without reading objects.
+extension Repository {
+    /// Stores `contents` as WAL file `name` of `namespace`, once.
+    /// - Returns: `.alreadyStored` when the same file with the same contents is already there.
+    /// - Throws: `RepositoryError` `wal-conflict` when the archive holds that name with other
+    ///   contents (never overwritten); `invalid-wal-name` for a name PostgreSQL would not write.
+    package func pushWAL(namespace: String, name: String, contents: [UInt8], writtenAt: Date) async throws -> WALPushOutcome {
+        // The smallest segment size allows the most segments per log: every valid name parses.
+        // Backup history files (`<segment>.<offset>.backup`) are kept too, for people reading
+        // the archive; recovery never asks for them.
+        let segmentPart = String(name.prefix(24))
+        let isBackupHistory = name.count == 40 && name.hasSuffix(".backup") && WALFileName(segmentPart, segmentSize: 1 << 20) != nil
+            && name.dropFirst(25).prefix(8).allSatisfy(\.isHexDigit)
+        guard let file = WALFileName(isBackupHistory ? segmentPart : name, segmentSize: 1 << 20) else {
+            throw TidemarkError(code: "invalid-wal-name", message: "'\(name)' is not a WAL segment, timeline history or backup history file name", category: .invalidInput)
+        }
+        let tag = Self.walTag(master.chunkID(of: contents))
+        let prefix = "\(Self.walDirectory(namespace: namespace, timeline: file.timeline))\(name.lowercased())-"
+        let existing = try await store.list(prefix: prefix)
+        if !existing.isEmpty {
+            if existing.contains(where: { Self.parseWALKey($0.key)?.tag == tag }) { return .alreadyStored }
+            throw RepositoryError(
+                .walConflict, "the WAL archive already holds \(name) with different contents; it was not overwritten",
+                hint: "Two clusters may be archiving into one namespace, or a restored server kept its source's archive_command. Check the instance and 'tidemark db show'."
+            )
+        }
+        let millis = Int64((writtenAt.timeIntervalSince1970 * 1000).rounded(.down))
+        let key = "\(prefix)\(tag)-\(millis)"
+        let sealed = try sealer.seal(Payload.encode(contents, level: config.compression.level), associatedData: Self.walLabel(key))
+        try await store.put(sealed, at: key)
+        return .stored
+    }
+
+    /// Every WAL file archived for `namespace`, in name order; objects whose names do not parse
+    /// are left out (they are not Tidemark's).
+    /// - Parameter segmentSize: the cluster's `wal_segment_size`.
+    package func listWAL(namespace: String, segmentSize: Int) async throws -> [ArchivedWAL] {
+        var files: [ArchivedWAL] = []
+        var seen: Set<WALFileName> = []
+        for info in try await store.list(prefix: RepositoryLayout.walPrefix(namespace: namespace)) {
+            guard let parsed = Self.parseWALKey(info.key), let name = WALFileName(parsed.name, segmentSize: segmentSize) else { continue }
+            // Two pushes racing on one file may both store it; either copy serves.
+            guard seen.insert(name).inserted else { continue }
+            files.append(ArchivedWAL(name: name, writtenAt: parsed.writtenAt, key: info.key, size: info.size))
+        }
+        return files.sorted { $0.name < $1.name }
+    }
+
+    /// The contents of an archived WAL file, authenticated and checked against its tag.
+    /// - Throws: `RepositoryError` `object-missing` or `object-corrupted`.
+    package func fetchWAL(_ file: ArchivedWAL) async throws -> [UInt8] {
+        let sealed = try await getObject(file.key)
+        let contents = try Payload.decode(try sealer.open(sealed, associatedData: Self.walLabel(file.key), what: file.key))
+        guard let parsed = Self.parseWALKey(file.key), Self.walTag(master.chunkID(of: contents)) == parsed.tag else {
+            throw RepositoryError(.objectCorrupted, "\(file.key) does not hold the WAL its name says")
+        }
+        return contents
+    }
+
+    /// Removes archived WAL files (retention).
+    package func deleteWAL(_ files: [ArchivedWAL]) async throws {
+        try await store.delete(keys: files.map(\.key))
+    }
+
+    // MARK: Names
+
+    static func walDirectory(namespace: String, timeline: UInt32) -> String {
+        let digits = String(timeline, radix: 16)
+        return "\(RepositoryLayout.walPrefix(namespace: namespace))\(String(repeating: "0", count: 8 - digits.count))\(digits)/"
+    }
+
+    static func walTag(_ id: ChunkID) -> String {
+        String(id.hex.prefix(16))
+    }
+
+    /// The associated data of a WAL object: its key, so an object renamed fails authentication.
+    static func walLabel(_ key: String) -> [UInt8] {
+        Array("tidemark.wal:\(key)".utf8)
+    }
+
+    /// `(name, tag, writtenAt)` from `wal/<ns>/<tl>/<name>-<tag>-<ms>`; the name upper-cased as
+    /// PostgreSQL writes it (history files keep their `.history` suffix).
+    static func parseWALKey(_ key: String) -> (name: String, tag: String, writtenAt: Date)? {
+        guard let last = key.split(separator: "/").last else { return nil }
+        let parts = last.split(separator: "-")
+        guard parts.count == 3, parts[1].count == 16, let millis = Int64(parts[2]) else { return nil }
+        // Hex parts upper-case as PostgreSQL writes them; the suffix (history, backup) stays.
+        let name = parts[0].split(separator: ".").map { $0.allSatisfy(\.isHexDigit) ? $0.uppercased() : String($0) }.joined(separator: ".")
+        return (name, String(parts[1]), Date(timeIntervalSince1970: Double(millis) / 1000))
+    }
+}
