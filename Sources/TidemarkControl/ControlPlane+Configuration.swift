@@ -33,6 +33,8 @@ extension ControlPlane {
         /// How long `wal-fetch` waits for a segment the restore is still fetching before it
         /// aborts recovery (exit 128).
         package var walFetchTimeout: TimeInterval = 600
+        /// How long WAL may wait for archiving, while pushes fail, before `wal.archiving-failed`.
+        package var walAlertSeconds: TimeInterval = 120
 
         package init(
             workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",

@@ -204,6 +204,7 @@ extension Environment {
             ("TIDEMARK_LEASE_SECONDS", { (value: Double) in configuration.leaseDuration = value }),
             ("TIDEMARK_RETRY_DELAY_SECONDS", { (value: Double) in configuration.retryDelay = value }),
             ("TIDEMARK_WAL_FETCH_TIMEOUT_SECONDS", { (value: Double) in configuration.walFetchTimeout = value }),
+            ("TIDEMARK_WAL_ALERT_SECONDS", { (value: Double) in configuration.walAlertSeconds = value }),
         ] {
             guard let text = environment[key], !text.isEmpty else { continue }
             guard let value = Double(text), value > 0 else {

@@ -44,6 +44,7 @@ package final class FaultProxy: Sendable {
         self.listener = listener
         self.port = Int(UInt16(bigEndian: address.sin_port))
         let counter = connections
+        let severed = severedFlag
         Thread {
             while true {
                 let client = accept(listener, nil, nil)
@@ -53,7 +54,7 @@ package final class FaultProxy: Sendable {
                     return value
                 }
                 let chosen = behavior(number)
-                Thread { Self.serve(client: client, upstreamPort: upstreamPort, behavior: chosen) }.start()
+                Thread { Self.serve(client: client, upstreamPort: upstreamPort, behavior: chosen, severed: severed) }.start()
             }
         }.start()
     }
@@ -71,6 +72,18 @@ package final class FaultProxy: Sendable {
     }
 
     private let stopped = Mutex(false)
+    private let severedFlag = SeveredFlag()
+
+    /// While severed, every connection (open ones included, at their next byte) is closed: a
+    /// storage that went away mid-work, whatever connections the client keeps alive.
+    package func sever(_ severed: Bool) {
+        severedFlag.value.withLock { $0 = severed }
+    }
+
+    private final class SeveredFlag: Sendable {
+        let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+    }
 
     deinit { stop() }
 
@@ -82,8 +95,9 @@ package final class FaultProxy: Sendable {
         return address
     }
 
-    private static func serve(client: Int32, upstreamPort: Int, behavior: Behavior) {
+    private static func serve(client: Int32, upstreamPort: Int, behavior: Behavior, severed: SeveredFlag) {
         defer { close(client) }
+        guard !severed.isSet else { return }
         let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(upstream) }
         var address = loopback(port: upstreamPort)
@@ -98,7 +112,7 @@ package final class FaultProxy: Sendable {
         while true {
             var fds = [pollfd(fd: upstream, events: Int16(POLLIN), revents: 0)]
             if clientOpen { fds.append(pollfd(fd: client, events: Int16(POLLIN), revents: 0)) }
-            guard poll(&fds, nfds_t(fds.count), 30_000) > 0 else { return }
+            guard poll(&fds, nfds_t(fds.count), 30_000) > 0, !severed.isSet else { return }
             if clientOpen, fds[1].revents != 0 {
                 let count = read(client, &buffer, buffer.count)
                 if count <= 0 {

@@ -13,32 +13,8 @@ import TidemarkTesting
 /// Managed instances and physical backups through the real binary (issue 16): create, physical
 /// backup, restore into a new instance compared row by row, export tar restorable by hand,
 /// stop/start, supervision by serve after kill -9, deprovision with a final backup.
-@Suite struct ManagedInstanceEndToEndTests {
+@Suite struct ManagedInstanceEndToEndTests: InstanceTestSupport {
     let tools = PostgresTools.discover()
-
-    /// Every instance under `home/instances` stopped and removed, whatever the test did.
-    func removeInstances(home: String) async {
-        let root = "\(home)/instances"
-        let manager = PostgresInstanceManager(runner: SubprocessRunner(), tools: tools)
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
-            try? await manager.remove(ManagedInstance(dataDirectory: "\(root)/\(name)/data", port: 0))
-        }
-    }
-
-    func psql(_ sql: String, url: String) async throws -> String {
-        let outcome = try await SubprocessRunner().run(ProcessCommand(executable: tools.path("psql"), arguments: [url, "-tA", "-v", "ON_ERROR_STOP=1", "-c", sql]))
-        guard outcome.succeeded else {
-            throw TidemarkError(code: "test-psql", message: "psql failed: \(outcome.standardError)", category: .internal)
-        }
-        return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    func object(_ result: CLIResult) throws -> [String: Any] {
-        guard result.exitCode == 0, let value = try result.json() as? [String: Any] else {
-            throw TidemarkError(code: "test-cli", message: "exit \(result.exitCode): \(result.standardError) \(result.standardOutput)", category: .internal)
-        }
-        return value
-    }
 
     /// A digest of every row of the awkward schema's tables.
     func digest(url: String) async throws -> String {

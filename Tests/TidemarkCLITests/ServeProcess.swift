@@ -70,22 +70,39 @@ final class ServeProcess {
 final class RunningCommand {
     let process = Process()
 
-    init(_ arguments: [String], cli: TidemarkBinary) throws {
+    /// Standard output and error, in a file beside the home.
+    let outputPath: String
+
+    init(_ arguments: [String], cli: TidemarkBinary, environment extra: [String: String] = [:]) throws {
         var environment = ProcessInfo.processInfo.environment
         environment["TIDEMARK_HOME"] = cli.home
         environment["TIDEMARK_PASSPHRASE"] = cli.passphrase
+        for (key, value) in extra { environment[key] = value }
+        outputPath = "\(cli.home)-command-\(Identifier.make()).log"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.executableURL = URL(fileURLWithPath: TidemarkBinary.path)
         process.arguments = arguments
         process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }
 
+    /// What the command printed so far.
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
     func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// The exit status once the command ended; nil when it still runs after `seconds`.
+    func waitForExit(seconds: Double) async throws -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
     }
 
     deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }

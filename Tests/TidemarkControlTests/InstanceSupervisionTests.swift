@@ -40,6 +40,9 @@ final class FailingStartInstanceManager: InstanceManager, @unchecked Sendable {
     func reconfigure(_ instance: ManagedInstance) async throws {}
     func heartbeat(_ instance: ManagedInstance) async throws {}
     func prepareSpool(at path: String) throws {}
+    func archiverStatus(_ instance: ManagedInstance) async throws -> ArchiverStatus {
+        ArchiverStatus(archivedCount: 0, lastArchivedWAL: nil, lastArchivedAt: nil, failedCount: 0, lastFailedAt: nil, waitingFiles: 0, oldestWaitingSeconds: 0, walDirectoryBytes: 0)
+    }
 }
 
 @Suite struct InstanceSupervisionTests {

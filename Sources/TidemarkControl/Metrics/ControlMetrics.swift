@@ -34,6 +34,10 @@ package struct ControlMetrics: Sendable {
         package static let walPushed = "tidemark_wal_pushed_total"
         package static let walPushedBytes = "tidemark_wal_pushed_bytes_total"
         package static let walPushFailures = "tidemark_wal_push_failures_total"
+        package static let walWaiting = "tidemark_wal_archive_waiting_segments"
+        package static let walLag = "tidemark_wal_archive_lag_seconds"
+        package static let walLastArchived = "tidemark_wal_last_archived_timestamp_seconds"
+        package static let walDirectoryBytes = "tidemark_pg_wal_bytes"
     }
 
     /// What a family measures, as Prometheus shows it.
@@ -81,6 +85,10 @@ package struct ControlMetrics: Sendable {
             Family(name: Name.walPushed, kind: .counter, help: "WAL files wal-push handed to serve and serve stored (or found already stored)", initialLabels: [[]]),
             Family(name: Name.walPushedBytes, kind: .counter, help: "Bytes of WAL files stored by wal-push, before compression", initialLabels: [[]]),
             Family(name: Name.walPushFailures, kind: .counter, help: "WAL pushes serve could not store (PostgreSQL retries them)", initialLabels: [[]]),
+            Family(name: Name.walWaiting, kind: .gauge, help: "WAL segments of a managed instance waiting for archiving, by database", initialLabels: []),
+            Family(name: Name.walLag, kind: .gauge, help: "How long the oldest WAL segment waiting for archiving has waited, in seconds, by database", initialLabels: []),
+            Family(name: Name.walLastArchived, kind: .gauge, help: "When a managed instance last archived a WAL file (Unix time), by database", initialLabels: []),
+            Family(name: Name.walDirectoryBytes, kind: .gauge, help: "Size of a managed instance's pg_wal directory in bytes, by database", initialLabels: []),
             Family(name: Name.instancesFailing, kind: .gauge, help: "Managed instances that keep dying (restarted 3 times in 10 minutes, or 3 failed starts in a row)", initialLabels: [[]]),
         ]
     }()
@@ -145,6 +153,15 @@ package struct ControlMetrics: Sendable {
     /// A WAL push failed; PostgreSQL will retry it.
     package func walPushFailed(database: String) {
         Counter(label: Name.walPushFailures, factory: factory).increment()
+    }
+
+    /// What a managed instance's archiver reported.
+    package func archiver(database: String, _ status: ArchiverStatus) {
+        let labels = [("database", database)]
+        Gauge(label: Name.walWaiting, dimensions: labels, factory: factory).record(status.waitingFiles)
+        Gauge(label: Name.walLag, dimensions: labels, factory: factory).record(status.oldestWaitingSeconds)
+        if let last = status.lastArchivedAt { Gauge(label: Name.walLastArchived, dimensions: labels, factory: factory).record(last.timeIntervalSince1970) }
+        Gauge(label: Name.walDirectoryBytes, dimensions: labels, factory: factory).record(Double(status.walDirectoryBytes))
     }
 
     /// How many managed instances keep dying right now.

@@ -31,8 +31,10 @@ package struct InstanceSupervisor<C: Clock>: Service where C.Duration == Duratio
         await cancelWhenGracefulShutdown {
             var state = InstanceSupervision()
             var lastHeartbeat = Date.distantPast
+            var alerted: Set<String> = []
             while !Task.isCancelled {
                 await state.tick(control: control)
+                await control.walArchive.watchArchiving(alerted: &alerted, alertAfter: control.configuration.walAlertSeconds)
                 // With archive_timeout, a commit this often keeps the newest restorable time
                 // within about a minute of now, also on an idle instance.
                 if control.now().timeIntervalSince(lastHeartbeat) >= TimeInterval(Self.heartbeatSeconds) {

@@ -120,6 +120,30 @@ package struct WALArchiveService: Sendable {
         }
     }
 
+    /// Reads every archiving instance's archiver into the metrics and sends
+    /// `wal.archiving-failed` once a WAL file has waited `alertAfter` seconds while pushes fail,
+    /// `wal.archiving-recovered` when it caught up. `alerted` holds the databases alerted.
+    package func watchArchiving(alerted: inout Set<String>, alertAfter: TimeInterval) async {
+        guard let manager = control.instances, let databases = try? await control.catalog.databases() else { return }
+        for database in databases where database.deprovisionedAt == nil {
+            guard let instance = database.managed, instance.archiveCommand != nil, instance.desiredState == .running,
+                  let status = try? await manager.archiverStatus(instance)
+            else { continue }
+            control.metrics.archiver(database: database.name, status)
+            if status.isFailing && status.oldestWaitingSeconds >= alertAfter && !alerted.contains(database.name) {
+                alerted.insert(database.name)
+                let message = "WAL of \(database.name) is not being archived: \(status.waitingFiles) file(s) waiting, the oldest for \(Int(status.oldestWaitingSeconds)) s; pg_wal holds \(HumanFormat.bytes(status.walDirectoryBytes))"
+                control.logger.warning("\(message)")
+                await control.notify(Notice(.walArchivingFailed, status: "failing", database: database.name, message: message))
+            } else if alerted.contains(database.name) && !status.isFailing && status.waitingFiles <= 1 {
+                alerted.remove(database.name)
+                let message = "WAL archiving of \(database.name) caught up (last archived \(status.lastArchivedWAL ?? "-"))"
+                control.logger.info("\(message)")
+                await control.notify(Notice(.walArchivingRecovered, status: "recovered", database: database.name, message: message))
+            }
+        }
+    }
+
     private func archivingDatabase(namespace: String) async throws -> (DatabaseRecord, PlanRecord) {
         for database in try await control.catalog.databases() where database.managed?.walNamespace == namespace {
             guard let plan = try await control.catalog.plan(database: database.name), plan.pitr else { break }

@@ -18,6 +18,11 @@ package enum WebhookEvent: String, Sendable, Codable, CaseIterable {
     /// `wal-push` was given a WAL file whose name the archive already holds with other
     /// contents; it was refused, never overwritten (two clusters archiving into one namespace).
     case walConflict = "wal.conflict"
+    /// A managed instance's WAL has waited for archiving longer than allowed while pushes fail
+    /// (storage down, serve not running): its recovery window stops growing and `pg_wal` fills.
+    case walArchivingFailed = "wal.archiving-failed"
+    /// Archiving caught up after `wal.archiving-failed`.
+    case walArchivingRecovered = "wal.archiving-recovered"
     /// Sent by `tidemark webhook test` and `POST /webhooks/{name}/test`, whatever the filter.
     case test = "webhook.test"
 }

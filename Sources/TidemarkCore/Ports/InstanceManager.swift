@@ -36,6 +36,9 @@ package protocol InstanceManager: Sendable {
     /// now: a time target before it can be reached by recovery.
     func heartbeat(_ instance: ManagedInstance) async throws
 
+    /// What the server's archiver reports (`pg_stat_archiver`, `archive_status`, `pg_wal`).
+    func archiverStatus(_ instance: ManagedInstance) async throws -> ArchiverStatus
+
     /// Creates directory `path` for WAL a restore fetches ahead (`wal-fetch --spool`): owned
     /// by the user the servers run as, who reads and marks files there.
     func prepareSpool(at path: String) throws
@@ -75,5 +78,40 @@ package struct RecoveryTarget: Sendable, Equatable {
         self.restoreCommand = restoreCommand
         self.time = time
         self.timeline = timeline
+    }
+}
+
+/// A managed server's WAL archiving as it sees it.
+package struct ArchiverStatus: Sendable, Equatable {
+    package var archivedCount: Int
+    package var lastArchivedWAL: String?
+    package var lastArchivedAt: Date?
+    package var failedCount: Int
+    package var lastFailedAt: Date?
+    /// WAL files waiting for `archive_command` (`.ready` in `archive_status`).
+    package var waitingFiles: Int
+    /// How long the oldest of them has waited.
+    package var oldestWaitingSeconds: Double
+    /// The size of `pg_wal`.
+    package var walDirectoryBytes: Int64
+
+    package init(
+        archivedCount: Int, lastArchivedWAL: String?, lastArchivedAt: Date?, failedCount: Int, lastFailedAt: Date?,
+        waitingFiles: Int, oldestWaitingSeconds: Double, walDirectoryBytes: Int64
+    ) {
+        self.archivedCount = archivedCount
+        self.lastArchivedWAL = lastArchivedWAL
+        self.lastArchivedAt = lastArchivedAt
+        self.failedCount = failedCount
+        self.lastFailedAt = lastFailedAt
+        self.waitingFiles = waitingFiles
+        self.oldestWaitingSeconds = oldestWaitingSeconds
+        self.walDirectoryBytes = walDirectoryBytes
+    }
+
+    /// The last attempt failed and files are waiting.
+    package var isFailing: Bool {
+        guard waitingFiles > 0, let failed = lastFailedAt else { return false }
+        return lastArchivedAt.map { failed > $0 } ?? true
     }
 }

@@ -49,6 +49,28 @@ extension PostgresInstanceManager {
         try await execute("SELECT txid_current();", on: instance)
     }
 
+    package func archiverStatus(_ instance: ManagedInstance) async throws -> ArchiverStatus {
+        let row = try await execute(
+            """
+            SELECT archived_count, coalesce(last_archived_wal, ''), coalesce(extract(epoch FROM last_archived_time)::text, ''),
+                   failed_count, coalesce(extract(epoch FROM last_failed_time)::text, ''),
+                   (SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'),
+                   (SELECT coalesce(extract(epoch FROM now() - min(modification)), 0) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'),
+                   (SELECT coalesce(sum(size), 0) FROM pg_ls_waldir())
+            FROM pg_stat_archiver;
+            """, on: instance
+        ).trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+        guard row.count == 8 else {
+            throw EngineError(.databaseUnreachable, "pg_stat_archiver gave an unexpected row: \(row.joined(separator: "|"))")
+        }
+        let time = { (text: String) in Double(text).map { Date(timeIntervalSince1970: $0) } }
+        return ArchiverStatus(
+            archivedCount: Int(row[0]) ?? 0, lastArchivedWAL: row[1].isEmpty ? nil : row[1], lastArchivedAt: time(row[2]),
+            failedCount: Int(row[3]) ?? 0, lastFailedAt: time(row[4]), waitingFiles: Int(row[5]) ?? 0,
+            oldestWaitingSeconds: Double(row[6]) ?? 0, walDirectoryBytes: Int64(row[7]) ?? 0
+        )
+    }
+
     package func prepareSpool(at path: String) throws {
         try? FileManager.default.removeItem(atPath: path)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
