@@ -103,6 +103,19 @@ import TidemarkTesting
                 #expect(try await psql("SELECT timeline_id FROM pg_control_checkpoint()", url: again) == "3")
                 let namespaces = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/repo/wal")
                 #expect(namespaces.count == 2, "src and r1 archive apart: \(namespaces)")
+                // A reader written from docs/FORMAT.md finds PostgreSQL's own files: 16 MiB
+                // segments starting with a PostgreSQL 15 page header (magic 0xD110).
+                var reader = DocumentedRepositoryReader(directory: "\(directory)/repo")
+                _ = try reader.unlock(passphrase: cli.passphrase)
+                for namespace in namespaces {
+                    let files = try reader.walFiles(namespace: namespace)
+                    #expect(!files.isEmpty)
+                    for (name, file) in files where name.count == 24 {
+                        #expect(file.contents.count == 16 << 20 && file.contents[0] == 0x10 && file.contents[1] == 0xD1, "\(name)")
+                    }
+                }
+                let timelines = try namespaces.map { Set(try reader.walFiles(namespace: $0).keys.filter { $0.count == 24 }.map { $0.prefix(8) }) }
+                #expect(Set(timelines) == [["00000001"], ["00000002"]], "each namespace holds its own timeline: \(timelines)")
 
                 // wal-push by hand: the same file twice succeeds, other contents under its name fail.
                 let namespace = try #require(namespaces.first)

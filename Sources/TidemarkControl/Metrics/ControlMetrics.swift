@@ -85,13 +85,18 @@ package struct ControlMetrics: Sendable {
             Family(name: Name.walPushed, kind: .counter, help: "WAL files wal-push handed to serve and serve stored (or found already stored)", initialLabels: [[]]),
             Family(name: Name.walPushedBytes, kind: .counter, help: "Bytes of WAL files stored by wal-push, before compression", initialLabels: [[]]),
             Family(name: Name.walPushFailures, kind: .counter, help: "WAL pushes serve could not store (PostgreSQL retries them)", initialLabels: [[]]),
-            Family(name: Name.walWaiting, kind: .gauge, help: "WAL segments of a managed instance waiting for archiving, by database", initialLabels: []),
-            Family(name: Name.walLag, kind: .gauge, help: "How long the oldest WAL segment waiting for archiving has waited, in seconds, by database", initialLabels: []),
-            Family(name: Name.walLastArchived, kind: .gauge, help: "When a managed instance last archived a WAL file (Unix time), by database", initialLabels: []),
-            Family(name: Name.walDirectoryBytes, kind: .gauge, help: "Size of a managed instance's pg_wal directory in bytes, by database", initialLabels: []),
             Family(name: Name.instancesFailing, kind: .gauge, help: "Managed instances that keep dying (restarted 3 times in 10 minutes, or 3 failed starts in a row)", initialLabels: [[]]),
         ]
     }()
+
+    /// Families with one series per managed database, which appear once a database has one
+    /// (like the catalog's last-success gauge); their help texts, not required at start.
+    package static let perDatabaseFamilies: [Family] = [
+        Family(name: Name.walWaiting, kind: .gauge, help: "WAL segments of a managed instance waiting for archiving, by database", initialLabels: []),
+        Family(name: Name.walLag, kind: .gauge, help: "How long the oldest WAL segment waiting for archiving has waited, in seconds, by database", initialLabels: []),
+        Family(name: Name.walLastArchived, kind: .gauge, help: "When a managed instance last archived a WAL file (Unix time), by database", initialLabels: []),
+        Family(name: Name.walDirectoryBytes, kind: .gauge, help: "Size of a managed instance's pg_wal directory in bytes, by database", initialLabels: []),
+    ]
 
     /// Creates every family's initial series (at zero), so each is exposed, with its HELP and
     /// TYPE, before its first event.

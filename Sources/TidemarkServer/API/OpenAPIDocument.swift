@@ -124,6 +124,17 @@ enum OpenAPIDocument {
         return schema
     }
 
+    /// A restore names its backup, or with `at` the database whose newest reaching base backup
+    /// is taken; never both.
+    private static func restoreCreate(_ properties: [String: Any], closed: Bool) -> [String: Any] {
+        var schema = object(properties, required: ["newName"], closed: closed)
+        schema["oneOf"] = [
+            ["required": ["backupId"], "not": ["required": ["database"]]],
+            ["required": ["database", "at"], "not": ["required": ["backupId"]]],
+        ]
+        return schema
+    }
+
     private static func array(_ item: String) -> [String: Any] { ["type": "array", "items": ref(item)] }
 
     private static func page(_ item: String) -> [String: Any] {
@@ -312,15 +323,18 @@ enum OpenAPIDocument {
             ["olderThanDays": ["type": "integer", "minimum": PruneRequest.days.lowerBound, "maximum": PruneRequest.days.upperBound, "description": "default \(PruneRequest.defaultDays)"]],
             required: [], closed: true
         ),
-        "RestoreCreate": object(
+        "RestoreCreate": restoreCreate(
             [
                 "backupId": ["type": "string", "pattern": idPattern], "newName": name,
                 "database": ["allOf": [name], "description": "with 'at' instead of backupId: the newest base backup that reaches the moment"],
-                "at": ["type": "string", "maxLength": 64, "description": "'latest' or an ISO 8601 time with offset: recover to that moment"],
+                "at": [
+                    "anyOf": [["type": "string", "enum": ["latest"]], ["type": "string", "format": "date-time"]],
+                    "description": "'latest' or an ISO 8601 time with offset: recover to that moment (physical backups of archiving databases)",
+                ],
                 "table": ["type": "string", "pattern": "^[^.]+(\\.[^.]+)?$", "maxLength": 127, "description": "SCHEMA.TABLE, or a table of public"],
                 "skipMissingForeignKeys": boolean, "skipMissingSequences": boolean, "skipMissingViews": boolean,
             ],
-            required: ["newName"], closed: true
+            closed: true
         ),
         "Token": object(["name": string, "role": ["type": "string", "enum": ["admin", "viewer"]], "createdAt": time, "lastUsedAt": nullableTime]),
         "TokenList": ["type": "array", "items": ref("Token")],

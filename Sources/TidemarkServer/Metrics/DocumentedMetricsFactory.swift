@@ -18,7 +18,7 @@ package struct DocumentedMetricsFactory: MetricsFactory {
     /// - Parameter buckets: duration histogram buckets per timer name.
     package init(registry: PrometheusCollectorRegistry, buckets: [String: [Duration]] = [:]) {
         self.registry = registry
-        self.help = Dictionary(ControlMetrics.families.map { ($0.name, $0.help) }, uniquingKeysWith: { first, _ in first })
+        self.help = Dictionary((ControlMetrics.families + ControlMetrics.perDatabaseFamilies).map { ($0.name, $0.help) }, uniquingKeysWith: { first, _ in first })
         self.buckets = buckets
         defaultBuckets = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60].map { .milliseconds(Int64($0 * 1000)) }
     }

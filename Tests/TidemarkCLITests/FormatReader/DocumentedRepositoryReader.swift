@@ -211,4 +211,24 @@ struct DocumentedRepositoryReader {
         guard output.count == size else { throw Violation("the stream is \(output.count) bytes, the manifest says \(size)") }
         return output
     }
+
+    /// "WAL archive": every archived WAL file of `namespace`, by PostgreSQL's file name, each
+    /// opened with its key as associated data and checked against the tag in its name.
+    func walFiles(namespace: String) throws -> [String: (contents: [UInt8], writtenAt: Date)] {
+        var files: [String: (contents: [UInt8], writtenAt: Date)] = [:]
+        for key in try keys(under: "wal/\(namespace)/") {
+            let parts = key.split(separator: "/")
+            guard parts.count == 4, let last = parts.last else { throw Violation("\(key) is not wal/<namespace>/<timeline>/<file>") }
+            let fields = last.split(separator: "-")
+            guard fields.count == 3, fields[1].count == 16, let millis = Int64(fields[2]) else { throw Violation("\(key) is not <file>-<tag>-<ms>") }
+            let lower = String(fields[0])
+            guard parts[2] == lower.prefix(8) else { throw Violation("\(key): the directory is not the file's timeline") }
+            let contents = try Self.unframe(try Self.open(try read(key), key: encryptionKey, associatedData: Array("tidemark.wal:\(key)".utf8), what: key), what: key)
+            let tag = Self.hex(HMAC<SHA256>.authenticationCode(for: contents, using: idKey)).prefix(16)
+            guard tag == fields[1] else { throw Violation("\(key): the tag is not the HMAC of the contents") }
+            let name = lower.split(separator: ".").map { $0.allSatisfy(\.isHexDigit) ? $0.uppercased() : String($0) }.joined(separator: ".")
+            files[name] = (contents, Date(timeIntervalSince1970: Double(millis) / 1000))
+        }
+        return files
+    }
 }
