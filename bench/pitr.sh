@@ -78,13 +78,14 @@ lsn() { psql -d bench -At -c "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"; }
 set_archive_command() {
     psql -d bench -c "ALTER SYSTEM SET archive_command = '$(sed "s/'/''/g" <<<"$1")'" -c "SELECT pg_reload_conf()" >/dev/null
 }
-# archive_under_load LABEL: pgbench at full speed, then how far archiving fell behind.
+# archive_under_load LABEL: pgbench at full speed (asynchronous commit: the most WAL per
+# second), each run after a checkpoint so that all write the same full-page images.
 archive_under_load() {
     local label=$1 before_count before_lsn started lag after_count wal caught_up=0
-    psql -d bench -c "SELECT pg_switch_wal()" >/dev/null
+    psql -d bench -c "SELECT pg_switch_wal()" -c "CHECKPOINT" >/dev/null
     while [[ $(waiting) != 0 ]]; do sleep 0.5; done
     before_count=$(archived); before_lsn=$(lsn)
-    "$bindir/pgbench" -T "$load_seconds" -c "$clients" -j 2 bench > "$work/pgbench.$label" 2>&1
+    PGOPTIONS="-c synchronous_commit=off" "$bindir/pgbench" -T "$load_seconds" -c "$clients" -j 2 bench > "$work/pgbench.$label" 2>&1
     lag=$(waiting); after_count=$(archived); wal=$(( $(lsn) - before_lsn ))
     started=$(date +%s.%N)
     while [[ $(waiting) != 0 ]]; do sleep 0.2; done
@@ -94,11 +95,35 @@ archive_under_load() {
     echo "$label: $((wal / 1048576)) MiB WAL, $((after_count - before_count)) archived during load, $lag waiting at the end, caught up in ${caught_up}s, tps $tps" >&2
 }
 
+# drain LABEL COMMAND: BACKLOG segments of table data written while nothing archives (an empty
+# archive_command keeps them), then COMMAND set: the seconds until none waits, per segment.
+backlog=${BACKLOG:-32}
+drain() {
+    local label=$1 command=$2 started
+    psql -d bench -c "SELECT pg_switch_wal()" >/dev/null
+    while [[ $(waiting) != 0 ]]; do sleep 0.5; done
+    set_archive_command ""
+    psql -d bench -c "CREATE TABLE IF NOT EXISTS filler (a text, b text, c int)" -c "TRUNCATE filler" >/dev/null
+    while (( $(waiting) < backlog )); do
+        psql -d bench -c "INSERT INTO filler SELECT md5(random()::text), md5(i::text) || md5(random()::text), i FROM generate_series(1, 200000) i" -c "SELECT pg_switch_wal()" >/dev/null
+    done
+    local count; count=$(waiting)
+    started=$(date +%s.%N)
+    set_archive_command "$command"
+    while [[ $(waiting) != 0 ]]; do sleep 0.1; done
+    python3 -c "import sys; e=float(sys.argv[2]) - float(sys.argv[1]); print(sys.argv[3], sys.argv[4], f'{e:.2f}')" "$started" "$(date +%s.%N)" "$label" "$count" >> "$work/drain"
+    tail -1 "$work/drain" >&2
+}
+
 archive_under_load tidemark
+drain tidemark "$tidemark_command"
 set_archive_command "pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p"
 archive_under_load pgbackrest_sync
+drain pgbackrest_sync "pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p"
 set_archive_command "pgbackrest --config=$work/pgbackrest-async.conf --stanza=bench archive-push %p"
 archive_under_load pgbackrest_async
+drain pgbackrest_async "pgbackrest --config=$work/pgbackrest-async.conf --stanza=bench archive-push %p"
+psql -d bench -c "DROP TABLE filler" -c "CHECKPOINT" >/dev/null
 
 # PITR: both archives get every segment from here on; a base backup of each, PITR_SECONDS of writes.
 set_archive_command "$tidemark_command && pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p"
@@ -135,6 +160,17 @@ sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 timeit pgbackrest_pitr "$work/pgbr-pitr"
 pgbr_sum=$("$bindir/psql" -X -h "$work/pgbr-restore" -p "$restore_port" -U postgres -At -c "SELECT sum(abalance) FROM pgbench_accounts" bench)
 
+python3 - "$work/drain" <<'PY'
+import sys
+print("Draining a backlog of WAL segments (table data, written while archive_command was empty):\n")
+print("| archive_command | segments | seconds | per segment |")
+print("|---|---|---|---|")
+names = {"tidemark": "tidemark wal-push (serve uploads ahead, 4 at a time)", "pgbackrest_sync": "pgbackrest archive-push (zst)", "pgbackrest_async": "pgbackrest archive-push, archive-async, process-max 2"}
+for line in open(sys.argv[1]):
+    label, count, seconds = line.split()
+    print(f"| {names[label]} | {count} | {float(seconds):.1f} | {float(seconds) / int(count) * 1000:.0f} ms |")
+print()
+PY
 python3 - "$work/archiving" "$work/results" "$expected" "$tm_sum" "$pgbr_sum" "$load_seconds" "$pitr_seconds" "$clients" "${PGBENCH_SCALE:-20}" "$replayed" <<'PY'
 import sys
 archiving = {l.split()[0]: l.split()[1:] for l in open(sys.argv[1])}

@@ -32,6 +32,8 @@ package struct ControlPlane: Sendable {
     let webhookTransport: (any WebhookTransport)?
     /// Repository keys this process unlocked (one scrypt per repository per process).
     let unlockedKeys = UnlockedKeys()
+    /// WAL files serve uploads before PostgreSQL pushes them (``WALUploadsAhead``).
+    let walUploads = WALUploadsAhead()
     /// Runs managed PostgreSQL instances (SPEC §4.7); nil where there are none (some tests).
     let instances: (any InstanceManager)?
     /// Where managed instances live: `<home>/instances/<name>/data`.

@@ -74,7 +74,13 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: InstanceSupervisor(control: control, interval: .seconds(supervisorInterval), clock: clock)),
             ]
             if let socket = control.configuration.walSocket {
-                services.append(.init(service: try buildWALReceiver(controlPlane: control, socketPath: socket)))
+                // A Unix socket path holds at most 107 bytes: a longer home gets no WAL socket
+                // (archiving instances then keep their WAL until serve runs with a shorter one).
+                if socket.utf8.count <= 107 {
+                    services.append(.init(service: try buildWALReceiver(controlPlane: control, socketPath: socket)))
+                } else {
+                    control.logger.error("the WAL socket path \(socket) is longer than 107 bytes: WAL archiving is off; use a shorter --home")
+                }
             }
             if listen != "none" {
                 let (host, port) = try Self.address(listen)

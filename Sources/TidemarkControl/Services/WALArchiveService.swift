@@ -21,7 +21,17 @@ package struct WALArchiveService: Sendable {
         let (database, plan) = try await archivingDatabase(namespace: namespace)
         let repository = try await control.openRepository(try await control.storage(named: plan.storage))
         do {
-            let outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt)
+            let tag = repository.walTag(of: contents)
+            let outcome: WALPushOutcome
+            if await control.walUploads.storedTag(namespace: namespace, name: name) == tag {
+                outcome = .alreadyStored
+            } else {
+                outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt)
+                control.walUploads.remember(namespace: namespace, name: name, tag: tag)
+            }
+            if let data = database.managed?.dataDirectory {
+                control.walUploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
+            }
             control.metrics.walPushed(database: database.name, bytes: contents.count)
             return outcome
         } catch let error as RepositoryError where error.kind == .walConflict {

@@ -14,13 +14,13 @@ extension Repository {
     ///   contents (never overwritten); `invalid-wal-name` for a name PostgreSQL would not write.
     package func pushWAL(namespace: String, name: String, contents: [UInt8], writtenAt: Date) async throws -> WALPushOutcome {
         // The smallest segment size allows the most segments per log: every valid name parses.
-        // Backup history files (`<segment>.<offset>.backup`) are kept too, for people reading
-        // the archive; recovery never asks for them.
+        // Backup history files (`<segment>.<offset>.backup`) and the `.partial` segment a
+        // promotion leaves are kept too, for people reading the archive; recovery never asks.
         let segmentPart = String(name.prefix(24))
-        let isBackupHistory = name.count == 40 && name.hasSuffix(".backup") && WALFileName(segmentPart, segmentSize: 1 << 20) != nil
-            && name.dropFirst(25).prefix(8).allSatisfy(\.isHexDigit)
-        guard let file = WALFileName(isBackupHistory ? segmentPart : name, segmentSize: 1 << 20) else {
-            throw TidemarkError(code: "invalid-wal-name", message: "'\(name)' is not a WAL segment, timeline history or backup history file name", category: .invalidInput)
+        let isBackupHistory = name.count == 40 && name.hasSuffix(".backup") && name.dropFirst(25).prefix(8).allSatisfy(\.isHexDigit)
+        let isPartial = name.count == 32 && name.hasSuffix(".partial")
+        guard let file = WALFileName(isBackupHistory || isPartial ? segmentPart : name, segmentSize: 1 << 20) else {
+            throw TidemarkError(code: "invalid-wal-name", message: "'\(name)' is not a WAL segment, partial segment, timeline history or backup history file name", category: .invalidInput)
         }
         let tag = Self.walTag(master.chunkID(of: contents))
         let prefix = "\(Self.walDirectory(namespace: namespace, timeline: file.timeline))\(name.lowercased())-"
@@ -68,6 +68,11 @@ extension Repository {
     /// Removes archived WAL files (retention).
     package func deleteWAL(_ files: [ArchivedWAL]) async throws {
         try await store.delete(keys: files.map(\.key))
+    }
+
+    /// The tag a WAL file with `contents` is stored under (the first 16 hex digits of its HMAC).
+    package func walTag(of contents: [UInt8]) -> String {
+        Self.walTag(master.chunkID(of: contents))
     }
 
     // MARK: Names

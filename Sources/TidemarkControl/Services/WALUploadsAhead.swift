@@ -1,0 +1,79 @@
+import Foundation
+import Synchronization
+import TidemarkCore
+import TidemarkRepository
+
+/// WAL files `serve` stores before PostgreSQL asks (pgBackRest's archive-async, WAL-G's
+/// `TOTAL_BG_UPLOADED_LIMIT`): when `wal-push` hands over one file, the next `.ready` files of
+/// the same instance are read from its `pg_wal` and uploaded in parallel, so the following
+/// pushes find their file stored and only compare its tag. The archive_command contract is
+/// kept: a push still answers only once its own file is durably stored.
+final class WALUploadsAhead: Sendable {
+    /// Files uploaded ahead at once per instance.
+    static let parallel = 4
+
+    private struct State {
+        /// `namespace/name` → tag of the contents stored, for files stored ahead or pushed.
+        var stored: [String: String] = [:]
+        var order: [String] = []
+        /// `namespace/name` → the upload under way.
+        var running: [String: Task<String, any Error>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// The tag stored for `name` by an upload ahead, waiting for one under way; nil when none.
+    func storedTag(namespace: String, name: String) async -> String? {
+        let key = "\(namespace)/\(name)"
+        let (tag, task) = state.withLock { ($0.stored[key], $0.running[key]) }
+        if let tag { return tag }
+        return try? await task?.value
+    }
+
+    /// Remembers what a push stored (bounded: the newest 1,024 files).
+    func remember(namespace: String, name: String, tag: String) {
+        state.withLock { state in
+            let key = "\(namespace)/\(name)"
+            if state.stored.updateValue(tag, forKey: key) == nil { state.order.append(key) }
+            if state.order.count > 1024 {
+                let gone = state.order.count - 1024
+                for old in state.order.prefix(gone) { state.stored[old] = nil }
+                state.order.removeFirst(gone)
+            }
+        }
+    }
+
+    /// Starts uploads of the next files `dataDirectory` has ready for archiving, after `after`.
+    func uploadAhead(namespace: String, dataDirectory: String, after name: String, repository: Repository) {
+        let status = "\(dataDirectory)/pg_wal/archive_status"
+        let ready = ((try? FileManager.default.contentsOfDirectory(atPath: status)) ?? [])
+            .filter { $0.hasSuffix(".ready") }.map { String($0.dropLast(6)) }
+            .filter { $0 > name && WALFileName($0, segmentSize: 1 << 20) != nil }.sorted()
+        state.withLock { state in
+            var busy = state.running.keys.filter { $0.hasPrefix("\(namespace)/") }.count
+            for next in ready.prefix(2 * Self.parallel) {
+                guard busy < Self.parallel else { break }
+                let key = "\(namespace)/\(next)"
+                guard state.stored[key] == nil, state.running[key] == nil else { continue }
+                busy += 1
+                let path = "\(dataDirectory)/pg_wal/\(next)"
+                state.running[key] = Task {
+                    defer { self.finished(key) }
+                    guard let data = FileManager.default.contents(atPath: path) else {
+                        throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path)", category: .storage)
+                    }
+                    let contents = [UInt8](data)
+                    let writtenAt = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+                    _ = try await repository.pushWAL(namespace: namespace, name: next, contents: contents, writtenAt: writtenAt)
+                    let tag = repository.walTag(of: contents)
+                    self.remember(namespace: namespace, name: next, tag: tag)
+                    return tag
+                }
+            }
+        }
+    }
+
+    private func finished(_ key: String) {
+        state.withLock { _ = $0.running.removeValue(forKey: key) }
+    }
+}
