@@ -78,6 +78,43 @@ generate_md5() {
 SQL
 }
 
+# Creates managed instance `bench` with $tidemark (`db create`); sets url, data and port and
+# exports the PG* variables for it.
+create_managed_bench() {
+    local created
+    created=$("$tidemark" db create bench --no-plan --output json)
+    url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["url"])' "$created")
+    data=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["dataDirectory"])' "$created")
+    port=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["port"])' "$created")
+    export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
+    PGPASSWORD=$(python3 -c 'import sys,urllib.parse as u; print(u.unquote(u.urlparse(sys.argv[1]).password))' "$url")
+    export PGPASSWORD
+}
+
+# pgbackrest_conf [EXTRA GLOBAL LINES]: a pgBackRest configuration for stanza `bench` on the
+# managed instance ($data, $port), repo1 in $work/pgbr1, zst, process-max 2.
+pgbackrest_conf() {
+    cat <<CONF
+[global]
+repo1-path=$work/pgbr1
+repo1-retention-full=10
+${1:-}
+compress-type=zst
+process-max=2
+start-fast=y
+archive-check=n
+log-path=$work/pgbr-log
+lock-path=$work/pgbr-lock
+spool-path=$work/pgbr-spool
+log-level-console=warn
+
+[bench]
+pg1-path=$data
+pg1-port=$port
+pg1-socket-path=$data
+CONF
+}
+
 # timeit LABEL COMMAND…: records seconds and peak RSS (KiB) in $work/results.
 timeit() { # label, command… ; records seconds and peak RSS (KiB) of the command
     local label=$1; shift

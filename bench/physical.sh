@@ -30,12 +30,7 @@ cleanup_hooks+=('for d in "$work"/home/instances/*/data; do "${as_pg[@]}" "$bind
 cleanup_hooks+=('"${as_pg[@]}" "$bindir/pg_ctl" -D "$work/pgbr-restore" -m immediate stop >/dev/null 2>&1')
 
 "$tidemark" storage add local1 --local "$work/repo" >/dev/null
-created=$("$tidemark" db create bench --no-plan --output json)
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])$2)" "$1"; }
-url=$(field "$created" '["url"]')
-data=$(field "$created" '["dataDirectory"]')
-port=$(field "$created" '["port"]')
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGPASSWORD=$(python3 -c 'import sys,urllib.parse as u; print(u.unquote(u.urlparse(sys.argv[1]).password))' "$url")
+create_managed_bench
 
 rows=${ROWS:-$((size_gb * 4200000))}
 generate_orders "$rows"
@@ -51,30 +46,7 @@ echo "cluster: $((cluster_bytes / 1048576)) MiB" >&2
 
 # pgBackRest: repo1 file-level incrementals, repo2 bundled with block incrementals.
 mkdir -p "$work/pgbr1" "$work/pgbr2" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool"
-cat > "$work/pgbackrest.conf" <<CONF
-[global]
-repo1-path=$work/pgbr1
-repo1-retention-full=10
-repo2-path=$work/pgbr2
-repo2-retention-full=10
-repo2-bundle=y
-repo2-block=y
-# block incremental is a beta feature in pgBackRest 2.45
-beta=y
-compress-type=zst
-process-max=2
-start-fast=y
-archive-check=n
-log-path=$work/pgbr-log
-lock-path=$work/pgbr-lock
-spool-path=$work/pgbr-spool
-log-level-console=warn
-
-[bench]
-pg1-path=$data
-pg1-port=$port
-pg1-socket-path=$data
-CONF
+pgbackrest_conf "$(printf '%s\n' "repo2-path=$work/pgbr2" repo2-retention-full=10 repo2-bundle=y repo2-block=y '# block incremental is a beta feature in pgBackRest 2.45' beta=y)" > "$work/pgbackrest.conf"
 [[ $(id -u) -eq 0 ]] && chown -R postgres "$work/pgbr1" "$work/pgbr2" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool" "$work/pgbackrest.conf"
 # A script, not a function: timeit runs it under GNU time.
 printf '#!/usr/bin/env bash\nexec %s pgbackrest --config=%q --stanza=bench "$@"\n' "${as_pg[*]}" "$work/pgbackrest.conf" > "$work/pgbr"

@@ -33,12 +33,7 @@ cleanup_hooks+=('kill "$serve_pid" 2>/dev/null; wait "$serve_pid" 2>/dev/null')
 cleanup_hooks+=('for d in "$work"/home/instances/*/data "$work/pgbr-restore"; do "${as_pg[@]}" "$bindir/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1; done')
 
 "$tidemark" storage add local1 --local "$work/repo" >/dev/null
-created=$("$tidemark" db create bench --no-plan --output json)
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])$2)" "$1"; }
-url=$(field "$created" '["url"]')
-data=$(field "$created" '["dataDirectory"]')
-port=$(field "$created" '["port"]')
-export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres PGPASSWORD=$(python3 -c 'import sys,urllib.parse as u; print(u.unquote(u.urlparse(sys.argv[1]).password))' "$url")
+create_managed_bench
 "$bindir/pgbench" -i -s "${PGBENCH_SCALE:-20}" -q bench >/dev/null 2>&1
 psql -d bench -c "VACUUM (FREEZE, ANALYZE)" -c "CHECKPOINT"
 
@@ -48,24 +43,7 @@ serve_pid=$!
 tidemark_command=$(psql -d bench -At -c "SHOW archive_command")
 
 mkdir -p "$work/pgbr1" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool"
-cat > "$work/pgbackrest.conf" <<CONF
-[global]
-repo1-path=$work/pgbr1
-repo1-retention-full=10
-compress-type=zst
-process-max=2
-start-fast=y
-archive-check=n
-log-path=$work/pgbr-log
-lock-path=$work/pgbr-lock
-spool-path=$work/pgbr-spool
-log-level-console=warn
-
-[bench]
-pg1-path=$data
-pg1-port=$port
-pg1-socket-path=$data
-CONF
+pgbackrest_conf > "$work/pgbackrest.conf"
 cp "$work/pgbackrest.conf" "$work/pgbackrest-async.conf"
 sed -i 's/^\[global\]$/[global]\narchive-async=y/' "$work/pgbackrest-async.conf"
 [[ $(id -u) -eq 0 ]] && chown -R postgres "$work/pgbr1" "$work/pgbr-log" "$work/pgbr-lock" "$work/pgbr-spool" "$work"/pgbackrest*.conf
@@ -148,10 +126,12 @@ tm_sum=$(PGPASSWORD= "$bindir/psql" -X "$pitr_url" -At -c "SELECT sum(abalance) 
 mkdir -p "$work/pgbr-restore"; chmod 700 "$work/pgbr-restore"
 [[ $(id -u) -eq 0 ]] && chown postgres "$work/pgbr-restore"
 restore_port=$(free_port)
+# pgBackRest's time format: "YYYY-MM-DD HH:MM:SS.mmm+00".
+pgbr_target="$(sed -E 's/T/ /; s/\.([0-9]{3})[0-9]*Z$/.\1+00/' <<<"$target")"
 cat > "$work/pgbr-pitr" <<SCRIPT
 #!/usr/bin/env bash
 set -e
-${as_pg[*]} pgbackrest --config=$work/pgbackrest.conf --stanza=bench --type=time "--target=$target" --target-action=promote --pg1-path=$work/pgbr-restore restore
+${as_pg[*]} pgbackrest --config=$work/pgbackrest.conf --stanza=bench --type=time "--target=$pgbr_target" --target-action=promote --pg1-path=$work/pgbr-restore restore
 ${as_pg[*]} $bindir/pg_ctl -D $work/pgbr-restore -l $work/pgbr-restore.log -w -t 3600 -o "-p $restore_port -c unix_socket_directories=$work/pgbr-restore -c archive_mode=off" start >/dev/null
 until [[ \$($bindir/psql -X -h $work/pgbr-restore -p $restore_port -U postgres -At -c "SELECT pg_is_in_recovery()" postgres 2>/dev/null) == f ]]; do sleep 0.2; done
 SCRIPT

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
 import Testing
 import TidemarkCore
 import TidemarkEngines
@@ -50,7 +52,8 @@ import TidemarkTesting
                 // Before serve runs, nothing takes the WAL: the plan is saved, the segments wait.
                 let plan = try object(try await cli.run(["plan", "set", "src", "--method", "physical", "--pitr", "--output", "json"]))
                 #expect(plan["pitr"] as? Bool == true)
-                let serve = try ServeProcess(home: home, passphrase: cli.passphrase, arguments: ["--listen", "none", "--supervisor-interval", "1"])
+                let token = try #require(try object(try await cli.run(["token", "create", "pitr", "--role", "admin", "--output", "json"]))["token"] as? String)
+                let serve = try ServeProcess(home: home, passphrase: cli.passphrase, arguments: ["--supervisor-interval", "1"])
                 _ = try await psql("CREATE TABLE marks (v text)", url: src)
                 _ = try object(try await cli.run(["backup", "create", "src", "--method", "physical", "--output", "json"]))
                 try await Task.sleep(for: .milliseconds(1200))
@@ -65,7 +68,9 @@ import TidemarkTesting
                 let window = try #require(shown["recoveryWindow"] as? [[String: Any]])
                 #expect(window.count == 1 && window.first?["timeline"] as? Int == 1, "\(shown)")
                 let earliest = try #require(window.first?["earliest"] as? String)
-                #expect(earliest < target && (window.first?["latest"] as? String ?? "") >= String(target.prefix(19)) + "Z", "\(window) vs \(target)")
+                // Whole seconds in the window (ISO strings of one precision compare as times).
+                let targetSecond = String(target.prefix(19)) + "Z"
+                #expect(earliest <= targetSecond && (window.first?["latest"] as? String ?? "") >= targetSecond, "\(window) vs \(target)")
                 let databaseShown = try object(try await cli.run(["db", "show", "src", "--output", "json"]))
                 #expect((databaseShown["recoveryWindow"] as? [[String: Any]])?.count == 1)
 
@@ -85,6 +90,44 @@ import TidemarkTesting
                 #expect(try await rows(atTarget) == "A")
                 let atLatest = try restoredURL(try await cli.run(["restore", "src", "--at", "latest", "--to", "r2", "--output", "json"]))
                 #expect(try await rows(atLatest) == "A,B")
+
+                // The same through the API (database and moment) and the dashboard's time picker.
+                let port = try #require(try await serve.port(), "\(serve.log)")
+                let http = HTTPClient(eventLoopGroupProvider: .singleton)
+                do {
+                    let api = "http://127.0.0.1:\(port)/api/v1"
+                    let queued = try await apiCall(http, .POST, "\(api)/restores", token: token, body: #"{"database":"src","at":"\#(target)","newName":"viaapi"}"#)
+                    #expect(queued.status == 202, "\(queued.body)")
+                    let operation = try #require(queued.object["id"] as? String)
+                    #expect(try await eventually(seconds: 120) {
+                        try await apiCall(http, .GET, "\(api)/operations/\(operation)", token: token).object["status"] as? String == "completed"
+                    })
+                    let apiCopy = try object(try await cli.run(["db", "show", "viaapi", "--show-password", "--output", "json"]))
+                    #expect(try await rows(try #require(apiCopy["url"] as? String)) == "A")
+                    let refused = try await apiCall(http, .POST, "\(api)/restores", token: token, body: #"{"database":"src","at":"2020-01-01T00:00:00Z","newName":"never"}"#)
+                    #expect(refused.status == 422 && refused.body.contains("outside-recovery-window"), "\(refused.status) \(refused.body)")
+
+                    var dashboard = DashboardSession(base: "http://127.0.0.1:\(port)")
+                    defer { Task { [dashboard] in await dashboard.shutdown() } }
+                    try await dashboard.signIn(token: token)
+                    let backupID = try #require((try await cli.run(["backup", "list", "src", "--output", "json"]).json() as? [[String: Any]])?.first?["id"] as? String)
+                    let dialog = try await dashboard.call(.GET, "/ui/backups/\(backupID)/restore")
+                    #expect(dialog.status == 200 && dialog.body.contains(#"type="datetime-local" id="at" name="at" step="1" min="#), "\(dialog.body.suffix(3000))")
+                    let csrf = try #require(DashboardSession.hidden("csrf", in: dialog.body))
+                    let moment = String(target.prefix(26))
+                    let posted = try await dashboard.call(.POST, "/ui/backups/\(backupID)/restore", form: ["csrf": csrf, "newName": "viaui", "recover": "time", "at": moment])
+                    let location = try #require(posted.location, "\(posted.status) \(posted.body.suffix(2000))")
+                    let uiOperation = String(location.split(separator: "/").last ?? "")
+                    #expect(try await eventually(seconds: 120) {
+                        try await apiCall(http, .GET, "\(api)/operations/\(uiOperation)", token: token).object["status"] as? String == "completed"
+                    })
+                    let uiCopy = try object(try await cli.run(["db", "show", "viaui", "--show-password", "--output", "json"]))
+                    #expect(try await rows(try #require(uiCopy["url"] as? String)) == "A")
+                } catch {
+                    try? await http.shutdown()
+                    throw error
+                }
+                try await http.shutdown()
                 #expect(try await psql("SELECT timeline_id FROM pg_control_checkpoint()", url: atTarget) == "2")
 
                 // The restored instance archives into its own namespace and is restored to a

@@ -138,3 +138,61 @@ func apiCall(_ http: HTTPClient, _ method: HTTPMethod, _ url: String, token: Str
     let bytes = try await response.body.collect(upTo: 16 << 20)
     return APIReply(status: Int(response.status.code), body: String(buffer: bytes))
 }
+
+/// The dashboard of a `serve` under test, signed in with an API token: cookies kept by hand,
+/// forms posted as a browser would (the CSRF field read from the page).
+struct DashboardSession {
+    /// Its own client: redirects are answers to look at, not to follow.
+    let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    let base: String
+    private(set) var cookie = ""
+
+    init(base: String) {
+        self.base = base
+    }
+
+    func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    /// An answer with its redirect target.
+    struct Page {
+        var status: Int
+        var body: String
+        var location: String?
+        var cookies: [String]
+    }
+
+    func call(_ method: HTTPMethod, _ path: String, form: [String: String]? = nil, cookie extra: String? = nil) async throws -> Page {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        let cookies = [cookie, extra ?? ""].filter { !$0.isEmpty }.joined(separator: "; ")
+        if !cookies.isEmpty { request.headers.add(name: "Cookie", value: cookies) }
+        if let form {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+            let encoded = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")" }.joined(separator: "&")
+            request.body = .bytes(ByteBuffer(string: encoded))
+        }
+        let response = try await http.execute(request, timeout: .seconds(60))
+        let body = String(buffer: try await response.body.collect(upTo: 16 << 20))
+        return Page(status: Int(response.status.code), body: body, location: response.headers.first(name: "Location"), cookies: response.headers["Set-Cookie"])
+    }
+
+    /// The value of hidden input `name` in `html`.
+    static func hidden(_ name: String, in html: String) -> String? {
+        guard let range = html.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    /// Signs in with `token` through the login form.
+    mutating func signIn(token: String) async throws {
+        let login = try await call(.GET, "/ui/login")
+        let nonce = Self.hidden("loginNonce", in: login.body) ?? ""
+        let signed = try await call(.POST, "/ui/login", form: ["loginNonce": nonce, "token": token], cookie: "tidemark_login=\(nonce)")
+        guard let session = signed.cookies.first(where: { $0.hasPrefix("tidemark_session=") }) else {
+            throw TidemarkError(code: "test-login", message: "no session cookie (status \(signed.status))", category: .internal)
+        }
+        cookie = String(session.prefix { $0 != ";" })
+    }
+}

@@ -44,6 +44,12 @@ package struct WALArchiveService: Sendable {
         }
     }
 
+    /// Whether `serve` already stored WAL file `name` of `namespace` from the very file
+    /// `identity` names (an upload ahead): `wal-push` then need not send it.
+    package func isStoredAhead(namespace: String, name: String, identity: WALFileIdentity) async -> Bool {
+        await control.walUploads.isStoredAhead(namespace: namespace, name: name, identity: identity)
+    }
+
     /// The recovery window of `database`: empty when it does not archive and never did.
     package func window(database name: String) async throws -> [RecoveryRange] {
         guard let (window, _) = try await recoveryWindow(database: try await control.database(named: name)) else { return [] }

@@ -15,6 +15,8 @@ final class WALUploadsAhead: Sendable {
     private struct State {
         /// `namespace/name` → tag of the contents stored, for files stored ahead or pushed.
         var stored: [String: String] = [:]
+        /// `namespace/name` → the file an upload ahead read, unchanged while it was read.
+        var identities: [String: WALFileIdentity] = [:]
         var order: [String] = []
         /// `namespace/name` → the upload under way.
         var running: [String: Task<String, any Error>] = [:]
@@ -30,6 +32,13 @@ final class WALUploadsAhead: Sendable {
         return try? await task?.value
     }
 
+    /// Whether an upload ahead stored file `name` from exactly the file `identity` names.
+    func isStoredAhead(namespace: String, name: String, identity: WALFileIdentity) async -> Bool {
+        let key = "\(namespace)/\(name)"
+        if let task = state.withLock({ $0.running[key] }) { _ = try? await task.value }
+        return state.withLock { $0.identities[key] == identity && $0.stored[key] != nil }
+    }
+
     /// Remembers what a push stored (bounded: the newest 1,024 files).
     func remember(namespace: String, name: String, tag: String) {
         state.withLock { state in
@@ -37,7 +46,10 @@ final class WALUploadsAhead: Sendable {
             if state.stored.updateValue(tag, forKey: key) == nil { state.order.append(key) }
             if state.order.count > 1024 {
                 let gone = state.order.count - 1024
-                for old in state.order.prefix(gone) { state.stored[old] = nil }
+                for old in state.order.prefix(gone) {
+                    state.stored[old] = nil
+                    state.identities[old] = nil
+                }
                 state.order.removeFirst(gone)
             }
         }
@@ -59,14 +71,16 @@ final class WALUploadsAhead: Sendable {
                 let path = "\(dataDirectory)/pg_wal/\(next)"
                 state.running[key] = Task {
                     defer { self.finished(key) }
-                    guard let data = FileManager.default.contents(atPath: path) else {
-                        throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path)", category: .storage)
+                    let before = WALFileIdentity(path: path)
+                    guard let data = FileManager.default.contents(atPath: path), let before, WALFileIdentity(path: path) == before else {
+                        throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path) unchanged", category: .storage)
                     }
                     let contents = [UInt8](data)
                     let writtenAt = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
                     _ = try await repository.pushWAL(namespace: namespace, name: next, contents: contents, writtenAt: writtenAt)
                     let tag = repository.walTag(of: contents)
                     self.remember(namespace: namespace, name: next, tag: tag)
+                    self.state.withLock { $0.identities[key] = before }
                     return tag
                 }
             }

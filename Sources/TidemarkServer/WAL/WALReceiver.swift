@@ -34,6 +34,17 @@ package func buildWALReceiver(controlPlane control: ControlPlane, socketPath: St
     if let serverGroup { chown(directory, 0, serverGroup) }
 
     let router = Router(context: WALRequestContext.self)
+    // 200 when serve stored this very file ahead (same device, inode, size and mtime), else 404:
+    // then wal-push sends it.
+    router.get("/wal/:namespace/:name") { request, context -> Response in
+        let query = request.uri.queryParameters
+        guard let device = query.get("device", as: UInt64.self), let inode = query.get("inode", as: UInt64.self),
+              let size = query.get("size", as: Int64.self), let modified = query.get("mtimeNs", as: Int64.self)
+        else { return walResponse(.badRequest, "device, inode, size and mtimeNs are required") }
+        let identity = WALFileIdentity(device: device, inode: inode, size: size, modifiedNanoseconds: modified)
+        let stored = await control.walArchive.isStoredAhead(namespace: try context.parameters.require("namespace"), name: try context.parameters.require("name"), identity: identity)
+        return stored ? walResponse(.ok, "already-stored") : walResponse(.notFound, "not stored ahead")
+    }
     router.put("/wal/:namespace/:name") { request, context -> Response in
         let namespace = try context.parameters.require("namespace")
         let name = try context.parameters.require("name")

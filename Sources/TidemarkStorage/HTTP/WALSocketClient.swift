@@ -1,7 +1,8 @@
 import AsyncHTTPClient
-package import Foundation
+import Foundation
 import NIOCore
 import NIOHTTP1
+import TidemarkCore
 
 /// The client side of serve's WAL socket (`tidemark wal-push`): one HTTP request over a Unix
 /// socket, no credentials (the socket's file mode decides who may connect).
@@ -14,26 +15,47 @@ package enum WALSocketClient {
         package var isStored: Bool { status == 200 || status == 201 }
     }
 
-    /// Sends WAL file `name` of `namespace` to the serve listening on `socket`.
+    /// Sends WAL file `path` (named `name`) of `namespace` to the serve listening on `socket`:
+    /// first asks whether serve stored this very file ahead, and sends it only when not.
     /// - Throws: when nothing listens there or the connection breaks (PostgreSQL retries).
-    package static func push(socket: String, namespace: String, name: String, contents: [UInt8], writtenAt: Date, timeoutSeconds: Int64 = 300) async throws -> Answer {
-        guard let base = URL(httpURLWithSocketPath: socket, uri: "/wal/\(namespace)/\(name)?writtenAt=\(Int64(writtenAt.timeIntervalSince1970 * 1000))") else {
-            throw URLError(.badURL)
+    package static func push(socket: String, namespace: String, name: String, path: String, timeoutSeconds: Int64 = 300) async throws -> Answer {
+        // No socket: serve is not running. Fail at once, not after a connect timeout.
+        guard FileManager.default.fileExists(atPath: socket) else {
+            throw TidemarkError(code: "serve-not-running", message: "no WAL socket at \(socket)", category: .unavailable)
         }
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        guard let identity = WALFileIdentity(path: path), let data = FileManager.default.contents(atPath: path) else {
+            throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path)", category: .storage)
+        }
+        let writtenAt = Double(identity.modifiedNanoseconds) / 1e9
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(5)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
-            var request = HTTPClientRequest(url: base.absoluteString)
-            request.method = .PUT
-            request.headers.add(name: "content-type", value: "application/octet-stream")
-            request.body = .bytes(ByteBuffer(bytes: contents))
-            let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
-            let body = try await response.body.collect(upTo: 1 << 16)
-            let answer = Answer(status: Int(response.status.code), text: String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines))
+            let answer = try await exchange(client, socket: socket, uri: "/wal/\(namespace)/\(name)?\(identity.query)", method: .GET, body: nil, timeoutSeconds: 30)
+            let final = answer.status == 200
+                ? answer
+                : try await exchange(
+                    client, socket: socket, uri: "/wal/\(namespace)/\(name)?writtenAt=\(Int64(writtenAt * 1000))", method: .PUT, body: [UInt8](data), timeoutSeconds: timeoutSeconds
+                )
             try await client.shutdown()
-            return answer
+            return final
         } catch {
             try? await client.shutdown()
             throw error
         }
+    }
+
+    private static func exchange(_ client: HTTPClient, socket: String, uri: String, method: HTTPMethod, body: [UInt8]?, timeoutSeconds: Int64) async throws -> Answer {
+        guard let url = URL(httpURLWithSocketPath: socket, uri: uri) else { throw URLError(.badURL) }
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = method
+        if let body {
+            request.headers.add(name: "content-type", value: "application/octet-stream")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(timeoutSeconds))
+        let text = try await response.body.collect(upTo: 1 << 16)
+        return Answer(status: Int(response.status.code), text: String(buffer: text).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

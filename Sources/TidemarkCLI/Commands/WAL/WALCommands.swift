@@ -23,12 +23,7 @@ struct WALPushCommand: AsyncParsableCommand {
     func run() async throws {
         let name = (path as NSString).lastPathComponent
         do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            let writtenAt = attributes[.modificationDate] as? Date ?? Date()
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path)", category: .storage)
-            }
-            let answer = try await WALSocketClient.push(socket: socket, namespace: namespace, name: name, contents: [UInt8](data), writtenAt: writtenAt)
+            let answer = try await WALSocketClient.push(socket: socket, namespace: namespace, name: name, path: path)
             guard answer.isStored else {
                 FileHandle.standardError.write(Data("tidemark wal-push: \(name) not archived (\(answer.status)): \(answer.text)\n".utf8))
                 throw ExitCode(1)

@@ -12,7 +12,7 @@ extension Dashboard {
             let table = request.uri.queryParameters["table"].map(String.init)
             var values = RestoreFormValues(newName: "", scope: table == nil ? "all" : "table", table: table ?? "")
             values.newName = "\(backup.database)_restored"
-            return try restoreForm(backup, values: values, context: context)
+            return try await restoreForm(backup, values: values, context: context)
         }
         group.get("/backups/{id}/restore/check") { request, context in
             let id = try context.parameters.require("id")
@@ -32,26 +32,27 @@ extension Dashboard {
             let values = RestoreFormValues(
                 newName: form["newName"] ?? "", scope: form["scope"] ?? "all", table: form["table"] ?? "",
                 skipForeignKeys: form.isChecked("skipMissingForeignKeys"), skipSequences: form.isChecked("skipMissingSequences"),
-                skipViews: form.isChecked("skipMissingViews")
-            )
-            let request = RestoreRequest(
-                backupID: backup.id, newName: values.newName,
-                table: values.scope == "table" ? values.table : nil,
-                options: RestoreOptions(skipMissingForeignKeys: values.skipForeignKeys, skipMissingSequences: values.skipSequences, skipMissingViews: values.skipViews)
+                skipViews: form.isChecked("skipMissingViews"), recover: form["recover"] ?? "end", at: form["at"] ?? ""
             )
             do {
                 if values.scope == "table" && values.table.isEmpty {
                     throw ControlError(.invalidTable, "choose the table to restore", hint: "Pick one from the list, or restore the whole backup.")
                 }
+                let request = RestoreRequest(
+                    backupID: backup.id, newName: values.newName,
+                    table: values.scope == "table" ? values.table : nil,
+                    options: RestoreOptions(skipMissingForeignKeys: values.skipForeignKeys, skipMissingSequences: values.skipSequences, skipMissingViews: values.skipViews),
+                    pointInTime: try values.pointInTime()
+                )
                 let operation = try await control.restores.enqueue(request)
                 return Self.redirect("/ui/operations/\(operation.id)")
             } catch let error as any UserFacingError {
-                return try restoreForm(backup, values: values, context: context, error: error)
+                return try await restoreForm(backup, values: values, context: context, error: error)
             }
         }
     }
 
-    private func restoreForm(_ backup: BackupRecord, values: RestoreFormValues, context: APIRequestContext, error: (any UserFacingError)? = nil) throws -> Response {
+    private func restoreForm(_ backup: BackupRecord, values: RestoreFormValues, context: APIRequestContext, error: (any UserFacingError)? = nil) async throws -> Response {
         guard backup.status == .completed else {
             throw ControlError(.backupNotRestorable, "backup \(backup.id) is \(backup.status.rawValue), not completed", hint: "Only completed backups can be restored; pick one from the Backups tab.")
         }
@@ -72,10 +73,25 @@ extension Dashboard {
         if backup.method == .physical {
             data["tables"] = []
             data["hasTables"] = false
+            // Point in time: the database's recovery window, a UTC picker limited to it.
+            let window = ((try? await control.walArchive.window(database: backup.database)) ?? []).filter { $0.latest >= (backup.finishedAt ?? backup.startedAt) }
+            if !window.isEmpty, let first = window.first, let last = window.last {
+                data["recovery"] = [
+                    "ranges": window.map { ["earliest": HumanFormat.timestamp($0.earliest), "latest": HumanFormat.timestamp($0.latest), "timeline": Int($0.timeline)] as [String: Any] },
+                    "min": Self.pickerValue(first.earliest), "max": Self.pickerValue(last.latest),
+                    "at": values.at.isEmpty ? Self.pickerValue(last.latest) : values.at,
+                    "end": values.recover == "end", "time": values.recover == "time", "latest": values.recover == "latest",
+                ] as [String: Any]
+            }
         }
         if let error { data["error"] = ["message": error.message, "hint": error.hint ?? "", "code": error.code] }
         let status: HTTPResponse.Status = error.map { APIError.status(for: $0.category) } ?? .ok
         return page("restore", title: "Restore backup \(backup.id)", context: context, data: data, status: status)
+    }
+
+    /// `2026-12-01T10:42:00`: a `datetime-local` value, read as UTC.
+    static func pickerValue(_ date: Date) -> String {
+        String(HumanFormat.timestamp(date).dropLast())
     }
 }
 
@@ -88,6 +104,20 @@ private struct RestoreFormValues {
     var skipForeignKeys = false
     var skipSequences = false
     var skipViews = false
+    /// Physical backups of archiving databases: `end` (the backup itself), `time` or `latest`.
+    var recover = "end"
+    /// The picker's value (UTC, no zone).
+    var at = ""
+
+    func pointInTime() throws -> RestorePoint? {
+        switch recover {
+        case "latest": return .latest
+        case "time":
+            let text = at.count == 16 ? at + ":00" : at
+            return try RestorePoint(parsing: text.hasSuffix("Z") ? text : text + "Z")
+        default: return nil
+        }
+    }
 }
 
 /// The answer to the dialog's name check.
