@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # WAL archiving and point-in-time restore benchmark (SPEC §8, issue 17). Not a test: run by hand.
 #
-#   bench/pitr.sh                    (env: PGBENCH_SCALE=20, LOAD_SECONDS=60, PITR_SECONDS=300, CLIENTS=4)
+#   bench/pitr.sh                    (env: PGBENCH_SCALE=20, LOAD_SECONDS=60, PITR_SECONDS=300, CLIENTS=4,
+#                                     PHASES="archiving pitr": leave one out to run the other alone)
 #
 # One managed instance (`tidemark db create`), pgbench's tables, both archives on this machine's
 # disk, side by side in one run:
@@ -93,6 +94,9 @@ drain() {
     tail -1 "$work/drain" >&2
 }
 
+phases=${PHASES:-archiving pitr}
+: > "$work/archiving"; : > "$work/drain"
+if [[ $phases == *archiving* ]]; then
 archive_under_load tidemark
 drain tidemark "$tidemark_command"
 set_archive_command "pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p"
@@ -102,6 +106,8 @@ set_archive_command "pgbackrest --config=$work/pgbackrest-async.conf --stanza=be
 archive_under_load pgbackrest_async
 drain pgbackrest_async "pgbackrest --config=$work/pgbackrest-async.conf --stanza=bench archive-push %p"
 psql -d bench -c "DROP TABLE filler" -c "CHECKPOINT" >/dev/null
+fi
+[[ $phases == *pitr* ]] || exit 0
 
 # PITR: both archives get every segment from here on; a base backup of each, PITR_SECONDS of writes.
 set_archive_command "$tidemark_command && pgbackrest --config=$work/pgbackrest.conf --stanza=bench archive-push %p"
@@ -121,6 +127,9 @@ echo "PITR target $target after $pitr_seconds s of pgbench" >&2
 sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 timeit tidemark_pitr "$tidemark" restore bench --at "$target" --to bench_pitr --output json
 pitr_url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["result"]["url"])' "$work/stdout.tidemark_pitr")
+# Where the restore's time went: its steps and log lines with their times.
+"$tidemark" op logs "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$work/stdout.tidemark_pitr")" >&2 || true
+grep -E "redo|recovery|promot|FATAL" "$work/home/instances/bench_pitr/server.log" | head -20 >&2 || true
 tm_sum=$(PGPASSWORD= "$bindir/psql" -X "$pitr_url" -At -c "SELECT sum(abalance) FROM pgbench_accounts")
 
 mkdir -p "$work/pgbr-restore"; chmod 700 "$work/pgbr-restore"
@@ -140,7 +149,7 @@ sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 timeit pgbackrest_pitr "$work/pgbr-pitr"
 pgbr_sum=$("$bindir/psql" -X -h "$work/pgbr-restore" -p "$restore_port" -U postgres -At -c "SELECT sum(abalance) FROM pgbench_accounts" bench)
 
-python3 - "$work/drain" <<'PY'
+[[ -s "$work/drain" ]] && python3 - "$work/drain" <<'PY'
 import sys
 print("Draining a backlog of WAL segments (table data, written while archive_command was empty):\n")
 print("| archive_command | segments | seconds | per segment |")
@@ -158,13 +167,14 @@ results = {l.split()[0]: (float(l.split()[1]), int(l.split()[2])) for l in open(
 expected, tm_sum, pgbr_sum = sys.argv[3:6]
 load, pitr, clients, scale, replayed = sys.argv[6:11]
 print(f"pgbench -i -s {scale}, -c {clients} -j 2 at full speed; WAL segments are 16 MiB.\n")
-print(f"Archiving during {load} s of pgbench:\n")
-print("| archive_command | WAL written | tps | segments archived / s | waiting at the end (archive lag) | caught up after |")
-print("|---|---|---|---|---|---|")
 names = {"tidemark": "tidemark wal-push (serve, zstd -1, AES-GCM)", "pgbackrest_sync": "pgbackrest archive-push (zst)", "pgbackrest_async": "pgbackrest archive-push, archive-async, process-max 2"}
-for key, name in names.items():
-    wal, count, lag, caught, tps = archiving[key]
-    print(f"| {name} | {int(wal) / 1048576:,.0f} MiB | {float(tps):,.0f} | {int(count) / float(load):.2f} | {lag} segments | {caught} s |")
+if archiving:
+    print(f"Archiving during {load} s of pgbench:\n")
+    print("| archive_command | WAL written | tps | segments archived / s | waiting at the end (archive lag) | caught up after |")
+    print("|---|---|---|---|---|---|")
+    for key, name in names.items():
+        wal, count, lag, caught, tps = archiving[key]
+        print(f"| {name} | {int(wal) / 1048576:,.0f} MiB | {float(tps):,.0f} | {int(count) / float(load):.2f} | {lag} segments | {caught} s |")
 print(f"\nRestore to a moment {pitr} s of pgbench writes after the base backup (about {replayed} segments in the archive):\n")
 print("| restore | wall | peak RSS | sum(abalance) matches the source at T |")
 print("|---|---|---|---|")
