@@ -2,7 +2,7 @@
     import Glibc
 #endif
 
-/// Finds a free TCP port on 127.0.0.1 by binding port 0.
+/// Finds a free TCP port on 127.0.0.1.
 package enum FreePort {
     /// Whether `port` can be bound on 127.0.0.1 right now.
     package static func isFree(_ port: Int) -> Bool {
@@ -19,7 +19,19 @@ package enum FreePort {
         }
     }
 
+    /// A port that is free on 127.0.0.1 now, chosen at random from 20000–29999: outside Linux's
+    /// ephemeral range (32768–60999), where outgoing connections take their source ports and
+    /// could hold the port between this check and the server's bind (or while a managed
+    /// instance is down). Port 0's choice when none of 100 tries is free.
     package static func loopback() throws -> Int {
+        for _ in 0..<100 {
+            let port = Int.random(in: 20_000..<30_000)
+            if isFree(port) { return port }
+        }
+        return try kernelChosen()
+    }
+
+    private static func kernelChosen() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TidemarkError(code: "no-free-port", message: "cannot open a socket to find a free port", category: .internal) }
         defer { close(fd) }
