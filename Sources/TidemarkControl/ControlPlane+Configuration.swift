@@ -60,3 +60,14 @@ extension ControlPlane {
         }
     }
 }
+
+extension ControlPlane {
+    /// The `tidemark` binary PostgreSQL runs for WAL (`wal-push`, `wal-fetch`).
+    /// - Throws: `pitr-unavailable` in a process that cannot name its own binary.
+    func walExecutable() throws -> String {
+        guard let executable = configuration.walExecutable else {
+            throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to archive and fetch WAL")
+        }
+        return executable
+    }
+}

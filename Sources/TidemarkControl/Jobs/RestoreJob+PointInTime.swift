@@ -25,9 +25,7 @@ extension ControlPlane {
     /// - Throws: `outside-recovery-window`, `not-managed`, `pitr-unavailable`.
     func recoveryPlan(for request: RestoreRequest) async throws -> (plan: RecoveryPlan, repository: Repository, point: RestorePoint)? {
         guard let point = request.pointInTime else { return nil }
-        guard configuration.walExecutable != nil else {
-            throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to fetch WAL")
-        }
+        _ = try walExecutable()
         let backup = try await completedBackup(id: request.backupID)
         guard backup.method == .physical, let database = try await catalog.database(named: backup.database),
               let (window, repository) = try await walArchive.recoveryWindow(database: database)
@@ -45,9 +43,7 @@ extension ControlPlane {
     ) async throws -> T {
         guard let recovery else { return try await body(nil) }
         let (manager, root) = try instanceService.parts()
-        guard let executable = configuration.walExecutable else {
-            throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to fetch WAL")
-        }
+        let executable = try walExecutable()
         let directory = "\(root)/.wal-spool-\(run.id)"
         try manager.prepareSpool(at: directory)
         defer { try? FileManager.default.removeItem(atPath: directory) }

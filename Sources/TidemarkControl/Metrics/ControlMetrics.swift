@@ -150,13 +150,13 @@ package struct ControlMetrics: Sendable {
     }
 
     /// A WAL file was stored (or was already there).
-    package func walPushed(database: String, bytes: Int) {
+    package func walPushed(bytes: Int) {
         Counter(label: Name.walPushed, factory: factory).increment()
         Counter(label: Name.walPushedBytes, factory: factory).increment(by: bytes)
     }
 
     /// A WAL push failed; PostgreSQL will retry it.
-    package func walPushFailed(database: String) {
+    package func walPushFailed() {
         Counter(label: Name.walPushFailures, factory: factory).increment()
     }
 

@@ -32,14 +32,14 @@ package struct WALArchiveService: Sendable {
             if let data = database.managed?.dataDirectory {
                 control.walUploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
             }
-            control.metrics.walPushed(database: database.name, bytes: contents.count)
+            control.metrics.walPushed(bytes: contents.count)
             return outcome
         } catch let error as RepositoryError where error.kind == .walConflict {
-            control.metrics.walPushFailed(database: database.name)
+            control.metrics.walPushFailed()
             await control.notify(Notice(.walConflict, status: "refused", database: database.name, message: "WAL file \(name): \(error.message)"))
             throw error
         } catch {
-            control.metrics.walPushFailed(database: database.name)
+            control.metrics.walPushFailed()
             throw error
         }
     }
@@ -102,8 +102,9 @@ package struct WALArchiveService: Sendable {
         var database = try await control.database(named: name)
         guard var instance = database.managed, let manager = control.instances else { return }
         if pitr {
-            guard let executable = control.configuration.walExecutable, let socket = control.configuration.walSocket else {
-                throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to archive WAL")
+            let executable = try control.walExecutable()
+            guard let socket = control.configuration.walSocket else {
+                throw ControlError(.pitrUnavailable, "this Tidemark process has no WAL socket for wal-push to reach serve")
             }
             let namespace = instance.walNamespace ?? Identifier.make()
             instance.walNamespace = namespace

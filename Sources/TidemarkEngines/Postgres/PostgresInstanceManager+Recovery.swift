@@ -29,11 +29,11 @@ extension PostgresInstanceManager {
             if !promoted, target.time != nil, log.contains("recovery ended before configured recovery target was reached") {
                 // No commit after the target in the archive: every commit the archive holds is
                 // older than the target, so replaying all of it is the state at the target.
-                try? await runTool("pg_ctl", ["-D", instance.dataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], failure: .databaseUnreachable)
+                await stopImmediately(instance)
                 target.time = nil
                 continue
             }
-            try? await runTool("pg_ctl", ["-D", instance.dataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], failure: .databaseUnreachable)
+            await stopImmediately(instance)
             let detail = fatal.isEmpty ? String(log.suffix(800)) : fatal.suffix(5).joined(separator: "\n")
             throw EngineError(
                 .restoreFailed, "point-in-time recovery did not complete: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))",

@@ -90,12 +90,18 @@ package struct PostgresInstanceManager: InstanceManager {
 
     package func remove(_ instance: ManagedInstance) async throws {
         if await status(of: instance) == .running {
-            try? await runTool("pg_ctl", ["-D", instance.dataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], failure: .databaseUnreachable)
+            await stopImmediately(instance)
         }
         let directory = Self.instanceDirectory(of: instance)
         if FileManager.default.fileExists(atPath: directory) {
             try FileManager.default.removeItem(atPath: directory)
         }
+    }
+
+    /// Stops the server without a checkpoint (its data is being thrown away or recovered
+    /// again); a server already down is no error.
+    func stopImmediately(_ instance: ManagedInstance) async {
+        try? await runTool("pg_ctl", ["-D", instance.dataDirectory, "-m", "immediate", "-w", "-t", "60", "stop"], failure: .databaseUnreachable)
     }
 
     // MARK: Configuration
