@@ -33,8 +33,15 @@ extension ControlPlane {
         /// How long `wal-fetch` waits for a segment the restore is still fetching before it
         /// aborts recovery (exit 128).
         package var walFetchTimeout: TimeInterval = 600
-        /// How long WAL may wait for archiving, while pushes fail, before `wal.archiving-failed`.
+        /// How long WAL may wait for archiving, while pushes fail, before `wal.archiving-failed`
+        /// (for an external server: how long its replication slot may stay inactive).
         package var walAlertSeconds: TimeInterval = 120
+        /// Where `serve` runs `pg_receivewal` for external servers that archive:
+        /// `<home>/wal-receive/<namespace>/`; nil: this process receives no WAL.
+        package var walReceiveRoot: String?
+        /// How often the segment an external server is still writing is uploaded as a partial
+        /// snapshot: with streaming, the RPO of an external server.
+        package var walPartialSeconds: TimeInterval = 30
 
         package init(
             workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",

@@ -28,10 +28,13 @@ extension ControlPlane {
         let plan = try await checkedPlan(plan)
         let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
         let record = DatabaseRecord(name: name, engine: kind, connection: connection, password: password, createdAt: now())
+        // A physical plan is checked against the server before the database is saved.
+        if plan?.method == .physical || plan?.pitr == true { try await walArchive.checkReplication(record) }
         try await catalog.insertDatabase(record)
         var created: PlanRecord?
         if let plan { created = try await setPlan(database: name, plan) }
-        return (record, version, created)
+        // The plan may have set up WAL streaming on the record.
+        return (try await catalog.database(named: name) ?? record, version, created)
     }
 
     /// Refuses `name` when a database (external or managed) is registered under it.
@@ -46,7 +49,8 @@ extension ControlPlane {
     /// nil when none is wanted, or when no storage is registered and none named.
     func checkedPlan(_ plan: PlanChange?) async throws -> PlanChange? {
         guard let change = plan else { return nil }
-        if change.storage == nil, try await catalog.storages().isEmpty { return nil }
+        // A plan asked for by its method or archiving is wanted even without a storage yet.
+        if change.storage == nil, change.method == nil, change.pitr == nil, try await catalog.storages().isEmpty { return nil }
         _ = try await resolveStorage(change.storage)
         if let schedule = change.schedule { _ = try CronExpression(parsing: schedule) }
         _ = try await policy(named: change.policy ?? RetentionPolicy.defaultName)

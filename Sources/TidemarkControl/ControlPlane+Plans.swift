@@ -26,7 +26,8 @@ extension ControlPlane {
     /// the one given or, when only one is registered, that one. The next run is computed now.
     /// - Throws: `database-not-registered`, `database-deprovisioned`, `invalid-cron` (with the
     ///   field and position), `storage-not-found`, `storage-required`, `policy-not-found`,
-    ///   `not-managed` for `--method physical` on an external server.
+    ///   `not-managed` for `--pitr` without `--method physical`, the replication client's
+    ///   errors when an external server cannot be backed up physically (no REPLICATION role…).
     func setPlan(database name: String, _ change: PlanChange) async throws -> PlanRecord {
         let database = try await database(named: name)
         if database.deprovisionedAt != nil {
@@ -39,21 +40,14 @@ extension ControlPlane {
         let policy = change.policy ?? existing?.policy ?? RetentionPolicy.defaultName
         _ = try await self.policy(named: policy)
         let method = change.method ?? existing?.method ?? .logical
-        if method == .physical && database.managed == nil {
-            throw ControlError(
-                .notManaged, "database \(name) is an external server; physical backups are for managed instances (tidemark db create)",
-                hint: "Use --method logical for this database."
-            )
-        }
         let pitr = change.pitr ?? existing?.pitr ?? false
-        if pitr && (method != .physical || database.managed == nil) {
-            throw ControlError(
-                .notManaged,
-                database.managed == nil
-                    ? "database \(name) is an external server; WAL archiving is for managed instances (tidemark db create) in this release"
-                    : "WAL archiving needs physical base backups: add --method physical",
-                hint: database.managed == nil ? "Back it up logically, or restore a backup into a managed instance." : "tidemark plan set \(name) --method physical --pitr"
-            )
+        if pitr && method != .physical {
+            throw ControlError(.notManaged, "WAL archiving needs physical base backups: add --method physical", hint: "tidemark plan set \(name) --method physical --pitr")
+        }
+        // An external server is asked up front whether it can be backed up physically and
+        // streamed from, so a plan never promises what the role cannot do.
+        if database.managed == nil, method == .physical, existing?.method != .physical || (pitr && database.walStreaming?.active != true) {
+            try await walArchive.checkReplication(database)
         }
         let time = now()
         let isPaused = existing?.isPaused ?? false
@@ -72,7 +66,11 @@ extension ControlPlane {
         )
         // Archiving first: a plan that says --pitr while the server does not archive would promise
         // a recovery window that is not there.
-        if database.managed != nil { try await walArchive.applyArchiving(database: name, pitr: pitr) }
+        if database.managed != nil {
+            try await walArchive.applyArchiving(database: name, pitr: pitr)
+        } else {
+            try await walArchive.applyStreaming(database: name, pitr: pitr)
+        }
         try await catalog.savePlan(plan)
         if existing?.policy != policy { await refreshExpiriesLogging(database: name) }
         return plan

@@ -36,6 +36,9 @@ package struct ControlPlane: Sendable {
     let walUploads = WALUploadsAhead()
     /// Runs managed PostgreSQL instances (SPEC §4.7); nil where there are none (some tests).
     let instances: (any InstanceManager)?
+    /// Physical backups and WAL streaming of external PostgreSQL servers (SPEC §4.8); nil
+    /// where there are none (some tests).
+    let replication: (any ReplicationClient)?
     /// Where managed instances live: `<home>/instances/<name>/data`.
     let instanceRoot: String?
 
@@ -52,6 +55,7 @@ package struct ControlPlane: Sendable {
         metrics: ControlMetrics = ControlMetrics(),
         webhookTransport: (any WebhookTransport)? = nil,
         instances: (any InstanceManager)? = nil,
+        replication: (any ReplicationClient)? = nil,
         instanceRoot: String? = nil
     ) {
         self.catalog = catalog
@@ -66,6 +70,7 @@ package struct ControlPlane: Sendable {
         self.metrics = metrics
         self.webhookTransport = webhookTransport
         self.instances = instances
+        self.replication = replication
         self.instanceRoot = instanceRoot
     }
 

@@ -70,6 +70,7 @@ package enum Environment {
                 var configuration = try configuration(workerID: workerID, environment: environment)
                 configuration.walExecutable = currentExecutable()
                 configuration.walSocket = "\(home)/run/wal.sock"
+                configuration.walReceiveRoot = "\(home)/wal-receive"
                 return configuration
             }(),
             metrics: metrics,
@@ -180,6 +181,7 @@ package enum Environment {
             metrics: metrics,
             webhookTransport: webhookTransport,
             instances: instances,
+            replication: PostgresReplicationClient(runner: SubprocessRunner(), tools: PostgresTools.discover()),
             instanceRoot: instanceRoot
         )
     }
@@ -205,6 +207,7 @@ extension Environment {
             ("TIDEMARK_RETRY_DELAY_SECONDS", { (value: Double) in configuration.retryDelay = value }),
             ("TIDEMARK_WAL_FETCH_TIMEOUT_SECONDS", { (value: Double) in configuration.walFetchTimeout = value }),
             ("TIDEMARK_WAL_ALERT_SECONDS", { (value: Double) in configuration.walAlertSeconds = value }),
+            ("TIDEMARK_WAL_PARTIAL_SECONDS", { (value: Double) in configuration.walPartialSeconds = value }),
         ] {
             guard let text = environment[key], !text.isEmpty else { continue }
             guard let value = Double(text), value > 0 else {

@@ -72,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
                 .init(service: Worker(control: control, maxConcurrent: maxConcurrentOperations, clock: clock)),
                 .init(service: NotificationService(control: control, clock: clock)),
                 .init(service: InstanceSupervisor(control: control, interval: .seconds(supervisorInterval), clock: clock)),
+                .init(service: WALReceiverSupervisor(control: control, clock: clock)),
             ]
             if let socket = control.configuration.walSocket {
                 // A Unix socket path holds at most 107 bytes: a longer home gets no WAL socket

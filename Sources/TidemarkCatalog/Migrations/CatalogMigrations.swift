@@ -210,6 +210,10 @@ enum CatalogMigrations {
         ALTER TABLE plans ADD COLUMN pitr INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE policies ADD COLUMN pitr_days INTEGER
         """,
+        // 14: WAL streamed from an external server (namespace, slot, active) as JSON.
+        """
+        ALTER TABLE databases ADD COLUMN wal_streaming TEXT
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

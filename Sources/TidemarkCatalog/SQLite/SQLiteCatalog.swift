@@ -75,10 +75,10 @@ package final class SQLiteCatalog: Catalog {
         let sealed = try sealed(database.password, label: "database:\(database.name)")
         do {
             try connection.execute(
-                "INSERT INTO databases (name, engine, connection, sealed_password, created_at, deprovisioned_at, managed) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO databases (name, engine, connection, sealed_password, created_at, deprovisioned_at, managed, wal_streaming) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     .text(database.name), .text(database.engine.rawValue), .text(try json(database.connection)), sealed,
-                    date(database.createdAt), database.deprovisionedAt.map(date) ?? .null, try managedValue(database.managed),
+                    date(database.createdAt), database.deprovisionedAt.map(date) ?? .null, try jsonValue(database.managed), try jsonValue(database.walStreaming),
                 ]
             )
         } catch let error as CatalogError where error.kind == .nameConflict {
@@ -89,8 +89,8 @@ package final class SQLiteCatalog: Catalog {
     package func updateDatabase(_ database: DatabaseRecord) async throws {
         let sealed = try sealed(database.password, label: "database:\(database.name)")
         let updated = try connection.query(
-            "UPDATE databases SET engine = ?, connection = ?, sealed_password = ?, managed = ? WHERE name = ? RETURNING name",
-            [.text(database.engine.rawValue), .text(try json(database.connection)), sealed, try managedValue(database.managed), .text(database.name)]
+            "UPDATE databases SET engine = ?, connection = ?, sealed_password = ?, managed = ?, wal_streaming = ? WHERE name = ? RETURNING name",
+            [.text(database.engine.rawValue), .text(try json(database.connection)), sealed, try jsonValue(database.managed), try jsonValue(database.walStreaming), .text(database.name)]
         )
         guard !updated.isEmpty else {
             throw CatalogError(.notFound, "database \(database.name) is not registered", hint: "Run 'tidemark db list' to see the registered databases.")
@@ -115,13 +115,15 @@ package final class SQLiteCatalog: Catalog {
             password: password,
             createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
             deprovisionedAt: dateValue(row["deprovisioned_at"]),
-            managed: row["managed"].string == nil ? nil : try decode(ManagedInstance.self, row["managed"])
+            managed: row["managed"].string == nil ? nil : try decode(ManagedInstance.self, row["managed"]),
+            walStreaming: row["wal_streaming"].string == nil ? nil : try decode(WALStreaming.self, row["wal_streaming"])
         )
     }
 
-    private func managedValue(_ managed: ManagedInstance?) throws -> SQLiteValue {
-        guard let managed else { return .null }
-        return .text(try json(managed))
+    /// A nullable JSON column.
+    private func jsonValue<T: Encodable>(_ value: T?) throws -> SQLiteValue {
+        guard let value else { return .null }
+        return .text(try json(value))
     }
 
     // MARK: Backups

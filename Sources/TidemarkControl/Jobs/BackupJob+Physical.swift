@@ -3,15 +3,22 @@ import TidemarkCore
 import TidemarkRepository
 
 extension ControlPlane {
-    /// A base backup of managed instance `database` into `repository` (``BackupJob``, method
-    /// physical): `pg_basebackup`'s tar streamed through the tar-aware chunker (no local copy),
-    /// then PostgreSQL's `backup_manifest` as a second stream, then the manifest, last.
+    /// A base backup of `database` (a managed instance, or an external server over its
+    /// replication connection) into `repository` (``BackupJob``, method physical):
+    /// `pg_basebackup`'s tar streamed through the tar-aware chunker (no local copy), then
+    /// PostgreSQL's `backup_manifest` as a second stream, then the manifest, last.
     func physicalBackup(
         of database: DatabaseRecord, id backupID: String, trigger: BackupTrigger, serverVersion version: String,
         repository: Repository, run: OperationRun
     ) async throws -> BackupManifest {
-        guard let instance = database.managed, let manager = instances else {
-            throw ControlError(.notManaged, "database \(database.name) is not a managed instance; it cannot be backed up physically")
+        let takeBaseBackup: @Sendable (_ sink: ([UInt8]) async throws -> Void, _ progress: (Int64, Int64) -> Void) async throws -> BaseBackupSummary
+        if let instance = database.managed, let manager = instances {
+            takeBaseBackup = { sink, progress in try await manager.baseBackup(of: instance, into: sink, progress: progress) }
+        } else if database.managed == nil, let client = replication {
+            let target = database.target
+            takeBaseBackup = { sink, progress in try await client.baseBackup(of: target, into: sink, progress: progress) }
+        } else {
+            throw ControlError(.instancesUnavailable, "this Tidemark process cannot take physical backups of \(database.name)")
         }
         return try await repository.withLock(exclusive: false, purpose: "physical backup \(backupID) of \(database.name)") {
             try await run.step("loading index")
@@ -24,13 +31,12 @@ extension ControlPlane {
                 index: index, layout: .tar,
                 progress: { read, stored in run.streamProgress(read: read, stored: stored) }
             ) { writer in
-                summary = try await manager.baseBackup(
-                    of: instance,
-                    into: { buffer in
+                summary = try await takeBaseBackup(
+                    { buffer in
                         try await writer.append(buffer)
                         try await run.saveProgressIfDue()
                     },
-                    progress: { _, total in run.progress { $0.bytesTotal = total } }
+                    { _, total in run.progress { $0.bytesTotal = total } }
                 )
             }
             guard let summary else {
@@ -38,7 +44,7 @@ extension ControlPlane {
             }
             var physical = summary.physical
             // Only an instance that archives has WAL after the backup to recover with.
-            if instance.archiveCommand != nil { physical.walNamespace = instance.walNamespace }
+            if database.archivesWAL { physical.walNamespace = database.walNamespace }
             try await run.log(
                 "base backup of \(physical.files) files, \(HumanFormat.bytes(written.size)) in \(written.chunks.count) chunks; \(written.newChunks) new, \(HumanFormat.bytes(written.storedBytes)) stored; WAL \(physical.startLSN)..\(physical.stopLSN) on timeline \(physical.timeline)"
             )

@@ -77,14 +77,12 @@ package struct BackupJob: Job {
         return Preflighted(checked, summary: checked.summary, database: name, backupID: checked.backupID)
     }
 
-    /// A physical backup needs a managed instance (external servers would need replication
-    /// credentials, not supported yet) whose server is running.
+    /// A physical backup needs a managed instance whose server is running, or an external
+    /// PostgreSQL server whose role may replicate.
     static func checkPhysical(_ database: DatabaseRecord, control: ControlPlane) async throws {
         guard let instance = database.managed else {
-            throw ControlError(
-                .notManaged, "database \(database.name) is an external server; physical backups are for managed instances (tidemark db create)",
-                hint: "Use --method logical for this database."
-            )
+            try await control.walArchive.checkReplication(database)
+            return
         }
         guard let manager = control.instances else {
             throw ControlError(.instancesUnavailable, "this Tidemark process cannot reach managed instances")

@@ -60,6 +60,11 @@ package struct DeprovisionJob: Job {
         try await control.catalog.markDeprovisioned(database: name, at: time)
         database.deprovisionedAt = time
         var result = finalBackup.map { ["finalBackupId": $0.id] } ?? [:]
+        if database.walStreaming?.active == true {
+            try await run.step("dropping replication slot")
+            try await control.walArchive.stopStreaming(&database)
+            try await run.log("WAL streaming stopped; replication slot \(database.walStreaming?.slot ?? "") dropped")
+        }
         if let instance = database.managed, let manager = control.instances {
             try await run.step("removing instance")
             try await manager.remove(instance)

@@ -38,6 +38,9 @@ package struct ControlMetrics: Sendable {
         package static let walLag = "tidemark_wal_archive_lag_seconds"
         package static let walLastArchived = "tidemark_wal_last_archived_timestamp_seconds"
         package static let walDirectoryBytes = "tidemark_pg_wal_bytes"
+        package static let walSlotActive = "tidemark_wal_slot_active"
+        package static let walSlotRetained = "tidemark_wal_slot_retained_bytes"
+        package static let walReceiverRestarts = "tidemark_wal_receiver_restarts_total"
     }
 
     /// What a family measures, as Prometheus shows it.
@@ -85,6 +88,7 @@ package struct ControlMetrics: Sendable {
             Family(name: Name.walPushed, kind: .counter, help: "WAL files wal-push handed to serve and serve stored (or found already stored)", initialLabels: [[]]),
             Family(name: Name.walPushedBytes, kind: .counter, help: "Bytes of WAL files stored by wal-push, before compression", initialLabels: [[]]),
             Family(name: Name.walPushFailures, kind: .counter, help: "WAL pushes serve could not store (PostgreSQL retries them)", initialLabels: [[]]),
+            Family(name: Name.walReceiverRestarts, kind: .counter, help: "Times serve started pg_receivewal again for an external server after it ended", initialLabels: [[]]),
             Family(name: Name.instancesFailing, kind: .gauge, help: "Managed instances that keep dying (restarted 3 times in 10 minutes, or 3 failed starts in a row)", initialLabels: [[]]),
         ]
     }()
@@ -96,6 +100,8 @@ package struct ControlMetrics: Sendable {
         Family(name: Name.walLag, kind: .gauge, help: "How long the oldest WAL segment waiting for archiving has waited, in seconds, by database", initialLabels: []),
         Family(name: Name.walLastArchived, kind: .gauge, help: "When a managed instance last archived a WAL file (Unix time), by database", initialLabels: []),
         Family(name: Name.walDirectoryBytes, kind: .gauge, help: "Size of a managed instance's pg_wal directory in bytes, by database", initialLabels: []),
+        Family(name: Name.walSlotActive, kind: .gauge, help: "Whether the replication slot an external server's WAL is streamed from has a receiver (1) or not (0), by database", initialLabels: []),
+        Family(name: Name.walSlotRetained, kind: .gauge, help: "Bytes of WAL an external server keeps for Tidemark's replication slot, by database", initialLabels: []),
     ]
 
     /// Creates every family's initial series (at zero), so each is exposed, with its HELP and
@@ -167,6 +173,18 @@ package struct ControlMetrics: Sendable {
         Gauge(label: Name.walLag, dimensions: labels, factory: factory).record(status.oldestWaitingSeconds)
         if let last = status.lastArchivedAt { Gauge(label: Name.walLastArchived, dimensions: labels, factory: factory).record(last.timeIntervalSince1970) }
         Gauge(label: Name.walDirectoryBytes, dimensions: labels, factory: factory).record(Double(status.walDirectoryBytes))
+    }
+
+    /// What an external server reported about the slot WAL is streamed from.
+    package func replicationSlot(database: String, _ status: ReplicationSlotStatus?) {
+        let labels = [("database", database)]
+        Gauge(label: Name.walSlotActive, dimensions: labels, factory: factory).record(status?.active == true ? 1 : 0)
+        Gauge(label: Name.walSlotRetained, dimensions: labels, factory: factory).record(Double(status?.retainedBytes ?? 0))
+    }
+
+    /// `pg_receivewal` was started again after it ended.
+    package func walReceiverRestarted() {
+        Counter(label: Name.walReceiverRestarts, factory: factory).increment()
     }
 
     /// How many managed instances keep dying right now.

@@ -248,6 +248,9 @@ package struct DatabaseRepresentation: Encodable, Sendable {
     package var desiredState: String?
     /// Restorable ranges per timeline (point-in-time recovery), only where one database is shown.
     package var recoveryWindow: [RecoveryRange]?
+    /// The replication slot on an external server its WAL is streamed from (`pg_receivewal`
+    /// run by `serve`), while its plan archives.
+    package var walSlot: String?
 
     /// - Parameter status: the managed instance's state, when known.
     package init(_ record: DatabaseRecord, status: InstanceStatus? = nil) {
@@ -264,10 +267,11 @@ package struct DatabaseRepresentation: Encodable, Sendable {
         dataDirectory = record.managed?.dataDirectory
         self.status = status
         desiredState = record.managed?.desiredState.rawValue
+        walSlot = record.walStreaming?.active == true ? record.walStreaming?.slot : nil
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, engine, url, host, port, user, database, createdAt, deprovisionedAt, managed, dataDirectory, status, desiredState, recoveryWindow
+        case name, engine, url, host, port, user, database, createdAt, deprovisionedAt, managed, dataDirectory, status, desiredState, recoveryWindow, walSlot
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -285,6 +289,7 @@ package struct DatabaseRepresentation: Encodable, Sendable {
         try container.encode(dataDirectory, forKey: .dataDirectory)
         try container.encode(status?.rawValue, forKey: .status)
         try container.encode(desiredState, forKey: .desiredState)
+        try container.encode(walSlot, forKey: .walSlot)
         if let recoveryWindow { try container.encode(recoveryWindow, forKey: .recoveryWindow) }
     }
 }

@@ -9,7 +9,7 @@ import TidemarkRepository
 /// passphrase and hands the file to `serve` over a Unix socket, which calls ``push(namespace:name:contents:writtenAt:)``
 /// here. Each managed instance archives into its own namespace (`ManagedInstance.walNamespace`).
 package struct WALArchiveService: Sendable {
-    private let control: ControlPlane
+    let control: ControlPlane
 
     init(control: ControlPlane) { self.control = control }
 
@@ -17,7 +17,9 @@ package struct WALArchiveService: Sendable {
     /// - Throws: `wal-namespace-unknown` when no archiving database has that namespace,
     ///   `wal-conflict` when the archive holds the name with other contents (a `wal-conflict`
     ///   notice is sent), storage and repository errors.
-    package func push(namespace: String, name: String, contents: [UInt8], writtenAt: Date) async throws -> WALPushOutcome {
+    /// - Parameter replacing: a newer partial snapshot of the segment an external server is
+    ///   writing, which replaces the older ones (``Repository/pushWAL(namespace:name:contents:writtenAt:replacing:)``).
+    package func push(namespace: String, name: String, contents: [UInt8], writtenAt: Date, replacing: Bool = false) async throws -> WALPushOutcome {
         let (database, plan) = try await archivingDatabase(namespace: namespace)
         let repository = try await control.openRepository(try await control.storage(named: plan.storage))
         do {
@@ -26,7 +28,9 @@ package struct WALArchiveService: Sendable {
             if await control.walUploads.storedTag(namespace: namespace, name: name) == tag {
                 outcome = .alreadyStored
             } else {
-                outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt)
+                outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt, replacing: replacing)
+                // A complete segment makes the partial snapshots of it obsolete.
+                if database.managed == nil, name.count == 24 { try await repository.deletePartialWAL(namespace: namespace, segment: name) }
                 control.walUploads.remember(namespace: namespace, name: name, tag: tag)
             }
             if let data = database.managed?.dataDirectory {
@@ -58,7 +62,7 @@ package struct WALArchiveService: Sendable {
 
     /// The window with the repository it was read from, nil when the database has no archive.
     func recoveryWindow(database: DatabaseRecord) async throws -> (RecoveryWindow, Repository)? {
-        guard let namespace = database.managed?.walNamespace, let plan = try await control.catalog.plan(database: database.name) else { return nil }
+        guard let namespace = database.walNamespace, let plan = try await control.catalog.plan(database: database.name) else { return nil }
         let backups = try await control.catalog.backups(matching: BackupFilter(database: database.name, status: .completed))
         let physical = backups.compactMap { backup -> (BackupRecord, PhysicalBackupInfo)? in
             guard let info = backup.physical, info.walNamespace == namespace else { return nil }
@@ -82,7 +86,7 @@ package struct WALArchiveService: Sendable {
     /// of the oldest completed physical backup of the namespace (earlier timelines included).
     /// History files stay, and nothing is deleted while the namespace has no base backup.
     func pruneWAL(database: DatabaseRecord) async throws -> (count: Int, bytes: Int64) {
-        guard let (window, repository) = try await recoveryWindow(database: database), let namespace = database.managed?.walNamespace else { return (0, 0) }
+        guard let (window, repository) = try await recoveryWindow(database: database), let namespace = database.walNamespace else { return (0, 0) }
         guard let oldest = window.bases.map(\.startSegment).min(), let first = oldest.segmentNumber else { return (0, 0) }
         let archive = try await repository.listWAL(namespace: namespace, segmentSize: window.segmentSize)
         let obsolete = archive.filter { file in
@@ -162,7 +166,7 @@ package struct WALArchiveService: Sendable {
     }
 
     private func archivingDatabase(namespace: String) async throws -> (DatabaseRecord, PlanRecord) {
-        for database in try await control.catalog.databases() where database.managed?.walNamespace == namespace {
+        for database in try await control.catalog.databases() where database.walNamespace == namespace {
             guard let plan = try await control.catalog.plan(database: database.name), plan.pitr else { break }
             return (database, plan)
         }

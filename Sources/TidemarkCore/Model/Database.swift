@@ -42,6 +42,9 @@ package struct DatabaseRecord: Sendable, Equatable {
     package var deprovisionedAt: Date?
     /// Set when Tidemark runs the server itself (SPEC §4.7); nil for an external server.
     package var managed: ManagedInstance?
+    /// WAL streamed from this external server by `pg_receivewal` (SPEC §4.8); nil for a
+    /// managed instance (it pushes its WAL) and an external server that never archived.
+    package var walStreaming: WALStreaming?
 
     package init(
         name: String,
@@ -50,7 +53,8 @@ package struct DatabaseRecord: Sendable, Equatable {
         password: Secret<String>?,
         createdAt: Date,
         deprovisionedAt: Date? = nil,
-        managed: ManagedInstance? = nil
+        managed: ManagedInstance? = nil,
+        walStreaming: WALStreaming? = nil
     ) {
         self.name = name
         self.engine = engine
@@ -59,6 +63,19 @@ package struct DatabaseRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.deprovisionedAt = deprovisionedAt
         self.managed = managed
+        self.walStreaming = walStreaming
+    }
+
+    /// The WAL archive namespace of this database (`wal/<namespace>/`): a managed instance's,
+    /// or the one an external server's streamed WAL goes to; nil when it never archived.
+    package var walNamespace: String? {
+        managed?.walNamespace ?? walStreaming?.namespace
+    }
+
+    /// Whether WAL of this database is being archived now (pushed by the managed instance, or
+    /// streamed from the external server).
+    package var archivesWAL: Bool {
+        managed?.archiveCommand != nil || walStreaming?.active == true
     }
 }
 

@@ -8,12 +8,17 @@ package struct ArchivedWAL: Sendable, Equatable {
     package var writtenAt: Date
     package var key: String
     package var size: Int64
+    /// A snapshot of the segment still being written (`<segment>.partial`, uploaded by the
+    /// receiver of an external server): valid WAL up to somewhere inside, zeros after. It can
+    /// only end a run; recovery replays it as the segment and ends where its WAL ends.
+    package var isPartial: Bool
 
-    package init(name: WALFileName, writtenAt: Date, key: String, size: Int64) {
+    package init(name: WALFileName, writtenAt: Date, key: String, size: Int64, isPartial: Bool = false) {
         self.name = name
         self.writtenAt = writtenAt
         self.key = key
         self.size = size
+        self.isPartial = isPartial
     }
 }
 
@@ -73,33 +78,43 @@ package struct RecoveryWindow: Sendable {
     package let segmentSize: Int
     /// Segments per timeline, by segment number.
     private let segments: [UInt32: [UInt64: ArchivedWAL]]
+    /// The newest partial snapshot per timeline and segment number.
+    private let partials: [UInt32: [UInt64: ArchivedWAL]]
     private let histories: [UInt32: ArchivedWAL]
 
     package init(bases: [RecoveryBase], archive: [ArchivedWAL], segmentSize: Int = 16 << 20) {
         self.bases = bases.sorted { $0.stoppedAt < $1.stoppedAt }
         self.segmentSize = segmentSize
         var segments: [UInt32: [UInt64: ArchivedWAL]] = [:]
+        var partials: [UInt32: [UInt64: ArchivedWAL]] = [:]
         var histories: [UInt32: ArchivedWAL] = [:]
         for file in archive {
-            if let number = file.name.segmentNumber {
+            if let number = file.name.segmentNumber, file.isPartial {
+                if let kept = partials[file.name.timeline]?[number], kept.writtenAt >= file.writtenAt { continue }
+                partials[file.name.timeline, default: [:]][number] = file
+            } else if let number = file.name.segmentNumber {
                 segments[file.name.timeline, default: [:]][number] = file
             } else {
                 histories[file.name.timeline] = file
             }
         }
         self.segments = segments
+        self.partials = partials
         self.histories = histories
     }
 
-    /// The contiguous archived segments from `base`'s stop segment on; empty when the archive
-    /// does not hold that segment.
+    /// The contiguous archived segments from `base`'s stop segment on, ended by the partial
+    /// snapshot of the next segment when there is one; empty when the archive does not hold
+    /// the stop segment.
     package func run(from base: RecoveryBase) -> [ArchivedWAL] {
-        guard var number = base.stopSegment.segmentNumber, let timeline = segments[base.timeline] else { return [] }
+        guard var number = base.stopSegment.segmentNumber else { return [] }
+        let timeline = segments[base.timeline] ?? [:]
         var run: [ArchivedWAL] = []
         while let file = timeline[number] {
             run.append(file)
             number += 1
         }
+        if let partial = partials[base.timeline]?[number] { run.append(partial) }
         return run
     }
 

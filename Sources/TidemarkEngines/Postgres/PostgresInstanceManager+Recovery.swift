@@ -73,7 +73,8 @@ extension PostgresInstanceManager {
 
     package func prepareSpool(at path: String) throws {
         try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try prepareParent(of: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         try ownByInstanceUser(path)
     }
 

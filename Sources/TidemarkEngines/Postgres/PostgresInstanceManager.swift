@@ -205,8 +205,7 @@ package struct PostgresInstanceManager: InstanceManager {
         if manager.fileExists(atPath: directory) {
             throw EngineError(.restoreFailed, "the instance directory \(directory) already exists", hint: "Choose another name, or remove the leftover directory.")
         }
-        let parent = (directory as NSString).deletingLastPathComponent
-        try manager.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        try prepareParent(of: directory)
         try manager.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         if asPostgresUser {
             do {
@@ -216,15 +215,24 @@ package struct PostgresInstanceManager: InstanceManager {
                 try? manager.removeItem(atPath: directory)
                 throw error
             }
-            // The Tidemark home is private (0700); the postgres user needs to pass through it
-            // (not read it): group postgres, mode 0710.
-            let home = (parent as NSString).deletingLastPathComponent
-            var info = stat()
-            if stat(home, &info) == 0, info.st_uid == 0, info.st_mode & 0o010 == 0 {
-                if let group = getgrnam("postgres") {
-                    chown(home, 0, group.pointee.gr_gid)
-                    chmod(home, mode_t(info.st_mode & 0o7777) | 0o010)
-                }
+        }
+    }
+
+    /// Creates the directory instances live in (mode 0711) and lets the instance's user pass
+    /// through the Tidemark home to it: whatever is made there first (an instance, or the WAL
+    /// spool of a point-in-time restore) finds the same permissions.
+    func prepareParent(of directory: String) throws {
+        let parent = (directory as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
+        guard asPostgresUser else { return }
+        // The Tidemark home is private (0700); the postgres user needs to pass through it
+        // (not read it): group postgres, mode 0710.
+        let home = (parent as NSString).deletingLastPathComponent
+        var info = stat()
+        if stat(home, &info) == 0, info.st_uid == 0, info.st_mode & 0o010 == 0 {
+            if let group = getgrnam("postgres") {
+                chown(home, 0, group.pointee.gr_gid)
+                chmod(home, mode_t(info.st_mode & 0o7777) | 0o010)
             }
         }
     }
@@ -269,18 +277,6 @@ package struct PostgresInstanceManager: InstanceManager {
     /// Runs SQL through psql on the instance's socket as the superuser; returns standard output.
     @discardableResult
     func execute(_ sql: String, on instance: ManagedInstance, database: String = "postgres", variables: [String: String] = [:]) async throws -> String {
-        var arguments = ["-h", instance.dataDirectory, "-p", "\(instance.port)", "-U", "postgres", "-d", database, "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-q", "-t", "-A", "-F", "|"]
-        for (name, value) in variables.sorted(by: { $0.key < $1.key }) { arguments.append("--set=\(name)=\(value)") }
-        // SQL through stdin: psql expands :'name' variables only in scripts, and no value
-        // (a password) reaches a command line.
-        var script: [UInt8]? = Array(sql.utf8)
-        let outcome = try await runner.run(ProcessCommand(executable: tools.path("psql"), arguments: arguments)) {
-            defer { script = nil }
-            return script
-        }
-        guard outcome.succeeded else {
-            throw EngineError(.restoreFailed, "SQL on the managed instance failed: \(outcome.standardError.suffix(500).trimmingCharacters(in: .whitespacesAndNewlines))")
-        }
-        return outcome.standardOutput
+        try await PostgresSession.managed(instance, runner: runner, tools: tools).execute(sql, database: database, variables: variables)
     }
 }

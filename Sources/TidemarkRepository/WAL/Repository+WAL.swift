@@ -9,10 +9,13 @@ package import TidemarkCore
 /// recovery window needs, so the window is computed from one listing without reading objects.
 extension Repository {
     /// Stores `contents` as WAL file `name` of `namespace`, once.
+    /// - Parameter replacing: for a `.partial` snapshot of the segment being received from an
+    ///   external server, which grows: other contents under the name are stored as a new
+    ///   object and the older snapshots are deleted once it is stored (never before).
     /// - Returns: `.alreadyStored` when the same file with the same contents is already there.
     /// - Throws: `RepositoryError` `wal-conflict` when the archive holds that name with other
     ///   contents (never overwritten); `invalid-wal-name` for a name PostgreSQL would not write.
-    package func pushWAL(namespace: String, name: String, contents: [UInt8], writtenAt: Date) async throws -> WALPushOutcome {
+    package func pushWAL(namespace: String, name: String, contents: [UInt8], writtenAt: Date, replacing: Bool = false) async throws -> WALPushOutcome {
         // The smallest segment size allows the most segments per log: every valid name parses.
         // Backup history files (`<segment>.<offset>.backup`) and the `.partial` segment a
         // promotion leaves are kept too, for people reading the archive; recovery never asks.
@@ -25,18 +28,28 @@ extension Repository {
         let tag = Self.walTag(master.chunkID(of: contents))
         let prefix = "\(Self.walDirectory(namespace: namespace, timeline: file.timeline))\(name.lowercased())-"
         let existing = try await store.list(prefix: prefix)
+        let replaces = replacing && isPartial
         if !existing.isEmpty {
             if existing.contains(where: { Self.parseWALKey($0.key)?.tag == tag }) { return .alreadyStored }
-            throw RepositoryError(
+            if !replaces { throw RepositoryError(
                 .walConflict, "the WAL archive already holds \(name) with different contents; it was not overwritten",
                 hint: "Two clusters may be archiving into one namespace, or a restored server kept its source's archive_command. Check the instance and 'tidemark db show'."
-            )
+            ) }
         }
         let millis = Int64((writtenAt.timeIntervalSince1970 * 1000).rounded(.down))
         let key = "\(prefix)\(tag)-\(millis)"
         let sealed = try sealer.seal(Payload.encode(contents, level: config.compression.level), associatedData: Self.walLabel(key))
         try await store.put(sealed, at: key)
+        if replaces && !existing.isEmpty { try await store.delete(keys: existing.map(\.key)) }
         return .stored
+    }
+
+    /// Deletes the partial snapshots of segment `name` (the complete segment is stored).
+    package func deletePartialWAL(namespace: String, segment name: String) async throws {
+        guard let file = WALFileName(name, segmentSize: 1 << 20) else { return }
+        let prefix = "\(Self.walDirectory(namespace: namespace, timeline: file.timeline))\(name.lowercased()).partial-"
+        let keys = try await store.list(prefix: prefix).map(\.key)
+        if !keys.isEmpty { try await store.delete(keys: keys) }
     }
 
     /// Every WAL file archived for `namespace`, in name order; objects whose names do not parse
@@ -46,12 +59,17 @@ extension Repository {
         var files: [ArchivedWAL] = []
         var seen: Set<WALFileName> = []
         for info in try await store.list(prefix: RepositoryLayout.walPrefix(namespace: namespace)) {
-            guard let parsed = Self.parseWALKey(info.key), let name = WALFileName(parsed.name, segmentSize: segmentSize) else { continue }
+            guard let parsed = Self.parseWALKey(info.key) else { continue }
+            if parsed.name.count == 32, parsed.name.hasSuffix(".partial"), let name = WALFileName(String(parsed.name.prefix(24)), segmentSize: segmentSize) {
+                files.append(ArchivedWAL(name: name, writtenAt: parsed.writtenAt, key: info.key, size: info.size, isPartial: true))
+                continue
+            }
+            guard let name = WALFileName(parsed.name, segmentSize: segmentSize) else { continue }
             // Two pushes racing on one file may both store it; either copy serves.
             guard seen.insert(name).inserted else { continue }
             files.append(ArchivedWAL(name: name, writtenAt: parsed.writtenAt, key: info.key, size: info.size))
         }
-        return files.sorted { $0.name < $1.name }
+        return files.sorted { ($0.name, $0.isPartial ? 1 : 0) < ($1.name, $1.isPartial ? 1 : 0) }
     }
 
     /// The contents of an archived WAL file, authenticated and checked against its tag.

@@ -261,10 +261,11 @@ enum OpenAPIDocument {
             "managed": boolean, "dataDirectory": nullableString,
             "status": ["oneOf": [["type": "string", "enum": ["running", "stopped", "missing"]], ["type": "null"]], "description": "managed instances only"],
             "desiredState": ["oneOf": [["type": "string", "enum": ["running", "stopped"]], ["type": "null"]]],
+            "walSlot": ["oneOf": [["type": "string"], ["type": "null"]], "description": "external servers whose plan archives: the replication slot serve streams WAL from"],
             "plan": ["allOf": [ref("Plan")], "description": "only in the answer of creating a managed instance"],
             "recoveryWindow": ["type": "array", "items": ref("RecoveryRange"), "description": "only in GET /databases/{name}: restorable ranges per timeline"],
             ],
-            required: ["name", "engine", "url", "host", "port", "user", "database", "createdAt", "deprovisionedAt", "managed", "dataDirectory", "status", "desiredState"]
+            required: ["name", "engine", "url", "host", "port", "user", "database", "createdAt", "deprovisionedAt", "managed", "dataDirectory", "status", "desiredState", "walSlot"]
         ),
         "DatabaseList": ["type": "array", "items": ref("Database")],
         "DatabaseCreate": object(
@@ -275,6 +276,7 @@ enum OpenAPIDocument {
                 "port": ["type": "integer", "minimum": 1024, "maximum": 65535, "description": "managed instances only; default a free one"],
                 "plan": boolean, "storage": name, "schedule": ["type": "string", "maxLength": 200], "policy": name,
                 "method": ["type": "string", "enum": ["logical", "physical"]],
+                "pitr": ["type": "boolean", "description": "continuous WAL archiving; for an external server serve streams WAL over a replication slot (the role needs REPLICATION); implies method physical"],
             ],
             required: ["name"], closed: true
         ),

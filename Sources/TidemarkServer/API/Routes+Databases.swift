@@ -18,8 +18,10 @@ struct DatabaseCreateBody: StrictBody {
     var schedule: String?
     var policy: String?
     var method: String?
+    /// Continuous WAL archiving (physical plans; an external server streams with pg_receivewal).
+    var pitr: Bool?
 
-    static let fields: Set<String> = ["name", "engine", "url", "managed", "port", "plan", "storage", "schedule", "policy", "method"]
+    static let fields: Set<String> = ["name", "engine", "url", "managed", "port", "plan", "storage", "schedule", "policy", "method", "pitr"]
 }
 
 /// `PUT /plans/{database}`: nil fields keep the current value.
@@ -95,7 +97,10 @@ extension RouteTable {
                 }
                 method = value
             }
-            let plan = body.plan == false ? nil : PlanChange(storage: body.storage, schedule: body.schedule, policy: body.policy, method: method)
+            if body.plan == false && (body.pitr == true || method != nil) {
+                throw APIError.badRequest("invalid-field", "'plan': false cannot be combined with 'method' or 'pitr', which set the plan")
+            }
+            let plan = body.plan == false ? nil : PlanChange(storage: body.storage, schedule: body.schedule, policy: body.policy, method: body.pitr == true ? (method ?? .physical) : method, pitr: body.pitr)
             if body.managed == true {
                 guard body.url == nil else { throw APIError.badRequest("invalid-field", "a managed instance gets its URL from Tidemark: leave 'url' out") }
                 guard engine == .postgres else { throw APIError.badRequest("invalid-field", "only PostgreSQL instances can be managed") }

@@ -78,4 +78,24 @@ import TidemarkCore
         #expect(throws: TidemarkError.self) { try RestorePoint(parsing: "2026-12-01 10:42") }
         #expect(throws: TidemarkError.self) { try RestorePoint(parsing: "yesterday") }
     }
+
+    @Test("a partial snapshot of the segment being received ends a run: the newest one counts, a complete segment wins, and it never bridges a gap")
+    func partialSnapshots() throws {
+        func partial(_ number: UInt64, at seconds: Double) throws -> ArchivedWAL {
+            var file = try segment(number, at: seconds)
+            file.isPartial = true
+            file.key += ".partial-\(Int(seconds))"
+            return file
+        }
+        let archive = try [segment(3, at: 5), segment(4, at: 60), partial(5, at: 70), partial(5, at: 90), partial(7, at: 400)]
+        let window = RecoveryWindow(bases: [try base("a", start: 3, stop: 3, at: 2)], archive: archive)
+        #expect(window.ranges == [RecoveryRange(timeline: 1, earliest: t0.addingTimeInterval(2), latest: t0.addingTimeInterval(90))])
+        let latest = try window.plan(to: nil)
+        #expect(latest.files.map(\.name.description) == ["000000010000000000000003", "000000010000000000000004", "000000010000000000000005"])
+        #expect(latest.files.last?.isPartial == true && latest.files.last?.key.hasSuffix("-90") == true, "the newest snapshot is replayed as the segment")
+        // Once segment 5 is complete it replaces its snapshots, and the run goes on from it.
+        let completed = RecoveryWindow(bases: [try base("a", start: 3, stop: 3, at: 2)], archive: archive + [try segment(5, at: 95), try partial(6, at: 99)])
+        #expect(completed.ranges.first?.latest == t0.addingTimeInterval(99))
+        #expect(try completed.plan(to: nil).files.map(\.isPartial) == [false, false, false, true])
+    }
 }

@@ -18,17 +18,22 @@ struct DatabaseAdd: AsyncParsableCommand {
     @Option(name: .long, help: "Storage of the database's plan (default: the only one registered).") var storage: String?
     @Option(name: .long, help: "Schedule of the plan (six-field cron; default @daily).") var schedule: String?
     @Option(name: .long, help: "Retention policy of the plan (default: default).") var policy: String?
+    @Option(name: .long, help: "Backup method of the plan: logical (default) or physical (pg_basebackup over a replication connection).") var method: BackupMethod?
+    @Flag(name: .long, help: "Archive WAL continuously (point-in-time restores): physical base backups, and serve streams WAL with pg_receivewal over a replication slot. The role needs REPLICATION.") var pitr = false
     @Flag(name: .long, help: "Create no backup plan (no automatic backups).") var noPlan = false
 
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let change = noPlan ? nil : PlanChange(storage: storage, schedule: schedule, policy: policy)
+            if noPlan && (pitr || method != nil) {
+                throw ValidationError("--no-plan cannot be combined with --method or --pitr, which set the plan")
+            }
+            let change = noPlan ? nil : PlanChange(storage: storage, schedule: schedule, policy: policy, method: pitr ? .physical : method, pitr: pitr ? true : nil)
             let (database, version, plan) = try await control.databases.add(name: name, engine: engine, url: url, plan: change)
             if context.isJSON { return try context.console.json(DatabaseRepresentation(database)) }
             context.console.line("database \(database.name) added: \(DatabaseRepresentation(database).url) (server \(version))")
             if let plan {
-                context.console.line("plan: \(plan.schedule) to \(plan.storage), policy \(plan.policy); next run \(PlanText.next(plan, now: control.now()))")
+                context.console.line("plan: \(plan.schedule) to \(plan.storage), policy \(plan.policy), method \(plan.method.rawValue)\(plan.pitr ? " with WAL streaming (serve runs pg_receivewal)" : ""); next run \(PlanText.next(plan, now: control.now()))")
             } else if !noPlan {
                 context.console.line("no plan yet (no storage registered): add a storage, then 'tidemark plan set \(database.name)'")
             }

@@ -26,6 +26,9 @@ struct DatabaseShow: AsyncParsableCommand {
                 context.console.line("managed:  \(representation.status?.rawValue ?? "unknown") (serve keeps it \(managed.desiredState == .running ? "running" : "stopped"))")
                 context.console.line("data:     \(managed.dataDirectory)")
             }
+            if let slot = representation.walSlot {
+                context.console.line("wal:      streamed by serve (pg_receivewal) from replication slot \(slot)")
+            }
             for (index, range) in (representation.recoveryWindow ?? []).enumerated() {
                 context.console.line("\(index == 0 ? "recovery:" : "         ") \(TimeText.iso(range.earliest)) .. \(TimeText.iso(range.latest)) (timeline \(range.timeline))")
             }
