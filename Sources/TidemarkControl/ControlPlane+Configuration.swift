@@ -42,6 +42,8 @@ extension ControlPlane {
         /// How often the segment an external server is still writing is uploaded as a partial
         /// snapshot: with streaming, the RPO of an external server.
         package var walPartialSeconds: TimeInterval = 30
+        /// How often `serve` lists each WAL archive for holes (`wal.gap`).
+        package var walGapCheckSeconds: TimeInterval = 60
 
         package init(
             workerID: String = "cli:\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",

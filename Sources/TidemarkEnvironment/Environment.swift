@@ -208,6 +208,7 @@ extension Environment {
             ("TIDEMARK_WAL_FETCH_TIMEOUT_SECONDS", { (value: Double) in configuration.walFetchTimeout = value }),
             ("TIDEMARK_WAL_ALERT_SECONDS", { (value: Double) in configuration.walAlertSeconds = value }),
             ("TIDEMARK_WAL_PARTIAL_SECONDS", { (value: Double) in configuration.walPartialSeconds = value }),
+            ("TIDEMARK_WAL_GAP_CHECK_SECONDS", { (value: Double) in configuration.walGapCheckSeconds = value }),
         ] {
             guard let text = environment[key], !text.isEmpty else { continue }
             guard let value = Double(text), value > 0 else {

@@ -24,7 +24,7 @@ import TidemarkTesting
         return try #require((operation["result"] as? [String: Any])?["url"] as? String, "\(operation)")
     }
 
-    @Test("db add --pitr on a REPLICATION role: physical backups over the replication connection, serve streams WAL through pg_receivewal and a slot, no gap after the receiver was kept out, latest from the partial segment, alert and recovery, slot dropped by --no-pitr")
+    @Test("db add --pitr on a REPLICATION role: physical backups over the replication connection, serve streams WAL through pg_receivewal and a slot, no gap after the receiver was kept out, latest from the partial segment, alert and recovery, wal.gap for a deleted segment, slot dropped by --no-pitr")
     func externalServer() async throws {
         try await withTemporaryPostgres { external in
             try await withTemporaryDirectory { directory in
@@ -53,7 +53,7 @@ import TidemarkTesting
 
                     let serve = try ServeProcess(
                         home: home, passphrase: cli.passphrase,
-                        environment: ["TIDEMARK_WAL_PARTIAL_SECONDS": "1", "TIDEMARK_WAL_ALERT_SECONDS": "3"],
+                        environment: ["TIDEMARK_WAL_PARTIAL_SECONDS": "1", "TIDEMARK_WAL_ALERT_SECONDS": "3", "TIDEMARK_WAL_GAP_CHECK_SECONDS": "1"],
                         arguments: ["--listen", "none", "--supervisor-interval", "1"]
                     )
                     let streaming = try await eventually(seconds: 30, every: .milliseconds(200)) {
@@ -104,6 +104,15 @@ import TidemarkTesting
 
                     let objects = try FileManager.default.subpathsOfDirectory(atPath: "\(directory)/repo/wal")
                     #expect(objects.contains { $0.contains(".partial-") }, "\(objects)")
+                    #expect(!serve.log.contains("misses segment"), "no hole yet: \(serve.log.suffix(2000))")
+                    // A segment in the middle of the window deleted by hand: serve reports the hole.
+                    let segments = objects.filter { $0.split(separator: "/").last.map { $0.prefix(24).allSatisfy(\.isHexDigit) && $0.dropFirst(24).hasPrefix("-") } ?? false }.sorted()
+                    #expect(segments.count >= 4, "\(segments)")
+                    let deleted = segments[segments.count - 2]
+                    try FileManager.default.removeItem(atPath: "\(directory)/repo/wal/\(deleted)")
+                    let missing = String(deleted.split(separator: "/").last?.prefix(24) ?? "").uppercased()
+                    let gap = try await eventually(seconds: 30, every: .milliseconds(200)) { serve.log.contains("misses segment \(missing)") }
+                    #expect(gap, "\(serve.log.suffix(2000))")
 
                     // Archiving off: the receiver stops and the slot is gone from the server.
                     _ = try object(try await cli.run(["plan", "set", "ext", "--no-pitr", "--output", "json"]))

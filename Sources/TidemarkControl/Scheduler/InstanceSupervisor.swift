@@ -31,7 +31,9 @@ package struct InstanceSupervisor<C: Clock>: Service where C.Duration == Duratio
         await cancelWhenGracefulShutdown {
             var state = InstanceSupervision()
             var lastHeartbeat = Date.distantPast
+            var lastGapCheck = Date.distantPast
             var alerted: Set<String> = []
+            var gapsReported: Set<String> = []
             while !Task.isCancelled {
                 await state.tick(control: control)
                 await control.walArchive.watchArchiving(alerted: &alerted, alertAfter: control.configuration.walAlertSeconds)
@@ -40,6 +42,11 @@ package struct InstanceSupervisor<C: Clock>: Service where C.Duration == Duratio
                 if control.now().timeIntervalSince(lastHeartbeat) >= TimeInterval(Self.heartbeatSeconds) {
                     lastHeartbeat = control.now()
                     await control.walArchive.heartbeat()
+                }
+                // One listing of each archive a minute finds holes (`wal.gap`).
+                if control.now().timeIntervalSince(lastGapCheck) >= control.configuration.walGapCheckSeconds {
+                    lastGapCheck = control.now()
+                    await control.walArchive.watchGaps(reported: &gapsReported, settle: control.configuration.walAlertSeconds)
                 }
                 do {
                     try await clock.sleep(for: interval)

@@ -165,6 +165,24 @@ package struct WALArchiveService: Sendable {
         }
     }
 
+    /// Sends `wal.gap` once per hole in the archive of every database that archives (managed
+    /// or streamed): a segment missing after a base backup while later segments were stored at
+    /// least `settle` seconds ago. `reported` holds `<database>/<segment>` already sent.
+    package func watchGaps(reported: inout Set<String>, settle: TimeInterval) async {
+        guard let databases = try? await control.catalog.databases() else { return }
+        for database in databases where database.deprovisionedAt == nil && database.archivesWAL {
+            guard let (window, _) = try? await recoveryWindow(database: database) else { continue }
+            for missing in window.gaps(settledBefore: control.now().addingTimeInterval(-settle)) {
+                let key = "\(database.name)/\(missing)"
+                guard reported.insert(key).inserted else { continue }
+                let message = "the WAL archive of \(database.name) misses segment \(missing) while later ones are stored: moments in that hole cannot be restored"
+                    + " (the recovery window is split; a new base backup starts an unbroken range)"
+                control.logger.error("\(message)")
+                await control.notify(Notice(.walGap, status: "gap", database: database.name, message: message))
+            }
+        }
+    }
+
     private func archivingDatabase(namespace: String) async throws -> (DatabaseRecord, PlanRecord) {
         for database in try await control.catalog.databases() where database.walNamespace == namespace {
             guard let plan = try await control.catalog.plan(database: database.name), plan.pitr else { break }

@@ -23,6 +23,9 @@ package enum WebhookEvent: String, Sendable, Codable, CaseIterable {
     case walArchivingFailed = "wal.archiving-failed"
     /// Archiving caught up after `wal.archiving-failed`.
     case walArchivingRecovered = "wal.archiving-recovered"
+    /// The archive misses a WAL segment after a base backup while later ones are stored: the
+    /// recovery window is split there (moments in the hole cannot be restored).
+    case walGap = "wal.gap"
     /// Sent by `tidemark webhook test` and `POST /webhooks/{name}/test`, whatever the filter.
     case test = "webhook.test"
 }

@@ -176,6 +176,31 @@ package struct RecoveryWindow: Sendable {
         return best
     }
 
+    /// The first missing segment of every hole in the archive after a base backup's stop
+    /// segment, on the base backups' timelines, whose next stored segment was written before
+    /// `cutoff`: uploads run in parallel, so a hole is only a gap once the segments after it
+    /// had time to be joined by the missing one.
+    package func gaps(settledBefore cutoff: Date) -> [WALFileName] {
+        var found: [WALFileName] = []
+        for timeline in Set(bases.map(\.timeline)).sorted() {
+            let stops = bases.filter { $0.timeline == timeline }.map(\.stopSegment)
+            guard let reference = stops.min(), let start = reference.segmentNumber,
+                  let stored = segments[timeline], let last = stored.keys.max(), last > start
+            else { continue }
+            var number = start
+            while number < last {
+                if stored[number] == nil {
+                    var next = number
+                    while stored[next] == nil { next += 1 }
+                    if let after = stored[next], after.writtenAt < cutoff, let name = reference.segment(number) { found.append(name) }
+                    number = next
+                }
+                number += 1
+            }
+        }
+        return found
+    }
+
     private func historyFiles(upTo timeline: UInt32) -> [ArchivedWAL] {
         histories.filter { $0.key <= timeline }.sorted { $0.key < $1.key }.map(\.value)
     }

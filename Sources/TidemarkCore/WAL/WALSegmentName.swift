@@ -55,6 +55,12 @@ package struct WALFileName: Sendable, Hashable, Comparable, CustomStringConverti
         return WALFileName(timeline: timeline, kind: .segment(number + 1), segmentsPerLog: segmentsPerLog)
     }
 
+    /// Segment `number` of this file's timeline (nil for history files).
+    package func segment(_ number: UInt64) -> WALFileName? {
+        guard case .segment = kind else { return nil }
+        return WALFileName(timeline: timeline, kind: .segment(number), segmentsPerLog: segmentsPerLog)
+    }
+
     /// The segment number, nil for history files.
     package var segmentNumber: UInt64? {
         if case .segment(let number) = kind { return number }

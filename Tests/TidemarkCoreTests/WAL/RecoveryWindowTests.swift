@@ -98,4 +98,16 @@ import TidemarkCore
         #expect(completed.ranges.first?.latest == t0.addingTimeInterval(99))
         #expect(try completed.plan(to: nil).files.map(\.isPartial) == [false, false, false, true])
     }
+
+    @Test("a gap is a segment missing after a base backup's stop segment once the segment after the hole has settled; holes before the base and at the end are none")
+    func gaps() throws {
+        let archive = try [segment(2, at: 1), segment(4, at: 60), segment(5, at: 70), segment(8, at: 100), segment(11, at: 290)]
+        let window = RecoveryWindow(bases: [try base("a", start: 4, stop: 4, at: 50)], archive: archive)
+        // 3 is before the base; 6-7 is a hole whose next segment (8) settled; 9-10 not yet.
+        #expect(window.gaps(settledBefore: t0.addingTimeInterval(200)).map(\.description) == ["000000010000000000000006"])
+        #expect(window.gaps(settledBefore: t0.addingTimeInterval(300)).map(\.description) == ["000000010000000000000006", "000000010000000000000009"])
+        #expect(window.gaps(settledBefore: t0.addingTimeInterval(90)).isEmpty)
+        let stopMissing = RecoveryWindow(bases: [try base("b", start: 3, stop: 3, at: 2)], archive: archive)
+        #expect(stopMissing.gaps(settledBefore: t0.addingTimeInterval(200)).first?.description == "000000010000000000000003")
+    }
 }
