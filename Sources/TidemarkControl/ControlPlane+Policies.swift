@@ -63,6 +63,8 @@ package struct PolicyUpdate: Sendable {
     package var policy: RetentionPolicy
     /// Backups the new settings delete (listed, not deleted, for a dry run).
     package var deletions: [RetentionItem]
+    /// Archived WAL the new settings delete with those backups (point-in-time plans).
+    package var walDeletions: [WALDeletion] = []
     package var isSaved: Bool
     /// The retention run that deleted them, when there was one.
     package var retention: RetentionResult?
@@ -94,9 +96,10 @@ extension ControlPlane {
         try NameRule.validate(name, what: "policy")
         let policy = change.applied(to: try await catalog.policy(named: name) ?? RetentionPolicy(name: name))
         try policy.validate()
-        let deletions = try await retentionDecisions(override: policy).filter { !$0.decision.keeps }
+        let decisions = try await retentionDecisions(override: policy)
+        let deletions = decisions.filter { !$0.decision.keeps }
         if dryRun {
-            return PolicyUpdate(policy: policy, deletions: deletions, isSaved: false, retention: nil)
+            return PolicyUpdate(policy: policy, deletions: deletions, walDeletions: try await walArchive.walDeletions(under: decisions), isSaved: false, retention: nil)
         }
         if !deletions.isEmpty && !confirm {
             throw ControlError(
@@ -109,7 +112,7 @@ extension ControlPlane {
         let retention = deletions.isEmpty ? nil : try await applyRetention()
         // Deleting nothing still moves expiry dates; the confirmed run above stored them.
         if deletions.isEmpty { await refreshExpiriesLogging(database: nil) }
-        return PolicyUpdate(policy: policy, deletions: deletions, isSaved: true, retention: retention)
+        return PolicyUpdate(policy: policy, deletions: deletions, walDeletions: [], isSaved: true, retention: retention)
     }
 
     /// Policy `name`, the databases whose plans use it, and why each of their backups is kept

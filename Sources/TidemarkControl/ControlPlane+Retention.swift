@@ -111,15 +111,17 @@ extension ControlPlane {
     }
 
     /// Keeps the base backup a `days`-long recovery window starts from: the newest physical
-    /// backup that ended before the window's start (Barman's RECOVERY WINDOW rule). Newer
-    /// base backups follow the policy; the WAL after this one is kept by ``WALArchiveService``.
+    /// backup that ended before the window's start (Barman's RECOVERY WINDOW rule), or, while
+    /// every base backup is younger than that, the oldest one (the window then reaches back as
+    /// far as it can). Newer base backups follow the policy; the WAL after this one is kept by
+    /// ``WALArchiveService``.
     static func keepRecoveryBase(of group: [BackupRecord], decisions: inout [RetentionDecision], days: Int, now: Date) {
         let start = now.addingTimeInterval(-Double(days) * 86_400)
         let bases = group.enumerated().compactMap { entry -> (index: Int, stoppedAt: Date)? in
             guard let info = entry.element.physical, info.walNamespace != nil else { return nil }
             return (entry.offset, info.stoppedAt)
         }.sorted { $0.stoppedAt < $1.stoppedAt }
-        guard let anchor = bases.last(where: { $0.stoppedAt <= start }) else { return }
+        guard let anchor = bases.last(where: { $0.stoppedAt <= start }) ?? bases.first else { return }
         guard !decisions[anchor.index].keeps || decisions[anchor.index].expiresAt != nil else { return }
         // Superseded when the next base backup is older than the window's start.
         let next = bases.first { $0.stoppedAt > anchor.stoppedAt }

@@ -63,7 +63,7 @@ extension ControlPlane {
         }
         var walDeleted = 0
         for name in Set(items.map(\.backup.database)).sorted() {
-            guard let database = try await catalog.database(named: name), database.managed?.walNamespace != nil else { continue }
+            guard let database = try await catalog.database(named: name), database.walNamespace != nil else { continue }
             let pruned = try await walArchive.pruneWAL(database: database)
             if pruned.count > 0 {
                 walDeleted += pruned.count

@@ -6,24 +6,35 @@ package struct PolicyUpdateRepresentation: Encodable, Sendable {
     package var policy: PolicyRepresentation
     package var saved: Bool
     package var deletions: [RetentionDecisionRepresentation]
+    /// Archived WAL a dry run would delete with them: `{database, files, bytes}` per database.
+    package var walDeletions: [WALDeletionRepresentation]
     package var retentionOperationId: String?
 
     package init(_ update: PolicyUpdate) {
         policy = PolicyRepresentation(update.policy)
         saved = update.isSaved
         deletions = update.deletions.map(RetentionDecisionRepresentation.init)
+        walDeletions = update.walDeletions.map { WALDeletionRepresentation(database: $0.database, files: $0.files, bytes: $0.bytes) }
         retentionOperationId = update.retention?.operation.id
     }
 
-    private enum CodingKeys: String, CodingKey { case policy, saved, deletions, retentionOperationId }
+    private enum CodingKeys: String, CodingKey { case policy, saved, deletions, walDeletions, retentionOperationId }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(policy, forKey: .policy)
         try container.encode(saved, forKey: .saved)
         try container.encode(deletions, forKey: .deletions)
+        try container.encode(walDeletions, forKey: .walDeletions)
         try container.encode(retentionOperationId, forKey: .retentionOperationId)
     }
+}
+
+/// Archived WAL of one database a policy change would delete.
+package struct WALDeletionRepresentation: Encodable, Sendable {
+    package var database: String
+    package var files: Int
+    package var bytes: Int64
 }
 
 /// A policy with the databases using it and every backup's decision under it.

@@ -86,16 +86,35 @@ package struct WALArchiveService: Sendable {
     /// of the oldest completed physical backup of the namespace (earlier timelines included).
     /// History files stay, and nothing is deleted while the namespace has no base backup.
     func pruneWAL(database: DatabaseRecord) async throws -> (count: Int, bytes: Int64) {
-        guard let (window, repository) = try await recoveryWindow(database: database), let namespace = database.walNamespace else { return (0, 0) }
-        guard let oldest = window.bases.map(\.startSegment).min(), let first = oldest.segmentNumber else { return (0, 0) }
+        guard let (obsolete, repository) = try await obsoleteWAL(database: database, keeping: nil), !obsolete.isEmpty else { return (0, 0) }
+        try await repository.deleteWAL(obsolete)
+        return (obsolete.count, obsolete.reduce(0) { $0 + $1.size })
+    }
+
+    /// What ``pruneWAL(database:)`` would delete once only the backups in `kept` remain (nil:
+    /// the completed backups as they are): a policy change's dry run shows it.
+    func obsoleteWAL(database: DatabaseRecord, keeping kept: Set<String>?) async throws -> (files: [ArchivedWAL], repository: Repository)? {
+        guard let (window, repository) = try await recoveryWindow(database: database), let namespace = database.walNamespace else { return nil }
+        let bases = window.bases.filter { kept?.contains($0.backupID) ?? true }
+        guard let oldest = bases.map(\.startSegment).min(), let first = oldest.segmentNumber else { return ([], repository) }
         let archive = try await repository.listWAL(namespace: namespace, segmentSize: window.segmentSize)
         let obsolete = archive.filter { file in
             guard let number = file.name.segmentNumber else { return false }
             return file.name.timeline < oldest.timeline || (file.name.timeline == oldest.timeline && number < first)
         }
-        guard !obsolete.isEmpty else { return (0, 0) }
-        try await repository.deleteWAL(obsolete)
-        return (obsolete.count, obsolete.reduce(0) { $0 + $1.size })
+        return (obsolete, repository)
+    }
+
+    /// Archived WAL a set of retention decisions would delete, per database (a dry run).
+    func walDeletions(under items: [RetentionItem]) async throws -> [WALDeletion] {
+        var result: [WALDeletion] = []
+        for name in Set(items.map(\.backup.database)).sorted() {
+            guard let database = try await control.catalog.database(named: name), database.walNamespace != nil else { continue }
+            let kept = Set(items.filter { $0.backup.database == name && $0.decision.keeps }.map(\.backup.id))
+            guard let (files, _) = try await obsoleteWAL(database: database, keeping: kept), !files.isEmpty else { continue }
+            result.append(WALDeletion(database: name, files: files.count, bytes: files.reduce(0) { $0 + $1.size }))
+        }
+        return result
     }
 
     /// Makes the archiving of managed database `name` follow its plan: `wal-push` into the
@@ -198,6 +217,14 @@ package struct WALArchiveService: Sendable {
     static func shellQuoted(_ value: String) -> String {
         "'" + value.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
+}
+
+/// Archived WAL of one database that retention deletes (or would).
+package struct WALDeletion: Sendable, Equatable {
+    package var database: String
+    package var files: Int
+    /// Stored (compressed, encrypted) bytes.
+    package var bytes: Int64
 }
 
 extension ControlPlane {

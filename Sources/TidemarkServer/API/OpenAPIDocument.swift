@@ -314,7 +314,8 @@ enum OpenAPIDocument {
             required: [], closed: true
         ),
         "RetentionDecision": object(["backupId": string, "database": string, "storage": string, "trigger": string, "startedAt": time, "keep": boolean, "reason": string, "expiresAt": nullableTime]),
-        "PolicyUpdate": object(["policy": ref("Policy"), "saved": boolean, "deletions": array("RetentionDecision"), "retentionOperationId": nullableString]),
+        "PolicyUpdate": object(["policy": ref("Policy"), "saved": boolean, "deletions": array("RetentionDecision"), "walDeletions": array("WALDeletion"), "retentionOperationId": nullableString]),
+        "WALDeletion": object(["database": string, "files": integer, "bytes": integer], required: ["database", "files", "bytes"]),
         "PolicyDetails": object(["policy": ref("Policy"), "databases": ["type": "array", "items": string], "decisions": array("RetentionDecision")]),
         "BackupCreate": object(
             ["database": name, "storage": name, "method": ["type": "string", "enum": ["logical", "physical"], "description": "default: the plan's; physical needs a managed instance"]],

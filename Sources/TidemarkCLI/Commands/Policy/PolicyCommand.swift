@@ -64,6 +64,9 @@ struct PolicySet: AsyncParsableCommand {
                     update.deletions.map { [$0.backup.id, $0.backup.database, TimeText.iso($0.backup.startedAt), $0.backup.trigger.rawValue, $0.decision.reason] }
                 )
             }
+            for wal in update.walDeletions {
+                console.line("Would delete \(wal.files) archived WAL file\(wal.files == 1 ? "" : "s") of \(wal.database) (\(HumanFormat.bytes(wal.bytes)) stored), older than its oldest base backup kept")
+            }
             if update.isSaved {
                 console.line("policy \(update.policy.name) saved: \(update.policy.summary)")
             } else {
