@@ -159,6 +159,9 @@ import TidemarkTesting
                 }
                 let timelines = try namespaces.map { Set(try reader.walFiles(namespace: $0).keys.filter { $0.count == 24 }.map { $0.prefix(8) }) }
                 #expect(Set(timelines) == [["00000001"], ["00000002"]], "each namespace holds its own timeline: \(timelines)")
+                // r1 wrote 00000002.history at its promotion, before its plan archived: serve stored it later.
+                let histories = try namespaces.map { try reader.walFiles(namespace: $0).keys.filter { $0.hasSuffix(".history") } }
+                #expect(histories.contains { $0.contains("00000002.history") }, "\(histories)")
 
                 // wal-push by hand: the same file twice succeeds, other contents under its name fail.
                 let namespace = try #require(namespaces.first)

@@ -18,17 +18,18 @@ package struct WALArchiveService: Sendable {
     ///   `wal-conflict` when the archive holds the name with other contents (a `wal-conflict`
     ///   notice is sent), storage and repository errors.
     /// - Parameter replacing: a newer partial snapshot of the segment an external server is
-    ///   writing, which replaces the older ones (``Repository/pushWAL(namespace:name:contents:writtenAt:replacing:)``).
+    ///   writing, which replaces the older ones (``Repository/pushWAL(namespace:name:contents:writtenAt:replacing:tag:)``).
     package func push(namespace: String, name: String, contents: [UInt8], writtenAt: Date, replacing: Bool = false) async throws -> WALPushOutcome {
         let (database, plan) = try await archivingDatabase(namespace: namespace)
-        let repository = try await control.openRepository(try await control.storage(named: plan.storage))
+        let storage = try await control.storage(named: plan.storage)
+        let repository = try await control.walUploads.repository(for: storage) { try await control.openRepository(storage) }
         do {
             let tag = repository.walTag(of: contents)
             let outcome: WALPushOutcome
             if await control.walUploads.storedTag(namespace: namespace, name: name) == tag {
                 outcome = .alreadyStored
             } else {
-                outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt, replacing: replacing)
+                outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt, replacing: replacing, tag: tag)
                 // A complete segment makes the partial snapshots of it obsolete.
                 if database.managed == nil, name.count == 24 { try await repository.deletePartialWAL(namespace: namespace, segment: name) }
                 control.walUploads.remember(namespace: namespace, name: name, tag: tag)
@@ -40,10 +41,12 @@ package struct WALArchiveService: Sendable {
             return outcome
         } catch let error as RepositoryError where error.kind == .walConflict {
             control.metrics.walPushFailed()
+            control.walUploads.forgetRepositories()
             await control.notify(Notice(.walConflict, status: "refused", database: database.name, message: "WAL file \(name): \(error.message)"))
             throw error
         } catch {
             control.metrics.walPushFailed()
+            control.walUploads.forgetRepositories()
             throw error
         }
     }
@@ -170,6 +173,7 @@ package struct WALArchiveService: Sendable {
                   let status = try? await manager.archiverStatus(instance)
             else { continue }
             control.metrics.archiver(database: database.name, status)
+            await archiveHistoryFiles(of: database, instance: instance)
             if status.isFailing && status.oldestWaitingSeconds >= alertAfter && !alerted.contains(database.name) {
                 alerted.insert(database.name)
                 let message = "WAL of \(database.name) is not being archived: \(status.waitingFiles) file(s) waiting, the oldest for \(Int(status.oldestWaitingSeconds)) s; pg_wal holds \(HumanFormat.bytes(status.walDirectoryBytes))"
@@ -198,6 +202,25 @@ package struct WALArchiveService: Sendable {
                     + " (the recovery window is split; a new base backup starts an unbroken range)"
                 control.logger.error("\(message)")
                 await control.notify(Notice(.walGap, status: "gap", database: database.name, message: message))
+            }
+        }
+    }
+
+    /// Stores the timeline history files in the instance's `pg_wal` that the archive lacks, once
+    /// per namespace and process: an instance restored before its plan archived wrote its
+    /// `.history` at promotion, when nothing took it, and PostgreSQL never offers it again.
+    private func archiveHistoryFiles(of database: DatabaseRecord, instance: ManagedInstance) async {
+        guard let namespace = instance.walNamespace, control.walUploads.markHistoriesChecked(namespace: namespace) else { return }
+        let directory = "\(instance.dataDirectory)/pg_wal"
+        let histories = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.count == 16 && $0.hasSuffix(".history") }
+        for name in histories.sorted() {
+            guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else { continue }
+            let writtenAt = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.modificationDate] as? Date) ?? control.now()
+            do {
+                _ = try await push(namespace: namespace, name: name, contents: [UInt8](data), writtenAt: writtenAt)
+            } catch {
+                control.logger.warning("history file \(name) of \(database.name) is not archived yet: \(ErrorInfo(error).message)")
+                control.walUploads.clearHistoriesChecked(namespace: namespace)
             }
         }
     }

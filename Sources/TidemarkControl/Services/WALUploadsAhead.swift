@@ -20,6 +20,10 @@ final class WALUploadsAhead: Sendable {
         var order: [String] = []
         /// `namespace/name` → the upload under way.
         var running: [String: Task<String, any Error>] = [:]
+        /// Namespaces whose `pg_wal` history files were stored by this process.
+        var historiesChecked: Set<String> = []
+        /// Repositories WAL is pushed to, by `<storage>/<repository id>`.
+        var repositories: [String: Repository] = [:]
     }
 
     private let state = Mutex(State())
@@ -37,6 +41,31 @@ final class WALUploadsAhead: Sendable {
         let key = "\(namespace)/\(name)"
         if let task = state.withLock({ $0.running[key] }) { _ = try? await task.value }
         return state.withLock { $0.identities[key] == identity && $0.stored[key] != nil }
+    }
+
+    /// The repository of `storage`, opened once per process: a push must not read the
+    /// repository's config and keys again (two requests each on S3) for every segment.
+    func repository(for storage: StorageRecord, open: () async throws -> Repository) async throws -> Repository {
+        let key = "\(storage.name)/\(storage.repositoryID)"
+        if let cached = state.withLock({ $0.repositories[key] }) { return cached }
+        let repository = try await open()
+        state.withLock { $0.repositories[key] = repository }
+        return repository
+    }
+
+    /// Forgets the opened repositories (a push failed: the next opens them again).
+    func forgetRepositories() {
+        state.withLock { $0.repositories = [:] }
+    }
+
+    /// Marks `namespace`'s history files as being stored; false when they already were.
+    func markHistoriesChecked(namespace: String) -> Bool {
+        state.withLock { $0.historiesChecked.insert(namespace).inserted }
+    }
+
+    /// Forgets that mark (storing failed; the next watch tries again).
+    func clearHistoriesChecked(namespace: String) {
+        state.withLock { _ = $0.historiesChecked.remove(namespace) }
     }
 
     /// Remembers what a push stored (bounded: the newest 1,024 files).
@@ -77,8 +106,8 @@ final class WALUploadsAhead: Sendable {
                     }
                     let contents = [UInt8](data)
                     let writtenAt = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
-                    _ = try await repository.pushWAL(namespace: namespace, name: next, contents: contents, writtenAt: writtenAt)
                     let tag = repository.walTag(of: contents)
+                    _ = try await repository.pushWAL(namespace: namespace, name: next, contents: contents, writtenAt: writtenAt, tag: tag)
                     self.remember(namespace: namespace, name: next, tag: tag)
                     self.state.withLock { $0.identities[key] = before }
                     return tag

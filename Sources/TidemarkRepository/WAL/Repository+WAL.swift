@@ -12,10 +12,12 @@ extension Repository {
     /// - Parameter replacing: for a `.partial` snapshot of the segment being received from an
     ///   external server, which grows: other contents under the name are stored as a new
     ///   object and the older snapshots are deleted once it is stored (never before).
+    /// - Parameter tag: ``walTag(of:)`` of `contents` when the caller computed it already (it
+    ///   hashes 16 MiB; computed here otherwise).
     /// - Returns: `.alreadyStored` when the same file with the same contents is already there.
     /// - Throws: `RepositoryError` `wal-conflict` when the archive holds that name with other
     ///   contents (never overwritten); `invalid-wal-name` for a name PostgreSQL would not write.
-    package func pushWAL(namespace: String, name: String, contents: [UInt8], writtenAt: Date, replacing: Bool = false) async throws -> WALPushOutcome {
+    package func pushWAL(namespace: String, name: String, contents: [UInt8], writtenAt: Date, replacing: Bool = false, tag known: String? = nil) async throws -> WALPushOutcome {
         // The smallest segment size allows the most segments per log: every valid name parses.
         // Backup history files (`<segment>.<offset>.backup`) and the `.partial` segment a
         // promotion leaves are kept too, for people reading the archive; recovery never asks.
@@ -25,7 +27,7 @@ extension Repository {
         guard let file = WALFileName(isBackupHistory || isPartial ? segmentPart : name, segmentSize: 1 << 20) else {
             throw TidemarkError(code: "invalid-wal-name", message: "'\(name)' is not a WAL segment, partial segment, timeline history or backup history file name", category: .invalidInput)
         }
-        let tag = Self.walTag(master.chunkID(of: contents))
+        let tag = known ?? Self.walTag(master.chunkID(of: contents))
         let prefix = "\(Self.walDirectory(namespace: namespace, timeline: file.timeline))\(name.lowercased())-"
         let existing = try await store.list(prefix: prefix)
         let replaces = replacing && isPartial
