@@ -152,7 +152,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "TidemarkCoreTests", dependencies: ["TidemarkCore", "TidemarkTesting"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TidemarkCoreTests",
+            dependencies: ["TidemarkCore", "TidemarkTesting"],
+            // Read through #filePath, so they are not bundled resources.
+            exclude: ["Retention/Golden"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TidemarkControlTests",
             dependencies: [
