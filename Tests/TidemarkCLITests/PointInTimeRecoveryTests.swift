@@ -110,6 +110,9 @@ import TidemarkTesting
                     var dashboard = DashboardSession(base: "http://127.0.0.1:\(port)")
                     defer { Task { [dashboard] in await dashboard.shutdown() } }
                     try await dashboard.signIn(token: token)
+                    let databasePage = try await dashboard.call(.GET, "/ui/databases/src")
+                    #expect(databasePage.body.contains(#"id="pitr">on: WAL archived continuously"#), "\(databasePage.body.suffix(4000))")
+                    #expect(databasePage.body.contains(#"id="recovery-window""#) && databasePage.body.contains(#"<time datetime="\#(earliest)">"#) && databasePage.body.contains("timeline 1"), "\(databasePage.body.suffix(4000))")
                     let backupID = try #require((try await cli.run(["backup", "list", "src", "--output", "json"]).json() as? [[String: Any]])?.first?["id"] as? String)
                     let dialog = try await dashboard.call(.GET, "/ui/backups/\(backupID)/restore")
                     #expect(dialog.status == 200 && dialog.body.contains(#"type="datetime-local" id="at" name="at" step="1" min="#), "\(dialog.body.suffix(3000))")

@@ -91,14 +91,32 @@ extension Dashboard {
         if let plan = try? await control.plans.get(database: database.name) {
             let schedule = try? CronExpression(parsing: plan.schedule)
             let policy = try? await control.plans.policy(named: plan.policy)
+            let pitrDays = policy?.pitrDays ?? 1
             data["plan"] = [
                 "storage": plan.storage, "cron": plan.schedule, "words": schedule?.summary ?? "custom schedule",
                 "policy": plan.policy, "policyPath": Self.path(plan.policy), "policySummary": policy?.summary ?? "",
                 "method": plan.method.rawValue, "paused": plan.isPaused,
                 "next": (plan.isPaused ? nil : time(plan.nextRunAt)) as Any,
+                "pitr": plan.pitr, "pitrKept": pitrDays == 1 ? "1 day" : "\(pitrDays) days",
             ] as [String: Any]
+            data["recovery"] = await recoverySummary(database: database.name, archiving: plan.pitr) as Any
         }
         return page("database", title: "\(database.name) · Backups", context: context, data: data)
+    }
+
+    /// The recovery window as the database page shows it; nil when the database never archived
+    /// WAL. A storage that cannot be read is said so rather than shown as an empty window.
+    func recoverySummary(database name: String, archiving: Bool) async -> [String: Any]? {
+        do {
+            let ranges = try await control.walArchive.window(database: name)
+            guard archiving || !ranges.isEmpty else { return nil }
+            return [
+                "ranges": ranges.map { ["timeline": Int($0.timeline), "earliest": time($0.earliest) as Any, "latest": time($0.latest) as Any] as [String: Any] },
+                "empty": ranges.isEmpty,
+            ]
+        } catch {
+            return ["unreadable": (error as? TidemarkError)?.message ?? "\(error)", "empty": false, "ranges": [] as [Any]]
+        }
     }
 
     /// One backup as the lists show it.
