@@ -94,6 +94,57 @@ import TidemarkTesting
         }
     }
 
+    @Test("apply turns WAL archiving of an external server on (its replication slot made) and off (dropped); pitrDays is saved, and a file without it leaves the saved value")
+    func applyArchiving() async throws {
+        try await withShop { shop in
+            let cli = shop.cli
+            let file = "\(shop.directory)/archiving.yaml"
+            let environment = ["APPLY_SHOP_PASSWORD": shop.postgres.password.revealed]
+            func write(pitr: Bool, pitrDays: Int?) throws {
+                let lines = [
+                    "storages:", "  - name: nearby", "    local:", "      path: \(shop.directory)/nearby",
+                    "policies:", "  - name: recovery", "    daily: 7",
+                ] + (pitrDays.map { ["    pitrDays: \($0)"] } ?? []) + [
+                    "databases:", "  - name: shop", "    url: postgres://\(shop.postgres.superuser)@127.0.0.1:\(shop.postgres.port)/shop",
+                    "    passwordEnv: APPLY_SHOP_PASSWORD",
+                    "plans:", "  - database: shop", "    storage: nearby", "    policy: recovery", "    method: physical", "    pitr: \(pitr)",
+                ]
+                try lines.joined(separator: "\n").appending("\n").write(toFile: file, atomically: true, encoding: .utf8)
+            }
+            func slots() async throws -> String {
+                try await shop.postgres.execute("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'tidemark_%'").trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            func json(_ arguments: [String]) async throws -> [String: Any] {
+                let result = try await cli.run(arguments + ["--output", "json"])
+                return try #require(try result.json() as? [String: Any], "\(result.standardError)")
+            }
+
+            try write(pitr: true, pitrDays: 3)
+            let dry = try await cli.run(["apply", "-f", file, "--dry-run"], environment: environment)
+            #expect(dry.standardOutput.contains("+ plan shop create: @daily to nearby, policy recovery, physical with WAL archiving"), "\(dry.standardOutput)")
+            let applied = try await cli.run(["apply", "-f", file], environment: environment)
+            #expect(applied.exitCode == 0, "\(applied.standardOutput)\(applied.standardError)")
+            let plan = try await json(["plan", "show", "shop"])
+            #expect(plan["method"] as? String == "physical" && plan["pitr"] as? Bool == true, "\(plan)")
+            #expect((try await json(["policy", "show", "recovery"])["policy"] as? [String: Any])?["pitrDays"] as? Int == 3)
+            let slot = try #require(try await json(["db", "show", "shop"])["walSlot"] as? String)
+            #expect(try await slots() == "1", "slot \(slot) made on the server")
+
+            try write(pitr: true, pitrDays: nil)
+            let again = try await cli.run(["apply", "-f", file], environment: environment)
+            #expect(again.standardOutput.contains("no changes: the catalog already matches"), "a file without pitrDays keeps the saved 3: \(again.standardOutput)")
+            #expect((try await json(["policy", "show", "recovery"])["policy"] as? [String: Any])?["pitrDays"] as? Int == 3)
+
+            try write(pitr: false, pitrDays: 5)
+            let off = try await cli.run(["apply", "-f", file], environment: environment)
+            #expect(off.standardOutput.contains("pitr: true → false"), "\(off.standardOutput)")
+            #expect(try await json(["plan", "show", "shop"])["pitr"] as? Bool == false)
+            #expect((try await json(["policy", "show", "recovery"])["policy"] as? [String: Any])?["pitrDays"] as? Int == 5)
+            #expect(try await json(["db", "show", "shop"])["walSlot"] is NSNull)
+            #expect(try await slots() == "0", "the slot is dropped when archiving stops")
+        }
+    }
+
     @Test("inline secrets, unknown keys, unset variables and dangling references are refused before anything changes")
     func refusesBadFiles() async throws {
         try await withTemporaryDirectory { directory in
@@ -107,6 +158,7 @@ import TidemarkTesting
                 ("storages:\n  - name: s\n    local: {path: relative/dir}\n", "must be an absolute path"),
                 ("plans:\n  - database: shop\n    storage: s\n", "the plan names database shop, which is neither in the file nor registered"),
                 ("storages: [\n", "not valid YAML"),
+                ("plans:\n  - database: shop\n    storage: s\n    pitr: true\n", "has pitr: true with method logical"),
             ]
             for (yaml, message) in cases {
                 try yaml.write(toFile: file, atomically: true, encoding: .utf8)

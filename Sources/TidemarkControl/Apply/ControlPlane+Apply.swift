@@ -74,7 +74,7 @@ extension ControlPlane {
             logger.info("apply: database \(database.name) saved")
         }
         for plan in desired.plans where actions["plan/\(plan.database)"] != .unchanged {
-            let saved = try await setPlan(database: plan.database, PlanChange(storage: plan.storage, schedule: plan.schedule, policy: plan.policy, method: plan.method))
+            let saved = try await setPlan(database: plan.database, PlanChange(storage: plan.storage, schedule: plan.schedule, policy: plan.policy, method: plan.method, pitr: plan.pitr))
             if plan.paused && !saved.isPaused { _ = try await pausePlan(database: plan.database) }
             if !plan.paused && saved.isPaused { _ = try await resumePlan(database: plan.database) }
             logger.info("apply: plan of \(plan.database) saved")
@@ -108,6 +108,9 @@ extension ControlPlane {
         let policies = Set(desired.policies.map(\.name)).union(try await catalog.policies().map(\.name)).union([RetentionPolicy.defaultName])
         for plan in desired.plans {
             _ = try CronExpression(parsing: plan.schedule)
+            if plan.pitr && plan.method != .physical {
+                throw ControlError(.invalidConfig, "the plan of \(plan.database) has pitr: true with method \(plan.method.rawValue)", hint: "WAL archiving needs physical base backups: add 'method: physical' to the plan.")
+            }
             guard databases.contains(plan.database) else {
                 throw ControlError(.databaseNotFound, "the plan names database \(plan.database), which is neither in the file nor registered", hint: "Add it under 'databases:'.")
             }
@@ -134,6 +137,9 @@ extension ControlPlane {
         guard let existing = try await catalog.policy(named: policy.name) else {
             return ApplyChange(kind: "policy", name: policy.name, action: .create, details: [Self.describe(policy)])
         }
+        // A file without pitrDays leaves the saved one, as `policy set` without --pitr-days does.
+        var policy = policy
+        if policy.pitrDays == nil { policy.pitrDays = existing.pitrDays }
         guard existing != policy else { return ApplyChange(kind: "policy", name: policy.name, action: .unchanged) }
         return ApplyChange(kind: "policy", name: policy.name, action: .update, details: ["\(Self.describe(existing)) → \(Self.describe(policy))"])
     }
@@ -152,7 +158,8 @@ extension ControlPlane {
 
     private func change(for plan: DesiredState.Plan) async throws -> ApplyChange {
         guard let existing = try await catalog.plan(database: plan.database) else {
-            return ApplyChange(kind: "plan", name: plan.database, action: .create, details: ["\(plan.schedule) to \(plan.storage), policy \(plan.policy)\(plan.paused ? ", paused" : "")"])
+            let archiving = plan.pitr ? ", \(plan.method.rawValue) with WAL archiving" : ""
+            return ApplyChange(kind: "plan", name: plan.database, action: .create, details: ["\(plan.schedule) to \(plan.storage), policy \(plan.policy)\(archiving)\(plan.paused ? ", paused" : "")"])
         }
         var details: [String] = []
         func compare(_ field: String, _ old: String, _ new: String) { if old != new { details.append("\(field): \(old) → \(new)") } }
@@ -160,6 +167,7 @@ extension ControlPlane {
         compare("schedule", existing.schedule, plan.schedule)
         compare("policy", existing.policy, plan.policy)
         compare("method", existing.method.rawValue, plan.method.rawValue)
+        compare("pitr", String(existing.pitr), String(plan.pitr))
         compare("paused", String(existing.isPaused), String(plan.paused))
         return ApplyChange(kind: "plan", name: plan.database, action: details.isEmpty ? .unchanged : .update, details: details)
     }
@@ -169,7 +177,7 @@ extension ControlPlane {
     private static func policyChange(_ policy: RetentionPolicy) -> PolicyChange {
         PolicyChange(
             last: policy.last, hourly: policy.hourly, daily: policy.daily, weekly: policy.weekly, monthly: policy.monthly,
-            yearly: policy.yearly, within: policy.within ?? 0, days: policy.days, keepsFinal: policy.keepsFinal
+            yearly: policy.yearly, within: policy.within ?? 0, days: policy.days, keepsFinal: policy.keepsFinal, pitrDays: policy.pitrDays
         )
     }
 

@@ -38,14 +38,17 @@ package struct DesiredState: Sendable {
         package var schedule: String
         package var policy: String
         package var method: BackupMethod
+        /// Continuous WAL archiving (needs `method` physical).
+        package var pitr: Bool
         package var paused: Bool
 
-        package init(database: String, storage: String, schedule: String, policy: String, method: BackupMethod, paused: Bool) {
+        package init(database: String, storage: String, schedule: String, policy: String, method: BackupMethod, pitr: Bool = false, paused: Bool) {
             self.database = database
             self.storage = storage
             self.schedule = schedule
             self.policy = policy
             self.method = method
+            self.pitr = pitr
             self.paused = paused
         }
     }

@@ -86,7 +86,7 @@ enum ConfigFile {
     }
 
     private static func policy(_ node: Node) throws -> RetentionPolicy {
-        try node.allow(["name", "last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "days", "keepFinal"])
+        try node.allow(["name", "last", "hourly", "daily", "weekly", "monthly", "yearly", "within", "days", "keepFinal", "pitrDays"])
         let defaults = RetentionPolicy(name: try node.string("name"))
         var within = defaults.within
         if let text = try node.optionalString("within") {
@@ -107,12 +107,13 @@ enum ConfigFile {
             yearly: try node.optionalInt("yearly") ?? defaults.yearly,
             within: within,
             days: try node.optionalInt("days"),
-            keepsFinal: try node.optionalBool("keepFinal") ?? defaults.keepsFinal
+            keepsFinal: try node.optionalBool("keepFinal") ?? defaults.keepsFinal,
+            pitrDays: try node.optionalInt("pitrDays")
         )
     }
 
     private static func plan(_ node: Node) throws -> DesiredState.Plan {
-        try node.allow(["database", "storage", "schedule", "policy", "method", "paused"])
+        try node.allow(["database", "storage", "schedule", "policy", "method", "pitr", "paused"])
         let methodName = try node.optionalString("method") ?? BackupMethod.logical.rawValue
         guard let method = BackupMethod(rawValue: methodName) else { throw invalid("\(node.path).method is \(methodName), not logical or physical") }
         return DesiredState.Plan(
@@ -121,6 +122,7 @@ enum ConfigFile {
             schedule: try node.optionalString("schedule") ?? "@daily",
             policy: try node.optionalString("policy") ?? RetentionPolicy.defaultName,
             method: method,
+            pitr: try node.optionalBool("pitr") ?? false,
             paused: try node.optionalBool("paused") ?? false
         )
     }
