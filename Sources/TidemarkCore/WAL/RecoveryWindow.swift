@@ -58,9 +58,9 @@ package struct RecoveryRange: Sendable, Equatable, Codable {
 /// replay after it, proven contiguous.
 package struct RecoveryPlan: Sendable, Equatable {
     package var base: RecoveryBase
-    /// Archived WAL from the backup's stop segment up to the one holding the target (or the
-    /// end of the contiguous run for `latest`), plus the history files of the timelines up to
-    /// the backup's; in the order PostgreSQL asks for them.
+    /// Archived WAL from the backup's stop segment to the end of its contiguous run (the
+    /// server stops at the first commit after a target and asks for no more), plus the
+    /// history files of the timelines up to the backup's; in the order PostgreSQL asks for them.
     package var files: [ArchivedWAL]
     /// The newest moment this plan reaches.
     package var reaches: Date
@@ -149,9 +149,11 @@ package struct RecoveryWindow: Sendable {
             let reaches = max(base.stoppedAt, last.writtenAt)
             if let target {
                 guard base.stoppedAt <= target, target <= reaches else { continue }
-                // Up to the first segment written at or after the target: it holds the target.
-                let end = run.firstIndex { $0.writtenAt >= target } ?? run.count - 1
-                best = RecoveryPlan(base: base, files: historyFiles(upTo: base.timeline) + run[...end], reaches: reaches)
+                // The whole run, not only up to the segment holding the target: PostgreSQL
+                // stops at the first commit after the target, which can be segments later (the
+                // target's segment may hold only autovacuum WAL). Cut short, it would end
+                // recovery "before the target was reached" and the restore would replay twice.
+                best = RecoveryPlan(base: base, files: historyFiles(upTo: base.timeline) + run, reaches: reaches)
                 break
             }
             if best == nil || reaches > best!.reaches {

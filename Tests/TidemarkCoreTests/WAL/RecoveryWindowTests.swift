@@ -42,7 +42,9 @@ import TidemarkCore
         ])
         let plan = try window.plan(to: t0.addingTimeInterval(90))
         #expect(plan.base.backupID == "a")
-        #expect(plan.files.map(\.name.description) == ["000000010000000000000003", "000000010000000000000004", "000000010000000000000005"], "up to the first segment written after the target")
+        #expect(plan.files.map(\.name.description) == ["000000010000000000000003", "000000010000000000000004", "000000010000000000000005"], "the whole run after the base, where the gap ends it")
+        let later = try window.plan(to: t0.addingTimeInterval(230))
+        #expect(later.files.map(\.name.description) == ["000000010000000000000007", "000000010000000000000008"], "segments after the target's are offered: the server stops at the first commit after it")
         #expect(try window.plan(to: nil).base.backupID == "b")
         #expect(try window.plan(to: nil).files.count == 2)
         // In the gap, before the first backup, after the end: refused with the window named.
