@@ -15,15 +15,6 @@ import TidemarkTesting
 @Suite struct ExternalServerStreamingTests: InstanceTestSupport {
     let tools = PostgresTools.discover()
 
-    func rows(_ url: String) async throws -> String {
-        try await psql("SELECT coalesce(string_agg(v, ',' ORDER BY v), '') FROM marks", url: url)
-    }
-
-    func restoredURL(_ result: CLIResult) throws -> String {
-        let operation = try object(result)
-        return try #require((operation["result"] as? [String: Any])?["url"] as? String, "\(operation)")
-    }
-
     @Test("db add --pitr on a REPLICATION role: physical backups over the replication connection, serve streams WAL through pg_receivewal and a slot, no gap after the receiver was kept out, latest from the partial segment, alert and recovery, wal.gap for a deleted segment, slot dropped by --no-pitr")
     func externalServer() async throws {
         try await withTemporaryPostgres { external in

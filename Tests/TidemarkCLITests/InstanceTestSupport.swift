@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TidemarkCore
 import TidemarkEngines
 
@@ -24,6 +25,17 @@ extension InstanceTestSupport {
             throw TidemarkError(code: "test-psql", message: "psql failed: \(outcome.standardError)", category: .internal)
         }
         return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The values of the `marks` table the WAL tests write, sorted and comma-joined.
+    func rows(_ url: String) async throws -> String {
+        try await psql("SELECT coalesce(string_agg(v, ',' ORDER BY v), '') FROM marks", url: url)
+    }
+
+    /// The URL of the instance a restore made, from its `--output json` answer.
+    func restoredURL(_ result: CLIResult) throws -> String {
+        let operation = try object(result)
+        return try #require((operation["result"] as? [String: Any])?["url"] as? String, "\(operation)")
     }
 
     func object(_ result: CLIResult) throws -> [String: Any] {

@@ -32,15 +32,6 @@ import TidemarkTesting
         try await psql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')", url: url)
     }
 
-    func rows(_ url: String) async throws -> String {
-        try await psql("SELECT coalesce(string_agg(v, ',' ORDER BY v), '') FROM marks", url: url)
-    }
-
-    func restoredURL(_ result: CLIResult) throws -> String {
-        let operation = try object(result)
-        return try #require((operation["result"] as? [String: Any])?["url"] as? String, "\(operation)")
-    }
-
     @Test("restore at T has A and not B, at latest both; times outside the window are refused before any work; the restored instance is PITR-restored again on its own timeline; wal-push is idempotent and refuses a conflict")
     func pointInTime() async throws {
         try await withTemporaryDirectory { directory in
