@@ -75,14 +75,44 @@ extension Repository {
     }
 
     /// The contents of an archived WAL file, authenticated and checked against its tag.
+    ///
+    /// A partial snapshot is replaced while the segment is still received (by a newer
+    /// snapshot, then by the complete segment), so one listed before a restore can be gone
+    /// when the restore fetches it: the segment's newest stored version is fetched instead.
+    /// It holds the same WAL and more after it, which recovery replays as far as it needs.
     /// - Throws: `RepositoryError` `object-missing` or `object-corrupted`.
     package func fetchWAL(_ file: ArchivedWAL) async throws -> [UInt8] {
-        let sealed = try await getObject(file.key)
+        let sealed: [UInt8]
+        do {
+            sealed = try await getObject(file.key)
+        } catch let error as RepositoryError where error.kind == .objectMissing && file.isPartial {
+            guard let newer = try await newestVersion(of: file) else { throw error }
+            return try await fetchWAL(newer)
+        }
         let contents = try Payload.decode(try sealer.open(sealed, associatedData: Self.walLabel(file.key), what: file.key))
         guard let parsed = Self.parseWALKey(file.key), Self.walTag(master.chunkID(of: contents)) == parsed.tag else {
             throw RepositoryError(.objectCorrupted, "\(file.key) does not hold the WAL its name says")
         }
         return contents
+    }
+
+    /// The complete segment `partial` is a snapshot of, or else its newest other snapshot.
+    private func newestVersion(of partial: ArchivedWAL) async throws -> ArchivedWAL? {
+        guard let slash = partial.key.lastIndex(of: "/") else { return nil }
+        let prefix = String(partial.key[...slash]) + partial.name.description.lowercased()
+        var complete: ArchivedWAL?
+        var snapshot: ArchivedWAL?
+        for info in try await store.list(prefix: prefix) where info.key != partial.key {
+            // Backup history files (`<segment>.<offset>.backup`) share the prefix: skipped.
+            guard let parsed = Self.parseWALKey(info.key), parsed.name.count == 24 || (parsed.name.count == 32 && parsed.name.hasSuffix(".partial")) else { continue }
+            let version = ArchivedWAL(name: partial.name, writtenAt: parsed.writtenAt, key: info.key, size: info.size, isPartial: parsed.name.count == 32)
+            if !version.isPartial {
+                complete = version
+            } else if snapshot.map({ version.writtenAt > $0.writtenAt }) ?? true {
+                snapshot = version
+            }
+        }
+        return complete ?? snapshot
     }
 
     /// Removes archived WAL files (retention).
