@@ -54,7 +54,19 @@ package struct WALArchiveService: Sendable {
     /// Whether `serve` already stored WAL file `name` of `namespace` from the very file
     /// `identity` names (an upload ahead): `wal-push` then need not send it.
     package func isStoredAhead(namespace: String, name: String, identity: WALFileIdentity) async -> Bool {
-        await control.walUploads.isStoredAhead(namespace: namespace, name: name, identity: identity)
+        await keepUploadingAhead(namespace: namespace, after: name)
+        return await control.walUploads.isStoredAhead(namespace: namespace, name: name, identity: identity)
+    }
+
+    /// Starts the uploads of the files after `name` while `wal-push` asks about it. Started
+    /// only by pushes that send a file, the uploads ran dry after every few pushes answered
+    /// from them, and the next push stored its file alone while PostgreSQL waited.
+    private func keepUploadingAhead(namespace: String, after name: String) async {
+        guard let (database, plan) = try? await archivingDatabase(namespace: namespace), let data = database.managed?.dataDirectory,
+              let storage = try? await control.storage(named: plan.storage),
+              let repository = try? await control.walUploads.repository(for: storage, open: { try await control.openRepository(storage) })
+        else { return }
+        control.walUploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
     }
 
     /// The recovery window of `database`: empty when it does not archive and never did.

@@ -100,12 +100,10 @@ final class WALUploadsAhead: Sendable {
                 let path = "\(dataDirectory)/pg_wal/\(next)"
                 state.running[key] = Task {
                     defer { self.finished(key) }
-                    let before = WALFileIdentity(path: path)
-                    guard let data = FileManager.default.contents(atPath: path), let before, WALFileIdentity(path: path) == before else {
+                    guard let (contents, before) = WALFileContents.read(path: path) else {
                         throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path) unchanged", category: .storage)
                     }
-                    let contents = [UInt8](data)
-                    let writtenAt = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+                    let writtenAt = Date(timeIntervalSince1970: Double(before.modifiedNanoseconds) / 1e9)
                     let tag = repository.walTag(of: contents)
                     _ = try await repository.pushWAL(namespace: namespace, name: next, contents: contents, writtenAt: writtenAt, tag: tag)
                     self.remember(namespace: namespace, name: next, tag: tag)

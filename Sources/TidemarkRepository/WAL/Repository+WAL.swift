@@ -40,7 +40,7 @@ extension Repository {
         }
         let millis = Int64((writtenAt.timeIntervalSince1970 * 1000).rounded(.down))
         let key = "\(prefix)\(tag)-\(millis)"
-        let sealed = try sealer.seal(Payload.encode(contents, level: config.compression.level), associatedData: Self.walLabel(key))
+        let sealed = try sealer.seal(Payload.encode(contents, level: config.compression.level, contexts: Self.walCompressors), associatedData: Self.walLabel(key))
         try await store.put(sealed, at: key)
         if replaces && !existing.isEmpty { try await store.delete(keys: existing.map(\.key)) }
         return .stored
@@ -124,6 +124,10 @@ extension Repository {
     package func walTag(of contents: [UInt8]) -> String {
         Self.walTag(master.chunkID(of: contents))
     }
+
+    /// zstd contexts kept between pushes: a new context per 16 MiB segment costs its tables'
+    /// allocation and a copy of the compressed bytes into the framed buffer.
+    static let walCompressors = ZstdContexts()
 
     // MARK: Names
 

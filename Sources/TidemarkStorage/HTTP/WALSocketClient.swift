@@ -23,21 +23,28 @@ package enum WALSocketClient {
         guard FileManager.default.fileExists(atPath: socket) else {
             throw TidemarkError(code: "serve-not-running", message: "no WAL socket at \(socket)", category: .unavailable)
         }
-        guard let identity = WALFileIdentity(path: path), let data = FileManager.default.contents(atPath: path) else {
+        guard let identity = WALFileIdentity(path: path) else {
             throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path)", category: .storage)
         }
-        let writtenAt = Double(identity.modifiedNanoseconds) / 1e9
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(5)
         configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
             let answer = try await exchange(client, socket: socket, uri: "/wal/\(namespace)/\(name)?\(identity.query)", method: .GET, body: nil, timeoutSeconds: 30)
-            let final = answer.status == 200
-                ? answer
-                : try await exchange(
-                    client, socket: socket, uri: "/wal/\(namespace)/\(name)?writtenAt=\(Int64(writtenAt * 1000))", method: .PUT, body: [UInt8](data), timeoutSeconds: timeoutSeconds
-                )
+            if answer.status == 200 {
+                try await client.shutdown()
+                return answer
+            }
+            // Read only when serve has not stored it ahead: PostgreSQL's archiver waits for
+            // each push, so a read of 16 MiB nobody needs would be on its path every segment.
+            guard let (contents, read) = WALFileContents.read(path: path) else {
+                throw TidemarkError(code: "wal-unreadable", message: "cannot read \(path) unchanged", category: .storage)
+            }
+            let writtenAt = read.modifiedNanoseconds / 1_000_000
+            let final = try await exchange(
+                client, socket: socket, uri: "/wal/\(namespace)/\(name)?writtenAt=\(writtenAt)", method: .PUT, body: contents, timeoutSeconds: timeoutSeconds
+            )
             try await client.shutdown()
             return final
         } catch {
