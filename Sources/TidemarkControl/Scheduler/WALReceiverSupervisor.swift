@@ -185,7 +185,7 @@ struct WALReceiving: Sendable {
             }
         }
         guard control.now().timeIntervalSince(entry.lastPartialAt) >= control.configuration.walPartialSeconds,
-              let partial = names.filter({ $0.count == 32 && $0.hasSuffix(".partial") }).max()
+              let partial = names.filter({ WALFileName.isPartialName($0) }).max()
         else { return }
         let path = "\(directory)/\(partial)"
         guard let identity = WALFileIdentity(path: path), identity != entry.lastPartial else { return }

@@ -20,9 +20,7 @@ package struct WALArchiveService: Sendable {
     /// - Parameter replacing: a newer partial snapshot of the segment an external server is
     ///   writing, which replaces the older ones (``Repository/pushWAL(namespace:name:contents:writtenAt:replacing:tag:)``).
     package func push(namespace: String, name: String, contents: [UInt8], writtenAt: Date, replacing: Bool = false) async throws -> WALPushOutcome {
-        let (database, plan) = try await archivingDatabase(namespace: namespace)
-        let storage = try await control.storage(named: plan.storage)
-        let repository = try await control.walUploads.repository(for: storage) { try await control.openRepository(storage) }
+        let (database, repository) = try await archive(namespace: namespace)
         do {
             let tag = repository.walTag(of: contents)
             let outcome: WALPushOutcome
@@ -62,10 +60,7 @@ package struct WALArchiveService: Sendable {
     /// only by pushes that send a file, the uploads ran dry after every few pushes answered
     /// from them, and the next push stored its file alone while PostgreSQL waited.
     private func keepUploadingAhead(namespace: String, after name: String) async {
-        guard let (database, plan) = try? await archivingDatabase(namespace: namespace), let data = database.managed?.dataDirectory,
-              let storage = try? await control.storage(named: plan.storage),
-              let repository = try? await control.walUploads.repository(for: storage, open: { try await control.openRepository(storage) })
-        else { return }
+        guard let (database, repository) = try? await archive(namespace: namespace), let data = database.managed?.dataDirectory else { return }
         control.walUploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
     }
 
@@ -235,6 +230,14 @@ package struct WALArchiveService: Sendable {
                 control.walUploads.clearHistoriesChecked(namespace: namespace)
             }
         }
+    }
+
+    /// The database archiving into `namespace` and the repository of its plan's storage,
+    /// opened once per process.
+    private func archive(namespace: String) async throws -> (DatabaseRecord, Repository) {
+        let (database, plan) = try await archivingDatabase(namespace: namespace)
+        let storage = try await control.storage(named: plan.storage)
+        return (database, try await control.walUploads.repository(for: storage) { try await control.openRepository(storage) })
     }
 
     private func archivingDatabase(namespace: String) async throws -> (DatabaseRecord, PlanRecord) {

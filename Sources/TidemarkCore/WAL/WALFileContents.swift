@@ -9,7 +9,7 @@ package enum WALFileContents {
     /// (PostgreSQL recycles segment files by renaming them); nil when it cannot be read whole
     /// or changed meanwhile.
     package static func read(path: String) -> (bytes: [UInt8], identity: WALFileIdentity)? {
-        guard let before = WALFileIdentity(path: path), before.size >= 0 else { return nil }
+        guard let before = WALFileIdentity(path: path) else { return nil }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

@@ -67,6 +67,12 @@ package struct WALFileName: Sendable, Hashable, Comparable, CustomStringConverti
         return nil
     }
 
+    /// Whether `name` is `<segment>.partial`: the growing segment `pg_receivewal` writes (a
+    /// partial snapshot once archived) or the last segment of a timeline a promotion ended.
+    package static func isPartialName(_ name: some StringProtocol) -> Bool {
+        name.count == 32 && name.hasSuffix(".partial")
+    }
+
     /// The history file of `timeline`.
     package static func history(of timeline: UInt32, segmentSize: Int) -> WALFileName {
         WALFileName(timeline: timeline, kind: .history, segmentsPerLog: 0x1_0000_0000 / UInt64(max(segmentSize, 1)))

@@ -23,7 +23,7 @@ extension Repository {
         // promotion leaves are kept too, for people reading the archive; recovery never asks.
         let segmentPart = String(name.prefix(24))
         let isBackupHistory = name.count == 40 && name.hasSuffix(".backup") && name.dropFirst(25).prefix(8).allSatisfy(\.isHexDigit)
-        let isPartial = name.count == 32 && name.hasSuffix(".partial")
+        let isPartial = WALFileName.isPartialName(name)
         guard let file = WALFileName(isBackupHistory || isPartial ? segmentPart : name, segmentSize: 1 << 20) else {
             throw TidemarkError(code: "invalid-wal-name", message: "'\(name)' is not a WAL segment, partial segment, timeline history or backup history file name", category: .invalidInput)
         }
@@ -62,7 +62,7 @@ extension Repository {
         var seen: Set<WALFileName> = []
         for info in try await store.list(prefix: RepositoryLayout.walPrefix(namespace: namespace)) {
             guard let parsed = Self.parseWALKey(info.key) else { continue }
-            if parsed.name.count == 32, parsed.name.hasSuffix(".partial"), let name = WALFileName(String(parsed.name.prefix(24)), segmentSize: segmentSize) {
+            if WALFileName.isPartialName(parsed.name), let name = WALFileName(String(parsed.name.prefix(24)), segmentSize: segmentSize) {
                 files.append(ArchivedWAL(name: name, writtenAt: parsed.writtenAt, key: info.key, size: info.size, isPartial: true))
                 continue
             }
@@ -104,8 +104,10 @@ extension Repository {
         var snapshot: ArchivedWAL?
         for info in try await store.list(prefix: prefix) where info.key != partial.key {
             // Backup history files (`<segment>.<offset>.backup`) share the prefix: skipped.
-            guard let parsed = Self.parseWALKey(info.key), parsed.name.count == 24 || (parsed.name.count == 32 && parsed.name.hasSuffix(".partial")) else { continue }
-            let version = ArchivedWAL(name: partial.name, writtenAt: parsed.writtenAt, key: info.key, size: info.size, isPartial: parsed.name.count == 32)
+            guard let parsed = Self.parseWALKey(info.key) else { continue }
+            let isPartial = WALFileName.isPartialName(parsed.name)
+            guard isPartial || parsed.name.count == 24 else { continue }
+            let version = ArchivedWAL(name: partial.name, writtenAt: parsed.writtenAt, key: info.key, size: info.size, isPartial: isPartial)
             if !version.isPartial {
                 complete = version
             } else if snapshot.map({ version.writtenAt > $0.writtenAt }) ?? true {
