@@ -28,29 +28,8 @@ extension ControlPlane {
 
     /// Backups matching `filter`, newest first.
     func backups(matching filter: BackupFilter) async throws -> [BackupRecord] {
-        if let database = filter.database { _ = try await self.database(named: database) }
+        if let database = filter.database { _ = try await catalog.requireDatabase(named: database) }
         return try await catalog.backups(matching: filter)
     }
 
-    /// The backup `id`.
-    /// - Throws: `ControlError` `backup-not-found`.
-    func backup(id: String) async throws -> BackupRecord {
-        guard let backup = try await catalog.backup(id: id) else {
-            throw ControlError(.backupNotFound, "backup \(id) does not exist", hint: "Run 'tidemark backup list' to see backup ids.")
-        }
-        return backup
-    }
-
-    /// The backup `id`, which must be completed.
-    func completedBackup(id: String) async throws -> BackupRecord {
-        let backup = try await backup(id: id)
-        guard backup.status == .completed else {
-            throw ControlError(
-                .backupNotRestorable,
-                "backup \(id) is \(backup.status.rawValue), not completed",
-                hint: "Only completed backups can be used; 'tidemark backup list --status completed' shows them."
-            )
-        }
-        return backup
-    }
 }

@@ -24,7 +24,7 @@ extension ControlPlane {
     ) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
         try NameRule.validate(name, what: "database")
         // Checked before the server is contacted, so a taken name fails fast and offline.
-        try await checkDatabaseNameFree(name)
+        try await catalog.requireDatabaseNameFree(name)
         let plan = try await checkedPlan(plan)
         let version = try await engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
         let record = DatabaseRecord(name: name, engine: kind, connection: connection, password: password, createdAt: now())
@@ -37,14 +37,6 @@ extension ControlPlane {
         return (try await catalog.database(named: name) ?? record, version, created)
     }
 
-    /// Refuses `name` when a database (external or managed) is registered under it.
-    /// - Throws: `name-conflict`.
-    func checkDatabaseNameFree(_ name: String) async throws {
-        if try await catalog.database(named: name) != nil {
-            throw ControlError(.nameTaken, "a database named \(name) already exists", hint: "Choose another name; 'tidemark db list' shows the registered ones.")
-        }
-    }
-
     /// The plan to create with a new database, every setting checked before anything is saved;
     /// nil when none is wanted, or when no storage is registered and none named.
     func checkedPlan(_ plan: PlanChange?) async throws -> PlanChange? {
@@ -53,7 +45,7 @@ extension ControlPlane {
         if change.storage == nil, change.method == nil, change.pitr == nil, try await catalog.storages().isEmpty { return nil }
         _ = try await resolveStorage(change.storage)
         if let schedule = change.schedule { _ = try CronExpression(parsing: schedule) }
-        _ = try await policy(named: change.policy ?? RetentionPolicy.defaultName)
+        _ = try await catalog.requirePolicy(named: change.policy ?? RetentionPolicy.defaultName)
         return change
     }
 
@@ -61,7 +53,7 @@ extension ControlPlane {
     /// server answers with them. Its backups and plan stay.
     /// - Throws: `database-not-registered`, `database-deprovisioned`, the engine's connection errors.
     func updateDatabase(name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?) async throws -> DatabaseRecord {
-        var record = try await database(named: name)
+        var record = try await catalog.requireDatabase(named: name)
         if record.deprovisionedAt != nil {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned and cannot be changed")
         }
@@ -76,15 +68,6 @@ extension ControlPlane {
     /// Every registered database.
     func allDatabases() async throws -> [DatabaseRecord] {
         try await catalog.databases()
-    }
-
-    /// The database named `name`.
-    /// - Throws: `ControlError` `database-not-registered`.
-    func database(named name: String) async throws -> DatabaseRecord {
-        guard let database = try await catalog.database(named: name) else {
-            throw ControlError(.databaseNotFound, "database \(name) is not registered", hint: "Run 'tidemark db list', or register it with 'tidemark db add'.")
-        }
-        return database
     }
 }
 

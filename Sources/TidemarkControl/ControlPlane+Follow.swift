@@ -20,7 +20,7 @@ extension ControlPlane {
     /// workers and other processes all write to, so following works whoever runs the operation.
     /// - Throws: `operation-not-found` before the first event.
     func followOperation(id: String, afterSequence: Int = 0, interval: TimeInterval = 0.5) async throws -> AsyncThrowingStream<OperationEvent, any Error> {
-        let first = try await operation(id: id)
+        let first = try await catalog.requireOperation(id: id)
         let catalog = self.catalog
         let sleep = self.sleep
         return AsyncThrowingStream { continuation in

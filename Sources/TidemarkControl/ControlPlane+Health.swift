@@ -35,7 +35,7 @@ extension ControlPlane {
     /// The health of database `name`.
     /// - Throws: `database-not-registered`.
     func databaseHealth(named name: String) async throws -> DatabaseHealth {
-        _ = try await database(named: name)
+        _ = try await catalog.requireDatabase(named: name)
         guard let health = try await databaseHealth().first(where: { $0.database.name == name }) else {
             throw ControlError(.databaseNotFound, "database \(name) is not registered")
         }

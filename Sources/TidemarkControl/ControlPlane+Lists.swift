@@ -10,7 +10,7 @@ extension ControlPlane {
     ///   - after: the `next` cursor of the previous page.
     /// - Throws: `database-not-registered` for an unknown database filter.
     func backupPage(matching filter: BackupFilter, limit: Int, after: ListCursor?) async throws -> ListPage<BackupRecord> {
-        if let database = filter.database { _ = try await self.database(named: database) }
+        if let database = filter.database { _ = try await catalog.requireDatabase(named: database) }
         return try await Self.page(limit: limit, cursor: { ListCursor(time: $0.startedAt, id: $0.id) }) {
             try await catalog.backups(matching: filter, limit: $0, after: after)
         }

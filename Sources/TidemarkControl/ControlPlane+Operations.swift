@@ -7,19 +7,10 @@ extension ControlPlane {
         try await catalog.operations(status: status)
     }
 
-    /// The operation `id`.
-    /// - Throws: `ControlError` `operation-not-found`.
-    func operation(id: String) async throws -> OperationRecord {
-        guard let operation = try await catalog.operation(id: id) else {
-            throw ControlError(.operationNotFound, "operation \(id) does not exist", hint: "Run 'tidemark op list' to see operation ids.")
-        }
-        return operation
-    }
-
     /// The log lines of operation `id`, those after `afterSequence` only.
     /// - Throws: `operation-not-found`.
     func operationLogs(id: String, afterSequence: Int = 0) async throws -> [OperationLogLine] {
-        _ = try await operation(id: id)
+        _ = try await catalog.requireOperation(id: id)
         return try await catalog.logs(operationID: id, afterSequence: afterSequence)
     }
 

@@ -29,7 +29,7 @@ extension ControlPlane {
     ///   `not-managed` for `--pitr` without `--method physical`, the replication client's
     ///   errors when an external server cannot be backed up physically (no REPLICATION role…).
     func setPlan(database name: String, _ change: PlanChange) async throws -> PlanRecord {
-        let database = try await database(named: name)
+        let database = try await catalog.requireDatabase(named: name)
         if database.deprovisionedAt != nil {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned; it has no schedule any more")
         }
@@ -38,7 +38,7 @@ extension ControlPlane {
         let schedule = change.schedule ?? existing?.schedule ?? "@daily"
         let cron = try CronExpression(parsing: schedule)
         let policy = change.policy ?? existing?.policy ?? RetentionPolicy.defaultName
-        _ = try await self.policy(named: policy)
+        _ = try await catalog.requirePolicy(named: policy)
         let method = change.method ?? existing?.method ?? .logical
         let pitr = change.pitr ?? existing?.pitr ?? false
         if pitr && method != .physical {
@@ -76,16 +76,6 @@ extension ControlPlane {
         return plan
     }
 
-    /// The plan of `database`.
-    /// - Throws: `database-not-registered`, `plan-not-found`.
-    func plan(database name: String) async throws -> PlanRecord {
-        _ = try await database(named: name)
-        guard let plan = try await catalog.plan(database: name) else {
-            throw ControlError(.planNotFound, "database \(name) has no backup plan", hint: "Create one with 'tidemark plan set \(name) --storage STORAGE'.")
-        }
-        return plan
-    }
-
     /// Every plan.
     func allPlans() async throws -> [PlanRecord] {
         try await catalog.plans()
@@ -93,7 +83,7 @@ extension ControlPlane {
 
     /// Stops automatic backups of `database` until resumed.
     func pausePlan(database name: String) async throws -> PlanRecord {
-        var plan = try await plan(database: name)
+        var plan = try await catalog.requirePlan(database: name)
         plan.isPaused = true
         plan.nextRunAt = nil
         plan.updatedAt = now()
@@ -103,7 +93,7 @@ extension ControlPlane {
 
     /// Starts automatic backups again from the next scheduled time (missed slots are not run).
     func resumePlan(database name: String) async throws -> PlanRecord {
-        var plan = try await plan(database: name)
+        var plan = try await catalog.requirePlan(database: name)
         let time = now()
         plan.isPaused = false
         plan.nextRunAt = try CronExpression(parsing: plan.schedule).nextRun(after: time)

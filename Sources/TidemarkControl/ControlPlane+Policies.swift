@@ -71,15 +71,6 @@ package struct PolicyUpdate: Sendable {
 }
 
 extension ControlPlane {
-    /// The policy `name`.
-    /// - Throws: `policy-not-found`.
-    func policy(named name: String) async throws -> RetentionPolicy {
-        guard let policy = try await catalog.policy(named: name) else {
-            throw ControlError(.policyNotFound, "retention policy \(name) does not exist", hint: "Create it with 'tidemark policy set \(name) --daily N', or use 'default'.")
-        }
-        return policy
-    }
-
     /// Every policy.
     func policies() async throws -> [RetentionPolicy] {
         try await catalog.policies()
@@ -118,7 +109,7 @@ extension ControlPlane {
     /// Policy `name`, the databases whose plans use it, and why each of their backups is kept
     /// or deleted under it (`policy show`, `GET /policies/{name}`).
     func policyDetails(named name: String) async throws -> (policy: RetentionPolicy, databases: [String], items: [RetentionItem]) {
-        let policy = try await policy(named: name)
+        let policy = try await catalog.requirePolicy(named: name)
         let databases = try await allPlans().filter { $0.policy == name }.map(\.database)
         let using = Set(databases)
         let items = try await retentionDecisions(override: policy).filter { using.contains($0.backup.database) }

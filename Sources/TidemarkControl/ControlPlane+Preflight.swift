@@ -8,9 +8,9 @@ extension ControlPlane {
     /// - Returns: the backup and its source database, which a restore goes on to use.
     @discardableResult
     func checkRestoreTarget(backupID id: String, newName: String) async throws -> (backup: BackupRecord, source: DatabaseRecord) {
-        let backup = try await completedBackup(id: id)
+        let backup = try await catalog.requireCompletedBackup(id: id)
         try NameRule.validate(newName, what: "restore target")
-        let source = try await database(named: backup.database)
+        let source = try await catalog.requireDatabase(named: backup.database)
         if try await engine(source.engine).databaseExists(newName, on: source.target) {
             throw ControlError(
                 .targetExists,

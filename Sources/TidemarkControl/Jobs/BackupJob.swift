@@ -56,7 +56,7 @@ package struct BackupJob: Job {
     ///   `not-managed`, `database-unreachable` (a stopped managed instance).
     package func preflight(_ request: BackupRequest, control: ControlPlane) async throws -> Preflighted<BackupRequest> {
         let name = request.database
-        let database = try await control.database(named: name)
+        let database = try await control.catalog.requireDatabase(named: name)
         if database.deprovisionedAt != nil && request.trigger != .final {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned", hint: "Its backups stay listable with 'tidemark backup list --deprovisioned' and can be restored.")
         }
@@ -118,7 +118,7 @@ extension ControlPlane {
     fileprivate func performBackup(
         database name: String, storage storageName: String, trigger: BackupTrigger, backupID: String, method: BackupMethod, run: OperationRun
     ) async throws -> BackupRecord {
-        let database = try await database(named: name)
+        let database = try await catalog.requireDatabase(named: name)
         let storage = try await self.storage(named: storageName)
         let engine = try engine(database.engine)
         var backup = BackupRecord(

@@ -35,7 +35,7 @@ package struct DeprovisionJob: Job {
 
     /// - Throws: `database-not-registered`, `database-deprovisioned`.
     package func preflight(_ request: DeprovisionRequest, control: ControlPlane) async throws -> Preflighted<DeprovisionRequest> {
-        let database = try await control.database(named: request.database)
+        let database = try await control.catalog.requireDatabase(named: request.database)
         if database.deprovisionedAt != nil {
             throw ControlError(.databaseDeprovisioned, "database \(request.database) is already deprovisioned")
         }
@@ -44,9 +44,9 @@ package struct DeprovisionJob: Job {
 
     package func perform(_ request: DeprovisionRequest, run: OperationRun, control: ControlPlane) async throws -> DeprovisionResult {
         let name = request.database
-        var database = try await control.database(named: name)
+        var database = try await control.catalog.requireDatabase(named: name)
         let plan = try await control.catalog.plan(database: name)
-        let policy = try await control.policy(named: plan?.policy ?? RetentionPolicy.defaultName)
+        let policy = try await control.catalog.requirePolicy(named: plan?.policy ?? RetentionPolicy.defaultName)
         var finalBackup: BackupRecord?
         if policy.keepsFinal {
             try await run.step("final backup")

@@ -27,13 +27,13 @@ package struct ExportJob: Job {
 
     /// - Throws: `backup-not-found`, `backup-not-completed`, `storage-not-found`.
     package func preflight(_ request: ExportRequest, control: ControlPlane) async throws -> Preflighted<ExportRequest> {
-        let backup = try await control.completedBackup(id: request.backupID)
+        let backup = try await control.catalog.requireCompletedBackup(id: request.backupID)
         _ = try await control.storages.get(named: backup.storage)
         return Preflighted(request, summary: "export backup \(request.backupID)", database: backup.database, backupID: backup.id)
     }
 
     package func perform(_ request: ExportRequest, run: OperationRun, control: ControlPlane) async throws -> OperationRecord {
-        let backup = try await control.completedBackup(id: request.backupID)
+        let backup = try await control.catalog.requireCompletedBackup(id: request.backupID)
         try await run.step("opening repository")
         let repository = try await control.openRepository(try await control.storages.get(named: backup.storage))
         let manifest = try await repository.manifest(id: backup.id)

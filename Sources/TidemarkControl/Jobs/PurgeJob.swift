@@ -39,7 +39,7 @@ package struct PurgeJob: Job {
 
     package func perform(_ request: PurgeRequest, run: OperationRun, control: ControlPlane) async throws -> PurgeResult {
         let id = request.backupID
-        let backup = try await control.backup(id: id)
+        let backup = try await control.catalog.requireBackup(id: id)
         let storage = try await control.storages.get(named: backup.storage)
         try await run.step("opening repository")
         let repository = try await control.openRepository(storage)
@@ -75,7 +75,7 @@ extension ControlPlane {
     /// running dump would delete what it is about to reference.
     /// - Throws: `backup-not-found`, `backup-in-progress`.
     func purgeableBackup(id: String) async throws -> BackupRecord {
-        let backup = try await backup(id: id)
+        let backup = try await catalog.requireBackup(id: id)
         if backup.status == .running, let operationID = backup.operationID, let operation = try await catalog.operation(id: operationID), operation.status == .running {
             throw ControlError(
                 .backupInProgress,

@@ -79,7 +79,7 @@ extension ControlPlane {
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
     ///   `instance-limit`, `instances-unavailable`.
     func checkInstanceTarget(backupID id: String, newName: String) async throws -> BackupRecord {
-        let backup = try await completedBackup(id: id)
+        let backup = try await catalog.requireCompletedBackup(id: id)
         try NameRule.validate(newName, what: "restore target")
         let (_, root) = try instanceService.parts()
         if try await catalog.database(named: newName) != nil {
@@ -104,7 +104,7 @@ extension ControlPlane {
     func performInstanceRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         try await run.step("checking")
         let (manager, root) = try instanceService.parts()
-        let source = try await backup(id: request.backupID)
+        let source = try await catalog.requireBackup(id: request.backupID)
         let dataDirectory = "\(root)/\(request.newName)/data"
         // An earlier attempt of this operation that died left its half instance: remove it first.
         if let earlier = request.instance, try await catalog.database(named: request.newName) == nil {
@@ -127,7 +127,7 @@ extension ControlPlane {
         try await run.log("files written, pg_verifybackup passed, \(recovery == nil ? "instance started" : "WAL replayed and the server promoted,") on port \(port)")
         try await run.step("publishing")
         // The source's database of the same name as the backup's database, else the first.
-        let sourceDatabase = (try? await self.database(named: source.database))?.connection.database
+        let sourceDatabase = (try? await catalog.requireDatabase(named: source.database))?.connection.database
         let names = manifest.databases.map(\.name)
         let databaseName = sourceDatabase.flatMap { names.contains($0) ? $0 : nil } ?? names.first { $0 != "postgres" } ?? "postgres"
         let record: DatabaseRecord

@@ -42,7 +42,7 @@ extension ControlPlane {
             try await run.log("removed the temporary instance of an earlier attempt", level: .warning)
         }
         let backup = try await checkPhysicalTableTarget(backupID: request.backupID, newName: request.newName, schema: schema, table: table)
-        let source = try await database(named: backup.database)
+        let source = try await catalog.requireDatabase(named: backup.database)
         let engine = try engine(source.engine)
         let repository = try await openRepository(try await storage(named: backup.storage))
         let manifest = try await repository.manifest(id: backup.id)

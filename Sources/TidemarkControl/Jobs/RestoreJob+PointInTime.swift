@@ -26,7 +26,7 @@ extension ControlPlane {
     func recoveryPlan(for request: RestoreRequest) async throws -> (plan: RecoveryPlan, repository: Repository, point: RestorePoint)? {
         guard let point = request.pointInTime else { return nil }
         _ = try walExecutable()
-        let backup = try await completedBackup(id: request.backupID)
+        let backup = try await catalog.requireCompletedBackup(id: request.backupID)
         guard backup.method == .physical, let database = try await catalog.database(named: backup.database),
               let (window, repository) = try await walArchive.recoveryWindow(database: database)
         else {

@@ -74,7 +74,7 @@ package struct RestoreJob: Job {
     ///   `target-exists`, `table-not-found`, `missing-dependency`, the engine's connection errors.
     package func preflight(_ request: RestoreRequest, control: ControlPlane) async throws -> Preflighted<RestoreRequest> {
         let scope = try ControlPlane.scope(for: request.table)
-        if try await control.backup(id: request.backupID).method == .physical {
+        if try await control.catalog.requireBackup(id: request.backupID).method == .physical {
             return try await physicalPreflight(request, scope: scope, control: control)
         }
         if request.pointInTime != nil {
@@ -111,7 +111,7 @@ package struct RestoreJob: Job {
         func log(_ message: String, _ level: String = "warning") async {
             try? await control.catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
         }
-        guard let name = operation.database, let source = try? await control.database(named: name), let engine = try? control.engine(source.engine) else { return nil }
+        guard let name = operation.database, let source = try? await control.catalog.requireDatabase(named: name), let engine = try? control.engine(source.engine) else { return nil }
         let staging = request.stagingDatabase ?? Self.stagingDatabase(for: operation.id)
         do {
             let existed = try await engine.databaseExists(staging, on: source.target)
@@ -157,7 +157,7 @@ extension ControlPlane {
     fileprivate func measuredRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         let started = now()
         do {
-            let backup = try await self.backup(id: request.backupID)
+            let backup = try await catalog.requireBackup(id: request.backupID)
         let result: RestoreResult
         switch (backup.method, request.table) {
         case (.physical, nil): result = try await performInstanceRestore(request, run: run)

@@ -29,7 +29,7 @@ package struct VerifyJob: Job {
 
     /// - Throws: `backup-not-found`, `backup-not-completed`, `storage-not-found`.
     package func preflight(_ request: VerifyRequest, control: ControlPlane) async throws -> Preflighted<VerifyRequest> {
-        let backup = try await control.completedBackup(id: request.backupID)
+        let backup = try await control.catalog.requireCompletedBackup(id: request.backupID)
         _ = try await control.storages.get(named: backup.storage)
         return Preflighted(
             request, summary: "verify backup \(request.backupID)\(request.readData ? " with data" : "")", database: backup.database, backupID: backup.id
@@ -37,7 +37,7 @@ package struct VerifyJob: Job {
     }
 
     package func perform(_ request: VerifyRequest, run: OperationRun, control: ControlPlane) async throws -> (VerifyReportRepresentation, OperationRecord) {
-        let backup = try await control.completedBackup(id: request.backupID)
+        let backup = try await control.catalog.requireCompletedBackup(id: request.backupID)
         let storage = try await control.storages.get(named: backup.storage)
         try await run.step("opening repository")
         let repository = try await control.openRepository(storage)

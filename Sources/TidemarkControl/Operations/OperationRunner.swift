@@ -183,13 +183,13 @@ package struct OperationRunner: Sendable {
     /// heartbeat (the operation then ends `cancelled`).
     /// - Throws: `operation-not-found`, `operation-finished`.
     package func cancel(id: String) async throws -> OperationRecord {
-        let operation = try await control.operation(id: id)
+        let operation = try await control.catalog.requireOperation(id: id)
         switch control.lifecycle.transition(operation, on: .cancelRequested, at: control.now()) {
         case .refused:
             throw ControlError(.operationFinished, "operation \(id) already ended (\(operation.status.rawValue))")
         case .next(let next, let actions):
             try await OperationActions(control: control).carryOut(actions, for: next, logger: control.logger)
-            return next.status == .running ? try await control.operation(id: id) : next
+            return next.status == .running ? try await control.catalog.requireOperation(id: id) : next
         }
     }
 
@@ -198,7 +198,7 @@ package struct OperationRunner: Sendable {
     ///   running, completed, of a kind that runs only in its command (an export), or worked on
     ///   a backup that was purged; `backup-in-progress`.
     package func retry(id: String) async throws -> OperationRecord {
-        let operation = try await control.operation(id: id)
+        let operation = try await control.catalog.requireOperation(id: id)
         let canRunAgain = JobRegistry.job(for: operation.kind).map { type(of: $0).runsInBackground } ?? false
         switch control.lifecycle.transition(operation, on: .retryRequested(canRunAgain: canRunAgain), at: control.now()) {
         case .refused(.runsOnlyInForeground):

@@ -27,7 +27,7 @@ package struct BackupService: Sendable {
         try await control.backupPage(matching: filter, limit: limit, after: after)
     }
     /// The backup `id`. - Throws: `backup-not-found`.
-    package func get(id: String) async throws -> BackupRecord { try await control.backup(id: id) }
+    package func get(id: String) async throws -> BackupRecord { try await control.catalog.requireBackup(id: id) }
     /// Verifies backup `id` now. - Throws: `verify-failed` with the report.
     package func verify(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReportRepresentation, OperationRecord) {
         try await control.verifyBackup(id: id, readData: readData, observer: observer)

@@ -31,7 +31,7 @@ package struct DatabaseService: Sendable {
     package func list() async throws -> [DatabaseRecord] { try await control.allDatabases() }
 
     /// The database `name`. - Throws: `database-not-registered`.
-    package func get(named name: String) async throws -> DatabaseRecord { try await control.database(named: name) }
+    package func get(named name: String) async throws -> DatabaseRecord { try await control.catalog.requireDatabase(named: name) }
 
     /// Every database with its plan, last attempt, last success and whether it is overdue.
     package func health() async throws -> [DatabaseHealth] { try await control.databaseHealth() }

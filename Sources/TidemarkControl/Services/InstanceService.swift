@@ -38,7 +38,7 @@ package struct InstanceService: Sendable {
     package func create(name: String, port requested: Int? = nil, plan: PlanChange? = PlanChange(method: .physical)) async throws -> CreatedInstance {
         let (manager, root) = try parts()
         try NameRule.validate(name, what: "database")
-        try await control.checkDatabaseNameFree(name)
+        try await control.catalog.requireDatabaseNameFree(name)
         try await checkLimit()
         var planChange = try await control.checkedPlan(plan)
         if planChange != nil && planChange?.method == nil { planChange?.method = .physical }
@@ -140,7 +140,7 @@ package struct InstanceService: Sendable {
     /// The managed database `name` and its instance.
     /// - Throws: `database-not-registered`, `database-deprovisioned`, `not-managed`.
     func managed(named name: String) async throws -> (DatabaseRecord, ManagedInstance) {
-        let record = try await control.database(named: name)
+        let record = try await control.catalog.requireDatabase(named: name)
         guard let instance = record.managed else {
             throw ControlError(.notManaged, "database \(name) is an external server, not a managed instance", hint: "Only instances made with 'tidemark db create' can be started and stopped by Tidemark.")
         }

@@ -16,7 +16,7 @@ package struct OperationService: Sendable {
         try await control.operationPage(status: status, limit: limit, after: after)
     }
     /// The operation `id`. - Throws: `operation-not-found`.
-    package func get(id: String) async throws -> OperationRecord { try await control.operation(id: id) }
+    package func get(id: String) async throws -> OperationRecord { try await control.catalog.requireOperation(id: id) }
     /// The log lines of operation `id` after `afterSequence`.
     package func logs(id: String, afterSequence: Int = 0) async throws -> [OperationLogLine] { try await control.operationLogs(id: id, afterSequence: afterSequence) }
     /// New log lines and progress of operation `id` until it ends.

@@ -13,7 +13,7 @@ package struct PlanService: Sendable {
     /// Creates or changes the plan of `database`.
     package func set(database: String, _ change: PlanChange) async throws -> PlanRecord { try await control.setPlan(database: database, change) }
     /// The plan of `database`. - Throws: `plan-not-found`.
-    package func get(database: String) async throws -> PlanRecord { try await control.plan(database: database) }
+    package func get(database: String) async throws -> PlanRecord { try await control.catalog.requirePlan(database: database) }
     /// Every plan.
     package func list() async throws -> [PlanRecord] { try await control.allPlans() }
     /// Stops the schedule of `database`.
@@ -24,7 +24,7 @@ package struct PlanService: Sendable {
     package func upcomingRuns(of plan: PlanRecord, count: Int) -> [Date] { control.upcomingRuns(of: plan, count: count) }
 
     /// The policy `name`. - Throws: `policy-not-found`.
-    package func policy(named name: String) async throws -> RetentionPolicy { try await control.policy(named: name) }
+    package func policy(named name: String) async throws -> RetentionPolicy { try await control.catalog.requirePolicy(named: name) }
     /// Every policy.
     package func policies() async throws -> [RetentionPolicy] { try await control.policies() }
     /// Changes policy `name`; refused with `confirmation-required` when it deletes backups unconfirmed.

@@ -24,7 +24,7 @@ package struct RestoreService: Sendable {
     /// - Returns: the backup.
     @discardableResult
     package func checkTarget(backupID id: String, newName: String) async throws -> BackupRecord {
-        if try await control.backup(id: id).method == .physical {
+        if try await control.catalog.requireBackup(id: id).method == .physical {
             return try await control.checkInstanceTarget(backupID: id, newName: newName)
         }
         return try await control.checkRestoreTarget(backupID: id, newName: newName).backup

@@ -28,7 +28,7 @@ extension WALArchiveService {
     /// database marked for `serve` to receive; without, streaming marked off first (so `serve`
     /// stops its receiver) and the slot dropped, so the server stops keeping WAL for it.
     func applyStreaming(database name: String, pitr: Bool) async throws {
-        var database = try await control.database(named: name)
+        var database = try await control.catalog.requireDatabase(named: name)
         guard database.managed == nil else { return }
         if pitr {
             let client = try replicationClient()

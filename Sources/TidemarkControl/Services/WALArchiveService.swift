@@ -66,7 +66,7 @@ package struct WALArchiveService: Sendable {
 
     /// The recovery window of `database`: empty when it does not archive and never did.
     package func window(database name: String) async throws -> [RecoveryRange] {
-        guard let (window, _) = try await recoveryWindow(database: try await control.database(named: name)) else { return [] }
+        guard let (window, _) = try await recoveryWindow(database: try await control.catalog.requireDatabase(named: name)) else { return [] }
         return window.ranges
     }
 
@@ -132,7 +132,7 @@ package struct WALArchiveService: Sendable {
     /// otherwise; the running server is reconfigured (a restart only when archive_mode was off).
     /// - Throws: `pitr-unavailable` in a process that cannot name its own binary.
     func applyArchiving(database name: String, pitr: Bool) async throws {
-        var database = try await control.database(named: name)
+        var database = try await control.catalog.requireDatabase(named: name)
         guard var instance = database.managed, let manager = control.instances else { return }
         if pitr {
             let executable = try control.walExecutable()
