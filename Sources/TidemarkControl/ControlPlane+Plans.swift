@@ -76,6 +76,18 @@ extension ControlPlane {
         return plan
     }
 
+    /// The plan to create with a new database, every setting checked before anything is saved;
+    /// nil when none is wanted, or when no storage is registered and none named.
+    func checkedPlan(_ plan: PlanChange?) async throws -> PlanChange? {
+        guard let change = plan else { return nil }
+        // A plan asked for by its method or archiving is wanted even without a storage yet.
+        if change.storage == nil, change.method == nil, change.pitr == nil, try await catalog.storages().isEmpty { return nil }
+        _ = try await resolveStorage(change.storage)
+        if let schedule = change.schedule { _ = try CronExpression(parsing: schedule) }
+        _ = try await catalog.requirePolicy(named: change.policy ?? RetentionPolicy.defaultName)
+        return change
+    }
+
     /// Every plan.
     func allPlans() async throws -> [PlanRecord] {
         try await catalog.plans()

@@ -17,7 +17,7 @@ package struct ControlPlane: Sendable {
     let catalog: any Catalog
     let openStore: StoreOpener
     let testConnection: ConnectionTester
-    let engines: [EngineKind: any DatabaseEngine]
+    let engines: Engines
     package let now: @Sendable () -> Date
     /// The repository passphrase (TIDEMARK_PASSPHRASE or a prompt), asked for only when needed.
     let passphrase: @Sendable () throws -> Secret<String>
@@ -61,7 +61,7 @@ package struct ControlPlane: Sendable {
         self.catalog = catalog
         self.openStore = openStore
         self.testConnection = testConnection
-        self.engines = engines
+        self.engines = Engines(byKind: engines)
         self.now = now
         self.passphrase = passphrase
         self.logger = logger
@@ -85,12 +85,7 @@ package struct ControlPlane: Sendable {
 
     /// The engine for `kind`.
     /// - Throws: `ControlError` `engine-not-supported`.
-    func engine(_ kind: EngineKind) throws -> any DatabaseEngine {
-        guard let engine = engines[kind] else {
-            throw ControlError(.engineNotSupported, "the \(kind.rawValue) engine is not available yet", hint: "Use a PostgreSQL database.")
-        }
-        return engine
-    }
+    func engine(_ kind: EngineKind) throws -> any DatabaseEngine { try engines.engine(kind) }
 }
 
 /// What a store is opened for.

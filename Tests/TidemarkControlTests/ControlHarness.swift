@@ -52,7 +52,7 @@ struct ControlHarness {
                     directory: directory, engines: [.postgres: engine], now: { time.now }, configuration: configuration, logger: logger
                 )
                 _ = try await seeded.storages.add(name: "local1", settings: .local(path: "\(directory)/repo"), secret: nil)
-                _ = try await seeded.addDatabase(name: "shop", engine: .postgres, url: "postgres://u@127.0.0.1:1/shop", plan: nil)
+                _ = try await seeded.databases.add(name: "shop", engine: .postgres, url: "postgres://u@127.0.0.1:1/shop", plan: nil)
             }
             try await body(harness)
         }

@@ -66,9 +66,9 @@ extension ControlPlane {
         for database in desired.databases {
             switch actions["database/\(database.name)"] {
             case .create:
-                _ = try await addDatabase(name: database.name, engine: database.engine, connection: database.connection, password: database.password, plan: nil)
+                _ = try await databases.add(name: database.name, engine: database.engine, connection: database.connection, password: database.password, plan: nil)
             case .update:
-                _ = try await updateDatabase(name: database.name, engine: database.engine, connection: database.connection, password: database.password)
+                _ = try await databases.update(name: database.name, engine: database.engine, connection: database.connection, password: database.password)
             default: continue
             }
             logger.info("apply: database \(database.name) saved")

@@ -75,12 +75,3 @@ package struct DeprovisionJob: Job {
         return DeprovisionResult(database: database, finalBackup: finalBackup, operation: run.record)
     }
 }
-
-extension ControlPlane {
-    /// Deprovisions `name` now (``DeprovisionJob``).
-    /// - Throws: `database-not-registered`, `database-deprovisioned`; when the final backup
-    ///   fails, its error, and nothing is changed.
-    func deprovisionDatabase(named name: String, observer: OperationObserver? = nil) async throws -> DeprovisionResult {
-        try await runner.run(DeprovisionJob(observer: observer), DeprovisionRequest(database: name))
-    }
-}

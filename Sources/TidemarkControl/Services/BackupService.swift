@@ -43,9 +43,9 @@ package struct BackupService: Sendable {
     /// Queues the purge of backup `id`.
     package func enqueuePurge(id: String) async throws -> OperationRecord { try await control.enqueuePurge(backupID: id) }
     /// Backups in the catalog by status (`/metrics`).
-    package func countsByStatus() async throws -> [BackupStatus: Int] { try await control.backupCountsByStatus() }
+    package func countsByStatus() async throws -> [BackupStatus: Int] { try await control.catalog.backupCountsByStatus() }
     /// The finish time of the newest completed backup per database (`/metrics`).
-    package func lastSuccessful() async throws -> [String: Date] { try await control.lastSuccessfulBackups() }
+    package func lastSuccessful() async throws -> [String: Date] { try await control.catalog.lastSuccessfulBackups() }
 }
 
 extension ControlPlane {

@@ -1,51 +1,87 @@
 import Foundation
 package import TidemarkCore
 
-/// Databases (SPEC §4.1): registration, changes, health, deprovisioning.
-///
-/// Its work still lives in `ControlPlane` extensions (ControlPlane+Databases, +Health,
-/// DeprovisionJob), which this service holds privately: callers outside Control see only this.
+/// Databases (SPEC §4.1): registration, changes, health, deprovisioning. It sees the catalog,
+/// the engines (to check that a server answers), the clock, the plans and WAL archiving it
+/// sets up for a new database, and the runner that deprovisions through ``DeprovisionJob``.
 package struct DatabaseService: Sendable {
-    private let control: ControlPlane
+    let catalog: any Catalog
+    let engines: Engines
+    let now: @Sendable () -> Date
+    let plans: PlanService
+    let walArchive: WALArchiveService
+    let runner: OperationRunner
+}
 
-    init(control: ControlPlane) { self.control = control }
-
-    /// Registers a database from its URL (see ``ControlPlane`` `addDatabase`).
-    package func add(name: String, engine: EngineKind, url: String, plan: PlanChange? = PlanChange()) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
-        try await control.addDatabase(name: name, engine: engine, url: url, plan: plan)
+extension DatabaseService {
+    /// Registers an external database after checking that it answers with these credentials,
+    /// and gives it a backup plan (SPEC §1).
+    ///
+    /// - Parameter plan: the plan to create (nil fields: `@daily`, policy `default`, the only
+    ///   storage); nil for none. With no storage registered and none named, no plan is made.
+    /// - Throws: `invalid-name`, `invalid-url`, `name-conflict`, `invalid-cron`,
+    ///   `storage-not-found`, `storage-required`, `policy-not-found`, and the engine's
+    ///   `database-unreachable` / `authentication-failed` / `database-not-found`. Nothing is
+    ///   saved when a check fails.
+    package func add(name: String, engine kind: EngineKind, url: String, plan: PlanChange? = PlanChange()) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
+        try NameRule.validate(name, what: "database")
+        let parsed = try DatabaseURL(parsing: url, engine: kind)
+        return try await add(name: name, engine: kind, connection: parsed.connection, password: parsed.password, plan: plan)
     }
 
-    /// Registers a database from a parsed connection (`tidemark apply`).
+    /// ``add(name:engine:url:plan:)`` with the URL already parsed (`tidemark apply` reads the
+    /// password from an environment variable, never from the URL).
     package func add(
-        name: String, engine: EngineKind, connection: DatabaseConnection, password: Secret<String>?, plan: PlanChange? = PlanChange()
+        name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?, plan: PlanChange? = PlanChange()
     ) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
-        try await control.addDatabase(name: name, engine: engine, connection: connection, password: password, plan: plan)
+        try NameRule.validate(name, what: "database")
+        // Checked before the server is contacted, so a taken name fails fast and offline.
+        try await catalog.requireDatabaseNameFree(name)
+        let plan = try await plans.checked(plan)
+        let version = try await engines.engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
+        let record = DatabaseRecord(name: name, engine: kind, connection: connection, password: password, createdAt: now())
+        // A physical plan is checked against the server before the database is saved.
+        if plan?.method == .physical || plan?.pitr == true { try await walArchive.checkReplication(record) }
+        try await catalog.insertDatabase(record)
+        var created: PlanRecord?
+        if let plan { created = try await plans.set(database: name, plan) }
+        // The plan may have set up WAL streaming on the record.
+        return (try await catalog.database(named: name) ?? record, version, created)
     }
 
-    /// Changes how a database is reached.
-    package func update(name: String, engine: EngineKind, connection: DatabaseConnection, password: Secret<String>?) async throws -> DatabaseRecord {
-        try await control.updateDatabase(name: name, engine: engine, connection: connection, password: password)
+    /// Points a registered database at another connection or password, after checking that the
+    /// server answers with them. Its backups and plan stay.
+    /// - Throws: `database-not-registered`, `database-deprovisioned`, the engine's connection errors.
+    package func update(name: String, engine kind: EngineKind, connection: DatabaseConnection, password: Secret<String>?) async throws -> DatabaseRecord {
+        var record = try await catalog.requireDatabase(named: name)
+        if record.deprovisionedAt != nil {
+            throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned and cannot be changed")
+        }
+        _ = try await engines.engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
+        record.engine = kind
+        record.connection = connection
+        record.password = password
+        try await catalog.updateDatabase(record)
+        return record
     }
 
     /// Every registered database.
-    package func list() async throws -> [DatabaseRecord] { try await control.allDatabases() }
+    package func list() async throws -> [DatabaseRecord] { try await catalog.databases() }
 
     /// The database `name`. - Throws: `database-not-registered`.
-    package func get(named name: String) async throws -> DatabaseRecord { try await control.catalog.requireDatabase(named: name) }
+    package func get(named name: String) async throws -> DatabaseRecord { try await catalog.requireDatabase(named: name) }
 
-    /// Every database with its plan, last attempt, last success and whether it is overdue.
-    package func health() async throws -> [DatabaseHealth] { try await control.databaseHealth() }
-
-    /// The health of database `name`.
-    package func health(named name: String) async throws -> DatabaseHealth { try await control.databaseHealth(named: name) }
-
-    /// Deprovisions `name` (a final backup when its policy keeps finals).
+    /// Deprovisions `name` now (``DeprovisionJob``): a final backup when its policy keeps finals.
+    /// - Throws: `database-not-registered`, `database-deprovisioned`; when the final backup
+    ///   fails, its error, and nothing is changed.
     package func deprovision(named name: String, observer: OperationObserver? = nil) async throws -> DeprovisionResult {
-        try await control.deprovisionDatabase(named: name, observer: observer)
+        try await runner.run(DeprovisionJob(observer: observer), DeprovisionRequest(database: name))
     }
 }
 
 extension ControlPlane {
     /// Databases: registration, changes, health, deprovisioning.
-    package var databases: DatabaseService { DatabaseService(control: self) }
+    package var databases: DatabaseService {
+        DatabaseService(catalog: catalog, engines: engines, now: now, plans: plans, walArchive: walArchive, runner: runner)
+    }
 }

@@ -40,7 +40,7 @@ package struct InstanceService: Sendable {
         try NameRule.validate(name, what: "database")
         try await control.catalog.requireDatabaseNameFree(name)
         try await checkLimit()
-        var planChange = try await control.checkedPlan(plan)
+        var planChange = try await control.plans.checked(plan)
         if planChange != nil && planChange?.method == nil { planChange?.method = .physical }
         let port = try await choosePort(requested)
         let instance = ManagedInstance(dataDirectory: "\(root)/\(name)/data", port: port)

@@ -14,6 +14,9 @@ package struct PlanService: Sendable {
     package func set(database: String, _ change: PlanChange) async throws -> PlanRecord { try await control.setPlan(database: database, change) }
     /// The plan of `database`. - Throws: `plan-not-found`.
     package func get(database: String) async throws -> PlanRecord { try await control.catalog.requirePlan(database: database) }
+    /// `change` with every setting checked before a new database is saved; nil when no plan is
+    /// wanted, or when no storage is registered and none named.
+    func checked(_ change: PlanChange?) async throws -> PlanChange? { try await control.checkedPlan(change) }
     /// Every plan.
     package func list() async throws -> [PlanRecord] { try await control.allPlans() }
     /// Stops the schedule of `database`.

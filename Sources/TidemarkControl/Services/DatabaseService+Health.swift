@@ -16,15 +16,15 @@ package struct DatabaseHealth: Sendable {
     package var needsAttention: Bool { database.deprovisionedAt == nil && (lastAttemptFailed || isOverdue) }
 }
 
-extension ControlPlane {
+extension DatabaseService {
     /// Every database with its plan, last attempt, last success, failure count and whether it
     /// is overdue — in a few catalog statements, whatever the number of databases.
-    func databaseHealth() async throws -> [DatabaseHealth] {
-        let plans = Dictionary(try await catalog.plans().map { ($0.database, $0) }, uniquingKeysWith: { first, _ in first })
+    package func health() async throws -> [DatabaseHealth] {
+        let planByDatabase = Dictionary(try await catalog.plans().map { ($0.database, $0) }, uniquingKeysWith: { first, _ in first })
         let overview = try await catalog.backupOverview()
         let time = now()
         return try await catalog.databases().map { database in
-            let plan = plans[database.name]
+            let plan = planByDatabase[database.name]
             let backups = overview[database.name] ?? BackupOverview()
             let lastSuccess = backups.latestCompleted.map { $0.finishedAt ?? $0.startedAt }
             let overdue = database.deprovisionedAt == nil && plan.map { OverdueRule.isOverdue($0, lastSuccess: lastSuccess, now: time) } == true
@@ -34,21 +34,11 @@ extension ControlPlane {
 
     /// The health of database `name`.
     /// - Throws: `database-not-registered`.
-    func databaseHealth(named name: String) async throws -> DatabaseHealth {
+    package func health(named name: String) async throws -> DatabaseHealth {
         _ = try await catalog.requireDatabase(named: name)
-        guard let health = try await databaseHealth().first(where: { $0.database.name == name }) else {
+        guard let health = try await health().first(where: { $0.database.name == name }) else {
             throw ControlError(.databaseNotFound, "database \(name) is not registered")
         }
         return health
-    }
-
-    /// Backups in the catalog by status (`/metrics`).
-    func backupCountsByStatus() async throws -> [BackupStatus: Int] {
-        try await catalog.backupCountsByStatus()
-    }
-
-    /// The finish time of the newest completed backup per database (`/metrics`).
-    func lastSuccessfulBackups() async throws -> [String: Date] {
-        try await catalog.lastSuccessfulBackups()
     }
 }
