@@ -68,12 +68,12 @@ import TidemarkTesting
             }
 
             // b3 (newest, --last 1) and b2 (ended before the 1-day window's start: its base) stay.
-            let preview = try await control.setPolicy(named: "lean", PolicyChange(pitrDays: 1), dryRun: true)
+            let preview = try await control.plans.setPolicy(named: "lean", PolicyChange(pitrDays: 1), dryRun: true)
             #expect(preview.deletions.map(\.backup.id) == ["b1"])
             #expect(preview.walDeletions == [WALDeletion(database: "shop", files: 4, bytes: preview.walDeletions.first?.bytes ?? 0)], "\(preview.walDeletions)")
             #expect(try await archived(harness) == Array(1...12), "a dry run deletes nothing")
 
-            _ = try await control.applyRetention()
+            _ = try await control.plans.applyRetention()
             #expect(try await harness.backups().map(\.id).sorted() == ["b2", "b3"])
             #expect(try await archived(harness) == Array(5...12), "WAL from the oldest kept base's start on stays")
             let window = try await control.walArchive.window(database: "shop")
@@ -81,15 +81,15 @@ import TidemarkTesting
 
             // Two days later b3 ended before the window's start: it is the base now, b2 goes.
             harness.time.advance(by: 2 * day)
-            _ = try await control.applyRetention()
+            _ = try await control.plans.applyRetention()
             #expect(try await harness.backups().map(\.id) == ["b3"])
             #expect(try await archived(harness) == Array(9...12))
 
             // A longer window than any base backup: the oldest base stays (the window reaches
             // back as far as the archive allows), and so does its WAL.
             try await harness.catalog.insertBackup(physicalBackup("b4", start: 11, stoppedAt: harness.time.now.addingTimeInterval(-60)))
-            _ = try await control.setPolicy(named: "lean", PolicyChange(pitrDays: 30), confirm: true)
-            _ = try await control.applyRetention()
+            _ = try await control.plans.setPolicy(named: "lean", PolicyChange(pitrDays: 30), confirm: true)
+            _ = try await control.plans.applyRetention()
             #expect(try await harness.backups().map(\.id).sorted() == ["b3", "b4"])
             #expect(try await archived(harness) == Array(9...12))
         }

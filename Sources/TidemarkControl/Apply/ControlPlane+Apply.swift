@@ -25,7 +25,7 @@ extension ControlPlane {
         for policy in desired.policies {
             var change = try await change(for: policy)
             if change.action == .update {
-                let preview = try await setPolicy(named: policy.name, Self.policyChange(policy), dryRun: true)
+                let preview = try await plans.setPolicy(named: policy.name, Self.policyChange(policy), dryRun: true)
                 if !preview.deletions.isEmpty {
                     policyDeletions[policy.name] = preview.deletions.count
                     change.details.append("deletes \(preview.deletions.count) backup\(preview.deletions.count == 1 ? "" : "s") under the new rules")
@@ -60,7 +60,7 @@ extension ControlPlane {
             logger.info("apply: storage \(storage.name) saved")
         }
         for policy in desired.policies where actions["policy/\(policy.name)"] != .unchanged {
-            _ = try await setPolicy(named: policy.name, Self.policyChange(policy), confirm: true)
+            _ = try await plans.setPolicy(named: policy.name, Self.policyChange(policy), confirm: true)
             logger.info("apply: policy \(policy.name) saved")
         }
         for database in desired.databases {
@@ -74,9 +74,9 @@ extension ControlPlane {
             logger.info("apply: database \(database.name) saved")
         }
         for plan in desired.plans where actions["plan/\(plan.database)"] != .unchanged {
-            let saved = try await setPlan(database: plan.database, PlanChange(storage: plan.storage, schedule: plan.schedule, policy: plan.policy, method: plan.method, pitr: plan.pitr))
-            if plan.paused && !saved.isPaused { _ = try await pausePlan(database: plan.database) }
-            if !plan.paused && saved.isPaused { _ = try await resumePlan(database: plan.database) }
+            let saved = try await plans.set(database: plan.database, PlanChange(storage: plan.storage, schedule: plan.schedule, policy: plan.policy, method: plan.method, pitr: plan.pitr))
+            if plan.paused && !saved.isPaused { _ = try await plans.pause(database: plan.database) }
+            if !plan.paused && saved.isPaused { _ = try await plans.resume(database: plan.database) }
             logger.info("apply: plan of \(plan.database) saved")
         }
     }

@@ -62,7 +62,7 @@ package struct BackupJob: Job {
         }
         _ = try control.engine(database.engine)
         let plan = try await control.catalog.plan(database: name)
-        let storage = try await control.resolveStorage(request.storage ?? plan?.storage)
+        let storage = try await control.storages.resolve(request.storage ?? plan?.storage)
         let method = request.method ?? plan?.method ?? .logical
         if method == .physical { try await Self.checkPhysical(database, control: control) }
         if let active = try await control.catalog.activeOperation(kind: .backup, database: name) {
@@ -110,7 +110,7 @@ package struct BackupJob: Job {
     }
 
     package func afterCompletion(_ request: BackupRequest, control: ControlPlane) async {
-        await control.applyRetentionAfterBackup(database: request.database)
+        await control.plans.applyRetentionAfterBackup(database: request.database)
     }
 }
 

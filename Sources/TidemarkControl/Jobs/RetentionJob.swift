@@ -37,10 +37,10 @@ extension ControlPlane {
     /// once per storage (deferred while a backup holds the repository lock).
     fileprivate func performRetention(database: String?, run: OperationRun) async throws -> RetentionResult {
         try await run.step("evaluating")
-        let items = try await retentionDecisions(database: database)
+        let items = try await plans.retentionDecisions(database: database)
         let deleted = items.filter { !$0.decision.keeps }
         let kept = items.filter(\.decision.keeps)
-        try await recordExpiries(of: kept)
+        try await plans.recordExpiries(of: kept)
         try await run.log("\(items.count) completed backups: \(kept.count) kept, \(deleted.count) to delete")
         let byStorage = Dictionary(grouping: deleted) { $0.backup.storage }
         for storageName in byStorage.keys.sorted() {

@@ -37,7 +37,7 @@ package struct Scheduler<C: Clock>: Service where C.Duration == Duration {
                     if time >= nextRetention {
                         // Daily housekeeping: retention for every database, and the catalog's
                         // old history (operations, logs, deliveries) pruned with the default age.
-                        _ = try await control.enqueueRetention()
+                        _ = try await control.plans.enqueueRetention()
                         nextRetention = time.addingTimeInterval(86_400)
                         do {
                             _ = try await control.enqueuePrune()

@@ -55,7 +55,7 @@ package struct InstanceService: Sendable {
         }
         control.logger.info("managed instance \(name) created on port \(port) in \(instance.dataDirectory)")
         var created: PlanRecord?
-        if let planChange { created = try await control.setPlan(database: name, planChange) }
+        if let planChange { created = try await control.plans.set(database: name, planChange) }
         let url = DatabaseURL.render(record.connection, engine: .postgres, password: password, revealPassword: true)
         return CreatedInstance(database: record, url: Secret(url), plan: created)
     }

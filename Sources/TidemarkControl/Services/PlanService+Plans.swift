@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 package import TidemarkCore
 
 /// A requested change to a plan; nil fields keep the current value (or the default).
@@ -19,7 +19,7 @@ package struct PlanChange: Sendable {
     }
 }
 
-extension ControlPlane {
+extension PlanService {
     /// Creates or changes the plan of `database` (SPEC §2.1 `plan set`).
     ///
     /// A new plan gets `@daily` and the `default` policy unless told otherwise; its storage is
@@ -28,13 +28,13 @@ extension ControlPlane {
     ///   field and position), `storage-not-found`, `storage-required`, `policy-not-found`,
     ///   `not-managed` for `--pitr` without `--method physical`, the replication client's
     ///   errors when an external server cannot be backed up physically (no REPLICATION role…).
-    func setPlan(database name: String, _ change: PlanChange) async throws -> PlanRecord {
+    package func set(database name: String, _ change: PlanChange) async throws -> PlanRecord {
         let database = try await catalog.requireDatabase(named: name)
         if database.deprovisionedAt != nil {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned; it has no schedule any more")
         }
         let existing = try await catalog.plan(database: name)
-        let storage = try await resolveStorage(change.storage ?? existing?.storage)
+        let storage = try await storages.resolve(change.storage ?? existing?.storage)
         let schedule = change.schedule ?? existing?.schedule ?? "@daily"
         let cron = try CronExpression(parsing: schedule)
         let policy = change.policy ?? existing?.policy ?? RetentionPolicy.defaultName
@@ -78,23 +78,23 @@ extension ControlPlane {
 
     /// The plan to create with a new database, every setting checked before anything is saved;
     /// nil when none is wanted, or when no storage is registered and none named.
-    func checkedPlan(_ plan: PlanChange?) async throws -> PlanChange? {
+    func checked(_ plan: PlanChange?) async throws -> PlanChange? {
         guard let change = plan else { return nil }
         // A plan asked for by its method or archiving is wanted even without a storage yet.
         if change.storage == nil, change.method == nil, change.pitr == nil, try await catalog.storages().isEmpty { return nil }
-        _ = try await resolveStorage(change.storage)
+        _ = try await storages.resolve(change.storage)
         if let schedule = change.schedule { _ = try CronExpression(parsing: schedule) }
         _ = try await catalog.requirePolicy(named: change.policy ?? RetentionPolicy.defaultName)
         return change
     }
 
     /// Every plan.
-    func allPlans() async throws -> [PlanRecord] {
+    package func list() async throws -> [PlanRecord] {
         try await catalog.plans()
     }
 
     /// Stops automatic backups of `database` until resumed.
-    func pausePlan(database name: String) async throws -> PlanRecord {
+    package func pause(database name: String) async throws -> PlanRecord {
         var plan = try await catalog.requirePlan(database: name)
         plan.isPaused = true
         plan.nextRunAt = nil
@@ -104,7 +104,7 @@ extension ControlPlane {
     }
 
     /// Starts automatic backups again from the next scheduled time (missed slots are not run).
-    func resumePlan(database name: String) async throws -> PlanRecord {
+    package func resume(database name: String) async throws -> PlanRecord {
         var plan = try await catalog.requirePlan(database: name)
         let time = now()
         plan.isPaused = false
@@ -115,7 +115,7 @@ extension ControlPlane {
     }
 
     /// The next `count` run times of `plan` after now (empty while paused).
-    func upcomingRuns(of plan: PlanRecord, count: Int) -> [Date] {
+    package func upcomingRuns(of plan: PlanRecord, count: Int) -> [Date] {
         guard !plan.isPaused, let cron = try? CronExpression(parsing: plan.schedule) else { return [] }
         var runs: [Date] = []
         var time = now()

@@ -1,7 +1,6 @@
-import Foundation
+package import Foundation
 import Logging
 package import TidemarkCore
-import TidemarkRepository
 
 /// One backup with what retention decided for it.
 package struct RetentionItem: Sendable {
@@ -16,12 +15,12 @@ package struct RetentionResult: Sendable {
     package var kept: [RetentionItem]
 }
 
-extension ControlPlane {
+extension PlanService {
     /// Retention decisions for the completed backups of `database` (all when nil), evaluated per
     /// database and storage with each database's plan policy (`default` without a plan).
     /// - Parameter override: evaluate backups whose plan uses `override.name` with these
     ///   settings instead (a policy change before it is saved).
-    func retentionDecisions(database: String? = nil, override: RetentionPolicy? = nil) async throws -> [RetentionItem] {
+    package func retentionDecisions(database: String? = nil, override: RetentionPolicy? = nil) async throws -> [RetentionItem] {
         let backups = try await catalog.backups(matching: BackupFilter(database: database, status: .completed))
         return try await decisions(for: backups, override: override)
     }
@@ -31,7 +30,7 @@ extension ControlPlane {
     /// Reads what the last retention evaluation stored; only completed backups not evaluated
     /// since they were recorded (just finished, or from before expiries were stored) are
     /// evaluated now, with the other backups of their database.
-    func expiries(of backups: [BackupRecord]) async throws -> [String: Date] {
+    package func expiries(of backups: [BackupRecord]) async throws -> [String: Date] {
         var result: [String: Date] = [:]
         var unknown: Set<String> = []
         for backup in backups where backup.status == .completed {
@@ -57,7 +56,7 @@ extension ControlPlane {
     /// Evaluates retention for `database` (all when nil) and stores each backup's expiry,
     /// deleting nothing: after a policy or plan change that deletes no backup. A backup the
     /// policy no longer keeps stores the evaluation time (due for deletion at the next run).
-    func refreshExpiries(database: String? = nil) async throws {
+    package func refreshExpiries(database: String? = nil) async throws {
         try await recordExpiries(of: try await retentionDecisions(database: database))
     }
 
@@ -134,12 +133,12 @@ extension ControlPlane {
     /// Deletes what the retention policies no longer keep, as a `retention` operation run now
     /// (``RetentionJob``).
     /// - Parameter database: limit to one database (after its backup); nil for all.
-    func applyRetention(database: String? = nil, observer: OperationObserver? = nil) async throws -> RetentionResult {
+    package func applyRetention(database: String? = nil, observer: OperationObserver? = nil) async throws -> RetentionResult {
         try await runner.run(RetentionJob(), RetentionRequest(database: database), observer: observer)
     }
 
     /// Queues a retention run for `serve`.
-    func enqueueRetention(database: String? = nil) async throws -> OperationRecord {
+    package func enqueueRetention(database: String? = nil) async throws -> OperationRecord {
         try await runner.enqueue(RetentionJob(), RetentionRequest(database: database))
     }
 

@@ -70,9 +70,12 @@ package struct PolicyUpdate: Sendable {
     package var retention: RetentionResult?
 }
 
-extension ControlPlane {
+extension PlanService {
+    /// The policy `name`. - Throws: `policy-not-found`.
+    package func policy(named name: String) async throws -> RetentionPolicy { try await catalog.requirePolicy(named: name) }
+
     /// Every policy.
-    func policies() async throws -> [RetentionPolicy] {
+    package func policies() async throws -> [RetentionPolicy] {
         try await catalog.policies()
     }
 
@@ -83,7 +86,7 @@ extension ControlPlane {
     /// When the new settings would delete backups, nothing is saved unless `confirm` is set;
     /// `dryRun` only reports. A confirmed change runs retention at once.
     /// - Throws: `invalid-policy`, `confirmation-required` (naming how many backups would go).
-    func setPolicy(named name: String, _ change: PolicyChange, dryRun: Bool = false, confirm: Bool = false) async throws -> PolicyUpdate {
+    package func setPolicy(named name: String, _ change: PolicyChange, dryRun: Bool = false, confirm: Bool = false) async throws -> PolicyUpdate {
         try NameRule.validate(name, what: "policy")
         let policy = change.applied(to: try await catalog.policy(named: name) ?? RetentionPolicy(name: name))
         try policy.validate()
@@ -108,9 +111,9 @@ extension ControlPlane {
 
     /// Policy `name`, the databases whose plans use it, and why each of their backups is kept
     /// or deleted under it (`policy show`, `GET /policies/{name}`).
-    func policyDetails(named name: String) async throws -> (policy: RetentionPolicy, databases: [String], items: [RetentionItem]) {
+    package func policyDetails(named name: String) async throws -> (policy: RetentionPolicy, databases: [String], items: [RetentionItem]) {
         let policy = try await catalog.requirePolicy(named: name)
-        let databases = try await allPlans().filter { $0.policy == name }.map(\.database)
+        let databases = try await list().filter { $0.policy == name }.map(\.database)
         let using = Set(databases)
         let items = try await retentionDecisions(override: policy).filter { using.contains($0.backup.database) }
         return (policy, databases, items)
