@@ -31,7 +31,7 @@ extension ControlPlane {
     ///   every tick short (1,000 plans take about 50 ms, 10,000 about 500 ms: bench/RESULTS.md)
     ///   when a whole fleet is due at once, e.g. every `@daily` plan at midnight.
     package func schedulerTick(at time: Date, limit: Int = 1_000) async throws -> SchedulerTick {
-        let reconciled = try await reconcileExpiredLeases()
+        let reconciled = try await runner.reconcileExpiredLeases()
         let due = try await catalog.duePlans(now: time, limit: limit)
         guard !due.isEmpty else {
             metrics.schedulerLag(seconds: 0)

@@ -51,15 +51,3 @@ package struct PruneJob: Job {
         return (counts, run.record)
     }
 }
-
-extension ControlPlane {
-    /// Prunes the catalog's history now (``PruneJob``).
-    func pruneHistory(olderThanDays days: Int = PruneRequest.defaultDays, observer: OperationObserver? = nil) async throws -> (HistoryPruneCounts, OperationRecord) {
-        try await runner.run(PruneJob(), PruneRequest(olderThanDays: days), observer: observer)
-    }
-
-    /// Queues a prune of the catalog's history for `serve`.
-    func enqueuePrune(olderThanDays days: Int = PruneRequest.defaultDays) async throws -> OperationRecord {
-        try await runner.enqueue(PruneJob(), PruneRequest(olderThanDays: days))
-    }
-}

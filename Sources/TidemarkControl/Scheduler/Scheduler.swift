@@ -40,7 +40,7 @@ package struct Scheduler<C: Clock>: Service where C.Duration == Duration {
                         _ = try await control.plans.enqueueRetention()
                         nextRetention = time.addingTimeInterval(86_400)
                         do {
-                            _ = try await control.enqueuePrune()
+                            _ = try await control.operations.enqueuePrune()
                         } catch {
                             control.logger.error("could not queue the daily prune: \(ErrorInfo(error).message)")
                         }

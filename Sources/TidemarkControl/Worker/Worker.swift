@@ -35,13 +35,13 @@ package struct Worker<C: Clock>: Service where C.Duration == Duration {
                         while !Task.isCancelled {
                             let claimed: OperationRecord?
                             do {
-                                claimed = try await control.claimNextOperation()
+                                claimed = try await control.operations.claimNext()
                             } catch {
                                 control.logger.error("worker could not claim an operation: \(ErrorInfo(error).message)")
                                 claimed = nil
                             }
                             if let claimed {
-                                _ = try? await control.runClaimed(claimed)
+                                _ = try? await control.operations.runClaimed(claimed)
                             } else {
                                 try? await clock.sleep(for: pollInterval)
                             }

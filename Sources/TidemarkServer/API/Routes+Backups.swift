@@ -36,7 +36,7 @@ struct RestoreCreateBody: StrictBody {
 
 extension RouteTable {
     static let pageQuery = [
-        QueryParameterDoc(name: "limit", type: "integer", description: "page size, 1-\(ControlPlane.maxPageSize) (default 50)", minimum: 1, maximum: ControlPlane.maxPageSize),
+        QueryParameterDoc(name: "limit", type: "integer", description: "page size, 1-\(Paging.maxPageSize) (default 50)", minimum: 1, maximum: Paging.maxPageSize),
         QueryParameterDoc(name: "cursor", type: "string", description: "nextCursor of the previous page", pattern: ListCursor.pattern),
     ]
 
@@ -123,7 +123,7 @@ extension RouteTable {
 
 extension Request {
     func pageSize() throws -> Int {
-        try queryInt("limit", default: 50, range: 1...ControlPlane.maxPageSize)
+        try queryInt("limit", default: 50, range: 1...Paging.maxPageSize)
     }
 
     func cursor() throws -> ListCursor? {
