@@ -50,7 +50,7 @@ package struct DeprovisionJob: Job {
         var finalBackup: BackupRecord?
         if policy.keepsFinal {
             try await run.step("final backup")
-            finalBackup = try await control.createBackup(database: name, storage: plan?.storage, trigger: .final, observer: observer)
+            finalBackup = try await control.backups.create(database: name, storage: plan?.storage, trigger: .final, observer: observer)
             try await run.log("final backup \(finalBackup?.id ?? "") completed")
         } else {
             try await run.log("policy \(policy.name) keeps no final backups; none taken")

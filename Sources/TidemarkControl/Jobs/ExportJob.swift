@@ -53,10 +53,3 @@ package struct ExportJob: Job {
         return run.record
     }
 }
-
-extension ControlPlane {
-    /// Writes backup `id` as the engine's native dump to `sink` (``ExportJob``).
-    func exportBackup(id: String, observer: OperationObserver? = nil, into sink: @escaping ([UInt8]) async throws -> Void) async throws -> OperationRecord {
-        try await runner.run(ExportJob(sink: sink), ExportRequest(backupID: id), observer: observer)
-    }
-}

@@ -61,16 +61,6 @@ package struct PurgeJob: Job {
 }
 
 extension ControlPlane {
-    /// Deletes backup `id` now (``PurgeJob``).
-    func purgeBackup(id: String, observer: OperationObserver? = nil) async throws -> PurgeResult {
-        try await runner.run(PurgeJob(), PurgeRequest(backupID: id), observer: observer)
-    }
-
-    /// Queues the purge of a backup (any status).
-    func enqueuePurge(backupID id: String) async throws -> OperationRecord {
-        try await runner.enqueue(PurgeJob(), PurgeRequest(backupID: id))
-    }
-
     /// The backup `id`, unless a backup operation is writing it right now: purging under a
     /// running dump would delete what it is about to reference.
     /// - Throws: `backup-not-found`, `backup-in-progress`.

@@ -21,7 +21,7 @@ extension RestoreJob {
             _ = try await control.recoveryPlan(for: request)
             return Preflighted(checked, summary: request.summary, database: backup.database, backupID: backup.id)
         }
-        let backup = try await control.checkInstanceTarget(backupID: request.backupID, newName: request.newName)
+        let backup = try await control.restores.checkInstanceTarget(backupID: request.backupID, newName: request.newName)
         _ = try await control.recoveryPlan(for: request)
         return Preflighted(
             checked, summary: "restore physical backup \(backup.id)\(request.pointInTime.map { " at \($0)" } ?? "") into new instance \(request.newName)",
@@ -75,29 +75,6 @@ extension ControlPlane {
         }
     }
 
-    /// The checks of a restore into a new managed instance.
-    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
-    ///   `instance-limit`, `instances-unavailable`.
-    func checkInstanceTarget(backupID id: String, newName: String) async throws -> BackupRecord {
-        let backup = try await catalog.requireCompletedBackup(id: id)
-        try NameRule.validate(newName, what: "restore target")
-        let (_, root) = try instanceService.parts()
-        if try await catalog.database(named: newName) != nil {
-            throw ControlError(
-                .targetExists, "a database named \(newName) is already registered",
-                hint: "A physical restore creates a new managed instance; choose a name that is not in use ('tidemark db list')."
-            )
-        }
-        if FileManager.default.fileExists(atPath: "\(root)/\(newName)") {
-            throw ControlError(
-                .targetExists, "the instance directory \(root)/\(newName) already exists",
-                hint: "Choose another name, or remove that directory if nothing uses it."
-            )
-        }
-        try await instanceService.checkLimit()
-        return backup
-    }
-
     /// The work of a physical restore: a new port, the instance built from the base backup
     /// stream (pg_verifybackup before its first start), then registered as a managed database
     /// with the same database names as the source.
@@ -111,7 +88,7 @@ extension ControlPlane {
             try await manager.remove(earlier)
             try await run.log("removed the half-restored instance \(request.newName) of an earlier attempt", level: .warning)
         }
-        let backup = try await checkInstanceTarget(backupID: request.backupID, newName: request.newName)
+        let backup = try await restores.checkInstanceTarget(backupID: request.backupID, newName: request.newName)
         let storage = try await storage(named: backup.storage)
         let repository = try await openRepository(storage)
         let manifest = try await repository.manifest(id: backup.id)

@@ -17,7 +17,7 @@ extension ControlPlane {
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
     ///   `database-not-registered`, `not-managed`, `table-not-found`.
     func checkPhysicalTableTarget(backupID: String, newName: String, schema: String, table: String) async throws -> BackupRecord {
-        let (backup, source) = try await checkRestoreTarget(backupID: backupID, newName: newName)
+        let (backup, source) = try await restores.checkDatabaseTarget(backupID: backupID, newName: newName)
         _ = try instanceService.parts()
         let databaseName = source.connection.database
         let tables = backup.databases.first { $0.name == databaseName }?.tables ?? []

@@ -5,20 +5,6 @@ import TidemarkRepository
 /// Point-in-time restores (SPEC §4.8): a base backup and the archived WAL after it, replayed
 /// by PostgreSQL into a new managed instance up to the chosen moment.
 extension ControlPlane {
-    /// The backup a restore of `source` (a backup id, or a database name: the newest base
-    /// backup that reaches the moment) at `point` starts from.
-    /// - Throws: `backup-not-found` (neither a backup nor a database), `outside-recovery-window`.
-    func pointInTimeBackup(source: String, at point: RestorePoint) async throws -> String {
-        if (try? await catalog.backup(id: source)) ?? nil != nil { return source }
-        guard let database = try await catalog.database(named: source) else {
-            throw ControlError(.backupNotFound, "\(source) is neither a backup id nor a registered database", hint: "List backups with 'tidemark backup list' and databases with 'tidemark db list'.")
-        }
-        guard let (window, _) = try await walArchive.recoveryWindow(database: database) else {
-            throw ControlError(.notManaged, "database \(source) does not archive WAL; it has no point in time to restore", hint: "Enable archiving with 'tidemark plan set \(source) --method physical --pitr'.")
-        }
-        return try window.plan(to: point.date).base.backupID
-    }
-
     /// What the restore replays: the WAL proven contiguous from its backup to the moment, and
     /// the repository it is in. Called by the preflight (so a moment outside the window is
     /// refused before anything is recorded) and again by the run.

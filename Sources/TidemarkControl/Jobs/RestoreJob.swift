@@ -80,7 +80,7 @@ package struct RestoreJob: Job {
         if request.pointInTime != nil {
             throw ControlError(.notManaged, "backup \(request.backupID) is a logical dump; only physical backups recover to a point in time", hint: "Restore it without --at.")
         }
-        let (backup, source) = try await control.checkRestoreTarget(backupID: request.backupID, newName: request.newName)
+        let (backup, source) = try await control.restores.checkDatabaseTarget(backupID: request.backupID, newName: request.newName)
         if case .table = scope {
             let repository = try await control.openRepository(try await control.storages.get(named: backup.storage))
             let manifest = try await repository.manifest(id: backup.id)
@@ -137,22 +137,6 @@ package struct RestoreJob: Job {
 }
 
 extension ControlPlane {
-    /// Restores a completed backup into a new database on the source's server (``RestoreJob``).
-    ///
-    /// Every check that can fail without touching anything runs first, before the operation
-    /// is recorded.
-    /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `target-exists`,
-    ///   `table-not-found`, `missing-dependency`, then engine and repository errors.
-    func restore(_ request: RestoreRequest, observer: OperationObserver? = nil) async throws -> RestoreResult {
-        try await runner.run(RestoreJob(), request, observer: observer)
-    }
-
-    /// Queues a restore for `serve` (the API's `POST /restores`, `restore --async`), after the
-    /// same checks (the run checks the name again).
-    func enqueueRestore(_ request: RestoreRequest) async throws -> OperationRecord {
-        try await runner.enqueue(RestoreJob(), request)
-    }
-
     /// `performRestore` with its duration and outcome counted for `/metrics`.
     fileprivate func measuredRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         let started = now()
@@ -194,7 +178,7 @@ extension ControlPlane {
     /// it free. A staging database left by an earlier attempt is dropped first.
     private func performRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         try await run.step("checking")
-        let (backup, source) = try await checkRestoreTarget(backupID: request.backupID, newName: request.newName)
+        let (backup, source) = try await restores.checkDatabaseTarget(backupID: request.backupID, newName: request.newName)
         let scope = try Self.scope(for: request.table)
         let engine = try engine(source.engine)
         let storage = try await storage(named: backup.storage)

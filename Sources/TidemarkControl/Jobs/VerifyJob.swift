@@ -57,17 +57,3 @@ package struct VerifyJob: Job {
         return (VerifyReportRepresentation(report), run.record)
     }
 }
-
-extension ControlPlane {
-    /// Verifies backup `id` now (``VerifyJob``).
-    /// - Throws: `verify-failed` listing the damaged objects, after recording the report in
-    ///   the operation log.
-    func verifyBackup(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReportRepresentation, OperationRecord) {
-        try await runner.run(VerifyJob(), VerifyRequest(backupID: id, readData: readData), observer: observer)
-    }
-
-    /// Queues a verification of a completed backup.
-    func enqueueVerify(backupID id: String, readData: Bool) async throws -> OperationRecord {
-        try await runner.enqueue(VerifyJob(), VerifyRequest(backupID: id, readData: readData))
-    }
-}

@@ -1,54 +1,91 @@
 package import Foundation
 package import TidemarkCore
 
-/// Backups (SPEC §4.2, §4.5): take, list, verify, export, purge.
-///
-/// Its work lives in the jobs (BackupJob, VerifyJob, ExportJob, PurgeJob) and `ControlPlane`
-/// extensions (+Backups, +Lists, +Health), which this service holds privately.
+/// Backups (SPEC §4.2, §4.5): take, list, verify, export, purge. It sees the catalog (lists
+/// and counts) and the ``OperationRunner`` that does the work through the jobs (BackupJob,
+/// VerifyJob, ExportJob, PurgeJob), whose preflights refuse what cannot start before any record.
 package struct BackupService: Sendable {
-    private let control: ControlPlane
+    let catalog: any Catalog
+    let runner: OperationRunner
+}
 
-    init(control: ControlPlane) { self.control = control }
-
-    /// Takes a backup of `database` now. See BackupJob for what is refused before any record.
+extension BackupService {
+    /// Takes a backup of `database` now, in this process (``BackupJob``).
+    /// - Parameters:
+    ///   - storage: the storage to use; defaults to the plan's, or the only one registered.
+    ///   - observer: sees the operation's record as progress is made.
+    /// - Throws: the preflight's refusals (`backup-in-progress`, `database-deprovisioned`,
+    ///   `passphrase-missing`, …; nothing is recorded), the engine's connection errors, storage
+    ///   errors, `wrong-passphrase`, `repository-locked`.
     package func create(
         database: String, storage: String? = nil, trigger: BackupTrigger = .manual, method: BackupMethod? = nil, observer: OperationObserver? = nil
     ) async throws -> BackupRecord {
-        try await control.createBackup(database: database, storage: storage, trigger: trigger, method: method, observer: observer)
+        try await runner.run(BackupJob(), BackupRequest(database: database, storage: storage, trigger: trigger, method: method), observer: observer)
     }
-    /// Queues a backup of `database` for `serve`.
+
+    /// Queues a backup of `database` for `serve` (`backup create --async`), after the same
+    /// preflight.
     package func enqueue(database: String, storage: String? = nil, trigger: BackupTrigger = .manual, method: BackupMethod? = nil) async throws -> OperationRecord {
-        try await control.enqueueBackup(database: database, storage: storage, trigger: trigger, method: method)
+        try await runner.enqueue(BackupJob(), BackupRequest(database: database, storage: storage, trigger: trigger, method: method))
     }
+
     /// Backups matching `filter`, newest first.
-    package func list(matching filter: BackupFilter) async throws -> [BackupRecord] { try await control.backups(matching: filter) }
-    /// One page of backups matching `filter`.
+    /// - Throws: `database-not-registered` for an unknown database filter.
+    package func list(matching filter: BackupFilter) async throws -> [BackupRecord] {
+        if let database = filter.database { _ = try await catalog.requireDatabase(named: database) }
+        return try await catalog.backups(matching: filter)
+    }
+
+    /// One page of backups matching `filter`, newest first.
+    /// - Parameters:
+    ///   - limit: page size, 1 through ``Paging/maxPageSize``.
+    ///   - after: the `next` cursor of the previous page.
+    /// - Throws: `database-not-registered` for an unknown database filter.
     package func page(matching filter: BackupFilter, limit: Int, after: ListCursor?) async throws -> ListPage<BackupRecord> {
-        try await control.backupPage(matching: filter, limit: limit, after: after)
+        if let database = filter.database { _ = try await catalog.requireDatabase(named: database) }
+        return try await Paging.page(limit: limit, cursor: { ListCursor(time: $0.startedAt, id: $0.id) }) {
+            try await catalog.backups(matching: filter, limit: $0, after: after)
+        }
     }
+
     /// The backup `id`. - Throws: `backup-not-found`.
-    package func get(id: String) async throws -> BackupRecord { try await control.catalog.requireBackup(id: id) }
-    /// Verifies backup `id` now. - Throws: `verify-failed` with the report.
+    package func get(id: String) async throws -> BackupRecord { try await catalog.requireBackup(id: id) }
+
+    /// Verifies backup `id` now (``VerifyJob``).
+    /// - Throws: `verify-failed` listing the damaged objects, after recording the report in
+    ///   the operation log.
     package func verify(id: String, readData: Bool, observer: OperationObserver? = nil) async throws -> (VerifyReportRepresentation, OperationRecord) {
-        try await control.verifyBackup(id: id, readData: readData, observer: observer)
+        try await runner.run(VerifyJob(), VerifyRequest(backupID: id, readData: readData), observer: observer)
     }
-    /// Queues a verification of backup `id`.
-    package func enqueueVerify(id: String, readData: Bool) async throws -> OperationRecord { try await control.enqueueVerify(backupID: id, readData: readData) }
-    /// Writes backup `id` as the engine's native dump to `sink`.
+
+    /// Queues a verification of completed backup `id`.
+    package func enqueueVerify(id: String, readData: Bool) async throws -> OperationRecord {
+        try await runner.enqueue(VerifyJob(), VerifyRequest(backupID: id, readData: readData))
+    }
+
+    /// Writes backup `id` as the engine's native dump to `sink` (``ExportJob``).
     package func export(id: String, observer: OperationObserver? = nil, into sink: @escaping ([UInt8]) async throws -> Void) async throws -> OperationRecord {
-        try await control.exportBackup(id: id, observer: observer, into: sink)
+        try await runner.run(ExportJob(sink: sink), ExportRequest(backupID: id), observer: observer)
     }
-    /// Deletes backup `id` now.
-    package func purge(id: String, observer: OperationObserver? = nil) async throws -> PurgeResult { try await control.purgeBackup(id: id, observer: observer) }
+
+    /// Deletes backup `id` now, whatever its status (``PurgeJob``).
+    package func purge(id: String, observer: OperationObserver? = nil) async throws -> PurgeResult {
+        try await runner.run(PurgeJob(), PurgeRequest(backupID: id), observer: observer)
+    }
+
     /// Queues the purge of backup `id`.
-    package func enqueuePurge(id: String) async throws -> OperationRecord { try await control.enqueuePurge(backupID: id) }
+    package func enqueuePurge(id: String) async throws -> OperationRecord {
+        try await runner.enqueue(PurgeJob(), PurgeRequest(backupID: id))
+    }
+
     /// Backups in the catalog by status (`/metrics`).
-    package func countsByStatus() async throws -> [BackupStatus: Int] { try await control.catalog.backupCountsByStatus() }
+    package func countsByStatus() async throws -> [BackupStatus: Int] { try await catalog.backupCountsByStatus() }
+
     /// The finish time of the newest completed backup per database (`/metrics`).
-    package func lastSuccessful() async throws -> [String: Date] { try await control.catalog.lastSuccessfulBackups() }
+    package func lastSuccessful() async throws -> [String: Date] { try await catalog.lastSuccessfulBackups() }
 }
 
 extension ControlPlane {
     /// Backups: take, list, verify, export, purge.
-    package var backups: BackupService { BackupService(control: self) }
+    package var backups: BackupService { BackupService(catalog: catalog, runner: runner) }
 }
