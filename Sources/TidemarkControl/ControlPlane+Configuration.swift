@@ -70,13 +70,18 @@ extension ControlPlane {
     }
 }
 
-extension ControlPlane {
+extension ControlPlane.Configuration {
     /// The `tidemark` binary PostgreSQL runs for WAL (`wal-push`, `wal-fetch`).
     /// - Throws: `pitr-unavailable` in a process that cannot name its own binary.
-    func walExecutable() throws -> String {
-        guard let executable = configuration.walExecutable else {
+    func requireWALExecutable() throws -> String {
+        guard let executable = walExecutable else {
             throw ControlError(.pitrUnavailable, "this Tidemark process does not know its own binary, which PostgreSQL must run to archive and fetch WAL")
         }
         return executable
     }
+}
+
+extension ControlPlane {
+    /// The `tidemark` binary PostgreSQL runs for WAL (``Configuration/requireWALExecutable()``).
+    func walExecutable() throws -> String { try configuration.requireWALExecutable() }
 }

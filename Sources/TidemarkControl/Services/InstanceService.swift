@@ -13,15 +13,23 @@ package struct CreatedInstance: Sendable {
 
 /// Managed PostgreSQL instances (SPEC §4.7): create, start, stop and their status. The
 /// supervision loop of `serve` is ``InstanceSupervisor``.
+///
+/// It sees the catalog, the instance manager and where instances live (nil in a process
+/// without them), the limit on instances, the clock, a logger and the plans it gives new
+/// instances.
 package struct InstanceService: Sendable {
-    private let control: ControlPlane
-
-    init(control: ControlPlane) { self.control = control }
+    let catalog: any Catalog
+    let instanceManager: (any InstanceManager)?
+    let instanceRoot: String?
+    let maxManagedInstances: Int
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let plans: PlanService
 
     /// The instance manager and where instances live.
     /// - Throws: `instances-unavailable` in a process built without them.
     func parts() throws -> (manager: any InstanceManager, root: String) {
-        guard let manager = control.instances, let root = control.instanceRoot else {
+        guard let manager = instanceManager, let root = instanceRoot else {
             throw ControlError(.instancesUnavailable, "this Tidemark process cannot run managed instances")
         }
         return (manager, root)
@@ -38,9 +46,9 @@ package struct InstanceService: Sendable {
     package func create(name: String, port requested: Int? = nil, plan: PlanChange? = PlanChange(method: .physical)) async throws -> CreatedInstance {
         let (manager, root) = try parts()
         try NameRule.validate(name, what: "database")
-        try await control.catalog.requireDatabaseNameFree(name)
+        try await catalog.requireDatabaseNameFree(name)
         try await checkLimit()
-        var planChange = try await control.plans.checked(plan)
+        var planChange = try await plans.checked(plan)
         if planChange != nil && planChange?.method == nil { planChange?.method = .physical }
         let port = try await choosePort(requested)
         let instance = ManagedInstance(dataDirectory: "\(root)/\(name)/data", port: port)
@@ -53,9 +61,9 @@ package struct InstanceService: Sendable {
             try? await manager.remove(instance)
             throw error
         }
-        control.logger.info("managed instance \(name) created on port \(port) in \(instance.dataDirectory)")
+        logger.info("managed instance \(name) created on port \(port) in \(instance.dataDirectory)")
         var created: PlanRecord?
-        if let planChange { created = try await control.plans.set(database: name, planChange) }
+        if let planChange { created = try await plans.set(database: name, planChange) }
         let url = DatabaseURL.render(record.connection, engine: .postgres, password: password, revealPassword: true)
         return CreatedInstance(database: record, url: Secret(url), plan: created)
     }
@@ -66,17 +74,17 @@ package struct InstanceService: Sendable {
         let record = DatabaseRecord(
             name: name, engine: .postgres,
             connection: DatabaseConnection(host: "127.0.0.1", port: instance.port, user: "postgres", database: database),
-            password: password, createdAt: control.now(), managed: instance
+            password: password, createdAt: now(), managed: instance
         )
-        try await control.catalog.insertDatabase(record)
+        try await catalog.insertDatabase(record)
         return record
     }
 
     /// Refuses a new instance when the host runs as many as allowed.
     /// - Throws: `instance-limit`.
     func checkLimit() async throws {
-        let active = try await control.catalog.databases().filter { $0.managed != nil && $0.deprovisionedAt == nil }.count
-        let limit = control.configuration.maxManagedInstances
+        let active = try await catalog.databases().filter { $0.managed != nil && $0.deprovisionedAt == nil }.count
+        let limit = maxManagedInstances
         guard active < limit else {
             throw ControlError(
                 .instanceLimit, "this host already runs \(active) managed instance(s), the limit",
@@ -88,7 +96,7 @@ package struct InstanceService: Sendable {
     /// A free loopback port that no managed instance has: `requested` when given and free.
     /// - Throws: `port-taken`.
     func choosePort(_ requested: Int?) async throws -> Int {
-        let reserved = Set(try await control.catalog.databases().compactMap { $0.deprovisionedAt == nil ? $0.managed?.port : nil })
+        let reserved = Set(try await catalog.databases().compactMap { $0.deprovisionedAt == nil ? $0.managed?.port : nil })
         if let requested {
             guard (1024...65535).contains(requested) else {
                 throw ControlError(.portTaken, "port \(requested) cannot be used", hint: "Give a port from 1024 to 65535, or leave --port out to get a free one.")
@@ -126,21 +134,21 @@ package struct InstanceService: Sendable {
         var (record, instance) = try await managed(named: name)
         instance.desiredState = state
         record.managed = instance
-        try await control.catalog.updateDatabase(record)
+        try await catalog.updateDatabase(record)
         try await act(manager, instance)
         return record
     }
 
     /// Whether the server of `database` runs; nil for an external server.
     package func status(of database: DatabaseRecord) async -> InstanceStatus? {
-        guard let instance = database.managed, let manager = control.instances else { return nil }
+        guard let instance = database.managed, let manager = instanceManager else { return nil }
         return await manager.status(of: instance)
     }
 
     /// The managed database `name` and its instance.
     /// - Throws: `database-not-registered`, `database-deprovisioned`, `not-managed`.
     func managed(named name: String) async throws -> (DatabaseRecord, ManagedInstance) {
-        let record = try await control.catalog.requireDatabase(named: name)
+        let record = try await catalog.requireDatabase(named: name)
         guard let instance = record.managed else {
             throw ControlError(.notManaged, "database \(name) is an external server, not a managed instance", hint: "Only instances made with 'tidemark db create' can be started and stopped by Tidemark.")
         }
@@ -153,5 +161,10 @@ package struct InstanceService: Sendable {
 
 extension ControlPlane {
     /// Managed PostgreSQL instances.
-    package var instanceService: InstanceService { InstanceService(control: self) }
+    package var instanceService: InstanceService {
+        InstanceService(
+            catalog: catalog, instanceManager: instances, instanceRoot: instanceRoot, maxManagedInstances: configuration.maxManagedInstances,
+            now: now, logger: logger, plans: plans
+        )
+    }
 }

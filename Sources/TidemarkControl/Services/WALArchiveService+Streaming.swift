@@ -8,7 +8,7 @@ extension WALArchiveService {
     /// The replication side of external servers.
     /// - Throws: `pitr-unavailable` in a process built without it.
     func replicationClient() throws -> any ReplicationClient {
-        guard let client = control.replication else {
+        guard let client = replication else {
             throw ControlError(.pitrUnavailable, "this Tidemark process cannot reach external servers' replication connections")
         }
         return client
@@ -28,7 +28,7 @@ extension WALArchiveService {
     /// database marked for `serve` to receive; without, streaming marked off first (so `serve`
     /// stops its receiver) and the slot dropped, so the server stops keeping WAL for it.
     func applyStreaming(database name: String, pitr: Bool) async throws {
-        var database = try await control.catalog.requireDatabase(named: name)
+        var database = try await catalog.requireDatabase(named: name)
         guard database.managed == nil else { return }
         if pitr {
             let client = try replicationClient()
@@ -37,8 +37,8 @@ extension WALArchiveService {
             try await client.createSlot(streaming.slot, on: database.target)
             streaming.active = true
             database.walStreaming = streaming
-            try await control.catalog.updateDatabase(database)
-            control.logger.info("WAL streaming of \(name) on: slot \(streaming.slot), namespace \(streaming.namespace)")
+            try await catalog.updateDatabase(database)
+            logger.info("WAL streaming of \(name) on: slot \(streaming.slot), namespace \(streaming.namespace)")
         } else {
             try await stopStreaming(&database)
         }
@@ -49,7 +49,7 @@ extension WALArchiveService {
         guard var streaming = database.walStreaming, streaming.active else { return }
         streaming.active = false
         database.walStreaming = streaming
-        try await control.catalog.updateDatabase(database)
+        try await catalog.updateDatabase(database)
         do {
             try await replicationClient().dropSlot(streaming.slot, on: database.target)
         } catch {
@@ -59,6 +59,6 @@ extension WALArchiveService {
                 hint: "The server keeps WAL for the slot until it is dropped: run SELECT pg_drop_replication_slot('\(streaming.slot)'); there.", category: .unavailable
             )
         }
-        control.logger.info("WAL streaming of \(database.name) off: slot \(streaming.slot) dropped")
+        logger.info("WAL streaming of \(database.name) off: slot \(streaming.slot) dropped")
     }
 }

@@ -9,9 +9,21 @@ import TidemarkRepository
 /// passphrase and hands the file to `serve` over a Unix socket, which calls ``push(namespace:name:contents:writtenAt:)``
 /// here. Each managed instance archives into its own namespace (`ManagedInstance.walNamespace`).
 package struct WALArchiveService: Sendable {
-    let control: ControlPlane
-
-    init(control: ControlPlane) { self.control = control }
+    let catalog: any Catalog
+    let storages: StorageService
+    /// Uploads started ahead of PostgreSQL's pushes, and the repositories they opened.
+    let uploads: WALUploadsAhead
+    /// Runs managed instances (their archiving settings); nil where there are none.
+    let instanceManager: (any InstanceManager)?
+    /// Streams WAL of external servers; nil where there is none.
+    let replication: (any ReplicationClient)?
+    /// The binary and socket PostgreSQL's archive command uses.
+    let configuration: ControlPlane.Configuration
+    let now: @Sendable () -> Date
+    let logger: Logger
+    let metrics: ControlMetrics
+    /// Sends `wal.conflict`, `wal.archiving.failed` / `.recovered` and `wal.gap`.
+    let webhooks: WebhookService
 
     /// Stores one WAL file pushed by `wal-push`, once.
     /// - Throws: `wal-namespace-unknown` when no archiving database has that namespace,
@@ -24,27 +36,27 @@ package struct WALArchiveService: Sendable {
         do {
             let tag = repository.walTag(of: contents)
             let outcome: WALPushOutcome
-            if await control.walUploads.storedTag(namespace: namespace, name: name) == tag {
+            if await uploads.storedTag(namespace: namespace, name: name) == tag {
                 outcome = .alreadyStored
             } else {
                 outcome = try await repository.pushWAL(namespace: namespace, name: name, contents: contents, writtenAt: writtenAt, replacing: replacing, tag: tag)
                 // A complete segment makes the partial snapshots of it obsolete.
                 if database.managed == nil, name.count == 24 { try await repository.deletePartialWAL(namespace: namespace, segment: name) }
-                control.walUploads.remember(namespace: namespace, name: name, tag: tag)
+                uploads.remember(namespace: namespace, name: name, tag: tag)
             }
             if let data = database.managed?.dataDirectory {
-                control.walUploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
+                uploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
             }
-            control.metrics.walPushed(bytes: contents.count)
+            metrics.walPushed(bytes: contents.count)
             return outcome
         } catch let error as RepositoryError where error.kind == .walConflict {
-            control.metrics.walPushFailed()
-            control.walUploads.forgetRepositories()
-            await control.notify(Notice(.walConflict, status: "refused", database: database.name, message: "WAL file \(name): \(error.message)"))
+            metrics.walPushFailed()
+            uploads.forgetRepositories()
+            await webhooks.notify(Notice(.walConflict, status: "refused", database: database.name, message: "WAL file \(name): \(error.message)"))
             throw error
         } catch {
-            control.metrics.walPushFailed()
-            control.walUploads.forgetRepositories()
+            metrics.walPushFailed()
+            uploads.forgetRepositories()
             throw error
         }
     }
@@ -53,7 +65,7 @@ package struct WALArchiveService: Sendable {
     /// `identity` names (an upload ahead): `wal-push` then need not send it.
     package func isStoredAhead(namespace: String, name: String, identity: WALFileIdentity) async -> Bool {
         await keepUploadingAhead(namespace: namespace, after: name)
-        return await control.walUploads.isStoredAhead(namespace: namespace, name: name, identity: identity)
+        return await uploads.isStoredAhead(namespace: namespace, name: name, identity: identity)
     }
 
     /// Starts the uploads of the files after `name` while `wal-push` asks about it. Started
@@ -61,26 +73,26 @@ package struct WALArchiveService: Sendable {
     /// from them, and the next push stored its file alone while PostgreSQL waited.
     private func keepUploadingAhead(namespace: String, after name: String) async {
         guard let (database, repository) = try? await archive(namespace: namespace), let data = database.managed?.dataDirectory else { return }
-        control.walUploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
+        uploads.uploadAhead(namespace: namespace, dataDirectory: data, after: name, repository: repository)
     }
 
     /// The recovery window of `database`: empty when it does not archive and never did.
     package func window(database name: String) async throws -> [RecoveryRange] {
-        guard let (window, _) = try await recoveryWindow(database: try await control.catalog.requireDatabase(named: name)) else { return [] }
+        guard let (window, _) = try await recoveryWindow(database: try await catalog.requireDatabase(named: name)) else { return [] }
         return window.ranges
     }
 
     /// The window with the repository it was read from, nil when the database has no archive.
     func recoveryWindow(database: DatabaseRecord) async throws -> (RecoveryWindow, Repository)? {
-        guard let namespace = database.walNamespace, let plan = try await control.catalog.plan(database: database.name) else { return nil }
-        let backups = try await control.catalog.backups(matching: BackupFilter(database: database.name, status: .completed))
+        guard let namespace = database.walNamespace, let plan = try await catalog.plan(database: database.name) else { return nil }
+        let backups = try await catalog.backups(matching: BackupFilter(database: database.name, status: .completed))
         let physical = backups.compactMap { backup -> (BackupRecord, PhysicalBackupInfo)? in
             guard let info = backup.physical, info.walNamespace == namespace else { return nil }
             return (backup, info)
         }
         guard plan.pitr || !physical.isEmpty else { return nil }
         let segmentSize = physical.first?.1.walSegmentSize ?? 16 << 20
-        let repository = try await control.openRepository(try await control.storage(named: plan.storage))
+        let repository = try await storages.openRepository(try await storages.get(named: plan.storage))
         let archive = try await repository.listWAL(namespace: namespace, segmentSize: segmentSize)
         let bases = physical.compactMap { backup, info -> RecoveryBase? in
             let timeline = UInt32(clamping: info.timeline)
@@ -119,7 +131,7 @@ package struct WALArchiveService: Sendable {
     func walDeletions(under items: [RetentionItem]) async throws -> [WALDeletion] {
         var result: [WALDeletion] = []
         for name in Set(items.map(\.backup.database)).sorted() {
-            guard let database = try await control.catalog.database(named: name), database.walNamespace != nil else { continue }
+            guard let database = try await catalog.database(named: name), database.walNamespace != nil else { continue }
             let kept = Set(items.filter { $0.backup.database == name && $0.decision.keeps }.map(\.backup.id))
             guard let (files, _) = try await obsoleteWAL(database: database, keeping: kept), !files.isEmpty else { continue }
             result.append(WALDeletion(database: name, files: files.count, bytes: files.reduce(0) { $0 + $1.size }))
@@ -132,11 +144,11 @@ package struct WALArchiveService: Sendable {
     /// otherwise; the running server is reconfigured (a restart only when archive_mode was off).
     /// - Throws: `pitr-unavailable` in a process that cannot name its own binary.
     func applyArchiving(database name: String, pitr: Bool) async throws {
-        var database = try await control.catalog.requireDatabase(named: name)
-        guard var instance = database.managed, let manager = control.instances else { return }
+        var database = try await catalog.requireDatabase(named: name)
+        guard var instance = database.managed, let manager = instanceManager else { return }
         if pitr {
-            let executable = try control.walExecutable()
-            guard let socket = control.configuration.walSocket else {
+            let executable = try configuration.requireWALExecutable()
+            guard let socket = configuration.walSocket else {
                 throw ControlError(.pitrUnavailable, "this Tidemark process has no WAL socket for wal-push to reach serve")
             }
             let namespace = instance.walNamespace ?? Identifier.make()
@@ -147,11 +159,11 @@ package struct WALArchiveService: Sendable {
         }
         guard instance != database.managed else { return }
         database.managed = instance
-        try await control.catalog.updateDatabase(database)
+        try await catalog.updateDatabase(database)
         if await manager.status(of: instance) != .missing {
             try await manager.reconfigure(instance)
         }
-        control.logger.info("WAL archiving of \(name) \(pitr ? "on, namespace \(instance.walNamespace ?? "")" : "off")")
+        logger.info("WAL archiving of \(name) \(pitr ? "on, namespace \(instance.walNamespace ?? "")" : "off")")
     }
 
     /// Commits a transaction on every running managed instance that archives, so that the
@@ -159,13 +171,13 @@ package struct WALArchiveService: Sendable {
     /// then closes the segment): with both, the newest restorable time lags by at most about
     /// a minute (the RPO, docs/OPERATIONS.md).
     package func heartbeat() async {
-        guard let manager = control.instances, let databases = try? await control.catalog.databases() else { return }
+        guard let manager = instanceManager, let databases = try? await catalog.databases() else { return }
         for database in databases where database.deprovisionedAt == nil {
             guard let instance = database.managed, instance.archiveCommand != nil, instance.desiredState == .running else { continue }
             do {
                 try await manager.heartbeat(instance)
             } catch {
-                control.logger.debug("heartbeat of \(database.name) failed: \(ErrorInfo(error).message)")
+                logger.debug("heartbeat of \(database.name) failed: \(ErrorInfo(error).message)")
             }
         }
     }
@@ -174,23 +186,23 @@ package struct WALArchiveService: Sendable {
     /// `wal.archiving-failed` once a WAL file has waited `alertAfter` seconds while pushes fail,
     /// `wal.archiving-recovered` when it caught up. `alerted` holds the databases alerted.
     package func watchArchiving(alerted: inout Set<String>, alertAfter: TimeInterval) async {
-        guard let manager = control.instances, let databases = try? await control.catalog.databases() else { return }
+        guard let manager = instanceManager, let databases = try? await catalog.databases() else { return }
         for database in databases where database.deprovisionedAt == nil {
             guard let instance = database.managed, instance.archiveCommand != nil, instance.desiredState == .running,
                   let status = try? await manager.archiverStatus(instance)
             else { continue }
-            control.metrics.archiver(database: database.name, status)
+            metrics.archiver(database: database.name, status)
             await archiveHistoryFiles(of: database, instance: instance)
             if status.isFailing && status.oldestWaitingSeconds >= alertAfter && !alerted.contains(database.name) {
                 alerted.insert(database.name)
                 let message = "WAL of \(database.name) is not being archived: \(status.waitingFiles) file(s) waiting, the oldest for \(Int(status.oldestWaitingSeconds)) s; pg_wal holds \(HumanFormat.bytes(status.walDirectoryBytes))"
-                control.logger.warning("\(message)")
-                await control.notify(Notice(.walArchivingFailed, status: "failing", database: database.name, message: message))
+                logger.warning("\(message)")
+                await webhooks.notify(Notice(.walArchivingFailed, status: "failing", database: database.name, message: message))
             } else if alerted.contains(database.name) && !status.isFailing && status.waitingFiles <= 1 {
                 alerted.remove(database.name)
                 let message = "WAL archiving of \(database.name) caught up (last archived \(status.lastArchivedWAL ?? "-"))"
-                control.logger.info("\(message)")
-                await control.notify(Notice(.walArchivingRecovered, status: "recovered", database: database.name, message: message))
+                logger.info("\(message)")
+                await webhooks.notify(Notice(.walArchivingRecovered, status: "recovered", database: database.name, message: message))
             }
         }
     }
@@ -199,16 +211,16 @@ package struct WALArchiveService: Sendable {
     /// or streamed): a segment missing after a base backup while later segments were stored at
     /// least `settle` seconds ago. `reported` holds `<database>/<segment>` already sent.
     package func watchGaps(reported: inout Set<String>, settle: TimeInterval) async {
-        guard let databases = try? await control.catalog.databases() else { return }
+        guard let databases = try? await catalog.databases() else { return }
         for database in databases where database.deprovisionedAt == nil && database.archivesWAL {
             guard let (window, _) = try? await recoveryWindow(database: database) else { continue }
-            for missing in window.gaps(settledBefore: control.now().addingTimeInterval(-settle)) {
+            for missing in window.gaps(settledBefore: now().addingTimeInterval(-settle)) {
                 let key = "\(database.name)/\(missing)"
                 guard reported.insert(key).inserted else { continue }
                 let message = "the WAL archive of \(database.name) misses segment \(missing) while later ones are stored: moments in that hole cannot be restored"
                     + " (the recovery window is split; a new base backup starts an unbroken range)"
-                control.logger.error("\(message)")
-                await control.notify(Notice(.walGap, status: "gap", database: database.name, message: message))
+                logger.error("\(message)")
+                await webhooks.notify(Notice(.walGap, status: "gap", database: database.name, message: message))
             }
         }
     }
@@ -217,17 +229,17 @@ package struct WALArchiveService: Sendable {
     /// per namespace and process: an instance restored before its plan archived wrote its
     /// `.history` at promotion, when nothing took it, and PostgreSQL never offers it again.
     private func archiveHistoryFiles(of database: DatabaseRecord, instance: ManagedInstance) async {
-        guard let namespace = instance.walNamespace, control.walUploads.markHistoriesChecked(namespace: namespace) else { return }
+        guard let namespace = instance.walNamespace, uploads.markHistoriesChecked(namespace: namespace) else { return }
         let directory = "\(instance.dataDirectory)/pg_wal"
         let histories = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.count == 16 && $0.hasSuffix(".history") }
         for name in histories.sorted() {
             guard let data = FileManager.default.contents(atPath: "\(directory)/\(name)") else { continue }
-            let writtenAt = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.modificationDate] as? Date) ?? control.now()
+            let writtenAt = (try? FileManager.default.attributesOfItem(atPath: "\(directory)/\(name)")[.modificationDate] as? Date) ?? now()
             do {
                 _ = try await push(namespace: namespace, name: name, contents: [UInt8](data), writtenAt: writtenAt)
             } catch {
-                control.logger.warning("history file \(name) of \(database.name) is not archived yet: \(ErrorInfo(error).message)")
-                control.walUploads.clearHistoriesChecked(namespace: namespace)
+                logger.warning("history file \(name) of \(database.name) is not archived yet: \(ErrorInfo(error).message)")
+                uploads.clearHistoriesChecked(namespace: namespace)
             }
         }
     }
@@ -236,13 +248,13 @@ package struct WALArchiveService: Sendable {
     /// opened once per process.
     private func archive(namespace: String) async throws -> (DatabaseRecord, Repository) {
         let (database, plan) = try await archivingDatabase(namespace: namespace)
-        let storage = try await control.storage(named: plan.storage)
-        return (database, try await control.walUploads.repository(for: storage) { try await control.openRepository(storage) })
+        let storage = try await storages.get(named: plan.storage)
+        return (database, try await uploads.repository(for: storage) { try await storages.openRepository(storage) })
     }
 
     private func archivingDatabase(namespace: String) async throws -> (DatabaseRecord, PlanRecord) {
-        for database in try await control.catalog.databases() where database.walNamespace == namespace {
-            guard let plan = try await control.catalog.plan(database: database.name), plan.pitr else { break }
+        for database in try await catalog.databases() where database.walNamespace == namespace {
+            guard let plan = try await catalog.plan(database: database.name), plan.pitr else { break }
             return (database, plan)
         }
         throw ControlError(
@@ -267,5 +279,10 @@ package struct WALDeletion: Sendable, Equatable {
 
 extension ControlPlane {
     /// WAL archiving and recovery windows.
-    package var walArchive: WALArchiveService { WALArchiveService(control: self) }
+    package var walArchive: WALArchiveService {
+        WALArchiveService(
+            catalog: catalog, storages: storages, uploads: walUploads, instanceManager: instances, replication: replication,
+            configuration: configuration, now: now, logger: logger, metrics: metrics, webhooks: webhooks
+        )
+    }
 }
