@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "TidemarkEngines",
             dependencies: [
-                "TidemarkCore",
+                "TidemarkCore", "CSQLite",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TidemarkEnginesTests",
-            dependencies: ["TidemarkEngines", "TidemarkTesting"],
+            dependencies: ["TidemarkEngines", "TidemarkTesting", "CSQLite"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -4,6 +4,8 @@ set -euo pipefail
 packages=()
 dpkg -s libzstd-dev >/dev/null 2>&1 || packages+=(libzstd-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || packages+=(libsqlite3-dev)
+# The sqlite3 tool: SQLite engine tests compare restored files with it; bench/engines.sh times it.
+dpkg -s sqlite3 >/dev/null 2>&1 || packages+=(sqlite3)
 dpkg -s postgresql >/dev/null 2>&1 || packages+=(postgresql)
 dpkg -s zstd >/dev/null 2>&1 || packages+=(zstd)
 # S3 tests: stunnel gives moto an HTTPS front with a self-signed certificate made by openssl.

@@ -15,6 +15,10 @@ package struct EngineError: UserFacingError {
         case restoreFailed = "restore-failed"
         case archiveUnreadable = "archive-unreadable"
         case notSupported = "not-supported"
+        /// The file is there but is no database of the engine (SQLite: "file is not a database").
+        case notADatabase = "not-a-database"
+        /// Too little free space for the work (SQLite's consistent copy is staged on disk).
+        case insufficientSpace = "insufficient-space"
     }
 
     package var kind: Code
@@ -40,7 +44,8 @@ package struct EngineError: UserFacingError {
         case .databaseUnreachable: .unavailable
         case .authenticationFailed, .permissionDenied: .authentication
         case .databaseNotFound, .tableNotFound, .toolNotFound: .notFound
-        case .missingDependency, .notSupported: .invalidInput
+        case .missingDependency, .notSupported, .notADatabase: .invalidInput
+        case .insufficientSpace: .storage
         case .dumpFailed, .restoreFailed: .toolFailed
         case .archiveUnreadable: .integrity
         }

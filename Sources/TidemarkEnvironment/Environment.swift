@@ -62,7 +62,7 @@ package enum Environment {
             catalog: try SQLiteCatalog(path: "\(home)/catalog.sqlite", sealer: try SecretSealer.load(home: home, environment: environment)),
             http: http,
             retryPolicy: RetryPolicy(budget: .seconds(try storageRetryBudget(environment: environment))),
-            engines: [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover(environment: environment))],
+            engines: realEngines(home: home, environment: environment),
             now: now,
             passphrase: Passphrase.once(given: passphrase, environment: environment),
             logger: logger,
@@ -78,6 +78,15 @@ package enum Environment {
             instances: PostgresInstanceManager(runner: SubprocessRunner(), tools: PostgresTools.discover(environment: environment)),
             instanceRoot: "\(home)/instances"
         )
+    }
+
+    /// The engines of a real process: PostgreSQL through its tools, SQLite through the system
+    /// library (staging its copies in `<home>/tmp`).
+    static func realEngines(home: String, environment: [String: String]) -> [EngineKind: any DatabaseEngine] {
+        [
+            .postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover(environment: environment)),
+            .sqlite: SQLiteEngine(workDirectory: "\(home)/tmp"),
+        ]
     }
 
     /// A control plane over a catalog (`directory/catalog.sqlite`, a fixed sealing key) and the
@@ -107,7 +116,7 @@ package enum Environment {
             catalog: try SQLiteCatalog(path: "\(directory)/catalog.sqlite", sealer: SecretSealer(key: embeddedKey)),
             http: http,
             retryPolicy: retryPolicy,
-            engines: engines ?? [.postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover())],
+            engines: engines ?? realEngines(home: directory, environment: ProcessInfo.processInfo.environment),
             now: now,
             passphrase: passphrase,
             logger: logger,

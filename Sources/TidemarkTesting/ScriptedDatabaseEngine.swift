@@ -7,6 +7,11 @@ import Synchronization
 /// works: the engine tests and the end-to-end tests do that against the real server.
 package final class ScriptedDatabaseEngine: DatabaseEngine {
     package let kind: EngineKind
+    /// PostgreSQL's, whatever `kind` says: the scripted server plays a PostgreSQL server.
+    package let capabilities = EngineCapabilities(
+        location: .server, physicalBackups: true, tableRestore: true, pointInTimeRecovery: true, managedInstances: true,
+        defaultSchema: "public", streamFormat: "scripted", streamExtension: "pgdump"
+    )
     private struct State {
         var databases: Set<String>
         var dump: [UInt8]

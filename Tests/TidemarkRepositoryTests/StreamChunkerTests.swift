@@ -82,4 +82,20 @@ import TidemarkTesting
         #expect(chunks(of: data).flatMap { $0 } == data)
         #expect(chunks(of: data, layout: .contentDefined).flatMap { $0 } == data)
     }
+
+    @Test("fixed blocks cut at every block boundary from the stream's start, however the input is split; the tail is the last chunk")
+    func fixedBlocks() {
+        let data = pseudoRandomBytes(7 * block + 1_000, seed: 11)
+        for size in [511, 4_096, block, 100_003, data.count] {
+            let result = chunks(of: data, layout: .fixedBlocks, appendSize: size)
+            #expect(result.flatMap { $0 } == data, "append size \(size)")
+            #expect(result.map(\.count) == Array(repeating: block, count: 7) + [1_000], "append size \(size)")
+        }
+        // One changed byte changes one block, the others stay the same chunks.
+        var changed = data
+        changed[3 * block + 17] ^= 0xFF
+        let before = chunks(of: data, layout: .fixedBlocks)
+        let after = chunks(of: changed, layout: .fixedBlocks)
+        #expect(zip(before, after).filter { $0 != $1 }.count == 1)
+    }
 }

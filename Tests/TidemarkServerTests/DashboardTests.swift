@@ -163,6 +163,31 @@ import TidemarkTesting
         }
     }
 
+    @Test("a SQLite backup's restore dialog asks for a new file beside the source, checks it as typed, and offers no one-table restore")
+    func sqliteRestoreForm() async throws {
+        try await APIHarness.with { api, _ in
+            // Tidemark's own catalog is the SQLite database at hand.
+            _ = try await api.control.storages.add(name: "local1", settings: .local(path: "\(api.home)/repo"))
+            _ = try await api.control.databases.add(name: "catalog", engine: .sqlite, url: "sqlite://\(api.home)/catalog.sqlite", plan: nil)
+            let backup = try await api.control.backups.create(database: "catalog")
+            try await api.test { client in
+                let admin = try await client.signIn(api.admin)
+                let form = try await client.page(.get, "/ui/backups/\(backup.id)/restore", cookie: admin.cookie)
+                #expect(form.status == 200)
+                #expect(form.body.contains("New file (absolute path)"))
+                #expect(form.body.contains("value=\"\(api.home)/catalog-restored.sqlite\""))
+                #expect(!form.body.contains("What to restore"))
+                #expect(form.body.contains("Restore into new file"))
+                let free = try await client.page(.get, "/ui/backups/\(backup.id)/restore/check?name=\(api.home)/copy.db", cookie: admin.cookie, json: true)
+                #expect(free.object["available"] as? Bool == true, "\(free.body)")
+                let taken = try await client.page(.get, "/ui/backups/\(backup.id)/restore/check?name=\(api.home)/catalog.sqlite", cookie: admin.cookie, json: true)
+                #expect(taken.object["available"] as? Bool == false, "\(taken.body)")
+                let relative = try await client.page(.get, "/ui/backups/\(backup.id)/restore/check?name=copy.db", cookie: admin.cookie, json: true)
+                #expect(relative.object["available"] as? Bool == false, "\(relative.body)")
+            }
+        }
+    }
+
     static func cookie(_ name: String, in response: APIResponse) -> String? {
         for header in response.headers[values: .setCookie] where header.hasPrefix("\(name)=") {
             return String(header.dropFirst(name.count + 1).prefix { $0 != ";" })

@@ -60,11 +60,14 @@ package struct BackupJob: Job {
         if database.deprovisionedAt != nil && request.trigger != .final {
             throw ControlError(.databaseDeprovisioned, "database \(name) is deprovisioned", hint: "Its backups stay listable with 'tidemark backup list --deprovisioned' and can be restored.")
         }
-        _ = try control.engine(database.engine)
+        let engine = try control.engine(database.engine)
         let plan = try await control.catalog.plan(database: name)
         let storage = try await control.storages.resolve(request.storage ?? plan?.storage)
         let method = request.method ?? plan?.method ?? .logical
-        if method == .physical { try await Self.checkPhysical(database, control: control) }
+        if method == .physical {
+            try control.engines.requirePhysical(engine.kind, database: name, pitr: false)
+            try await Self.checkPhysical(database, control: control)
+        }
         if let active = try await control.catalog.activeOperation(kind: .backup, database: name) {
             throw ControlError(
                 .backupInProgress,
@@ -115,6 +118,21 @@ package struct BackupJob: Job {
 }
 
 extension ControlPlane {
+    /// The repository's layout for an engine's dump layout.
+    /// - Throws: `internal-error` for a block size the chunker cannot cut (not a multiple of
+    ///   512, or above 16 MiB).
+    fileprivate static func streamLayout(_ layout: DumpLayout) throws -> (StreamLayout, Int?) {
+        switch layout {
+        case .contentDefined:
+            return (.contentDefined, nil)
+        case .fixedBlocks(let size):
+            guard size > 0, size % 512 == 0, size <= 16 << 20 else {
+                throw TidemarkError(code: "internal-error", message: "the engine asked for blocks of \(size) bytes, which are not a multiple of 512 up to 16 MiB", category: .internal)
+            }
+            return (.fixedBlocks, size)
+        }
+    }
+
     fileprivate func performBackup(
         database name: String, storage storageName: String, trigger: BackupTrigger, backupID: String, method: BackupMethod, run: OperationRun
     ) async throws -> BackupRecord {
@@ -167,8 +185,11 @@ extension ControlPlane {
                 // data from 15 minutes later.
                 let snapshotAt = now()
                 var summary: DumpSummary?
+                let (layout, blockSize) = try Self.streamLayout(try await engine.dumpLayout(of: database.target))
                 let written = try await repository.writeStream(
                     index: index,
+                    layout: layout,
+                    blockSize: blockSize,
                     progress: { read, stored in run.streamProgress(read: read, stored: stored) }
                 ) { writer in
                     summary = try await engine.dump(
@@ -203,7 +224,7 @@ extension ControlPlane {
                     storedBytes: written.storedBytes,
                     databases: summary.databases,
                     dumpObjects: summary.objects,
-                    streams: [StreamReference(name: "\(database.connection.database).pgdump", format: summary.format, size: written.size, chunks: written.chunks.map(\.hex))]
+                    streams: [StreamReference(name: engine.streamName(for: database.connection), format: summary.format, size: written.size, chunks: written.chunks.map(\.hex))]
                 )
                 try await repository.saveManifest(manifest)
                 return manifest

@@ -33,7 +33,7 @@ extension ControlPlane {
     func performPhysicalTableRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         try await run.step("checking")
         let (manager, root) = try instanceService.parts()
-        let scope = try Self.scope(for: request.table)
+        let scope = try Self.scope(for: request.table, capabilities: try engines.capabilities(of: .postgres))
         guard case .table(let schema, let table) = scope else {
             throw TidemarkError(code: "internal-error", message: "a one-table restore without a table", category: .internal)
         }
@@ -47,7 +47,7 @@ extension ControlPlane {
         let repository = try await openRepository(try await storage(named: backup.storage))
         let manifest = try await repository.manifest(id: backup.id)
         let stream = try manifest.baseBackupStream()
-        let staging = RestoreJob.stagingDatabase(for: run.id)
+        let staging = engine.stagingName(for: request.newName, operationID: run.id)
         try await dropLeftoverStaging(staging, engine: engine, on: source, run: run)
         let temporary = ManagedInstance(dataDirectory: "\(root)/.restore-\(run.id)/data", port: try await instanceService.choosePort(nil))
         var recorded = request

@@ -23,7 +23,7 @@ extension ControlPlane {
             try? await engine.dropDatabase(staging, on: source.target)
             if try await engine.databaseExists(newName, on: source.target) {
                 throw ControlError(
-                    .targetExists, "database \(newName) was created on \(source.connection.host):\(source.connection.port) while the restore ran",
+                    .targetExists, "\(newName) was created on \(source.connection.placeDescription) while the restore ran",
                     hint: "Restores always create a new database; retry with a name that is not in use."
                 )
             }

@@ -73,8 +73,9 @@ package struct RestoreJob: Job {
     /// - Throws: `backup-not-found`, `backup-not-completed`, `invalid-name`, `invalid-table-name`,
     ///   `target-exists`, `table-not-found`, `missing-dependency`, the engine's connection errors.
     package func preflight(_ request: RestoreRequest, control: ControlPlane) async throws -> Preflighted<RestoreRequest> {
-        let scope = try ControlPlane.scope(for: request.table)
-        if try await control.catalog.requireBackup(id: request.backupID).method == .physical {
+        let requested = try await control.catalog.requireBackup(id: request.backupID)
+        let scope = try ControlPlane.scope(for: request.table, capabilities: try control.engines.capabilities(of: requested.engine))
+        if requested.method == .physical {
             return try await physicalPreflight(request, scope: scope, control: control)
         }
         if request.pointInTime != nil {
@@ -112,7 +113,7 @@ package struct RestoreJob: Job {
             try? await control.catalog.appendLog(operationID: operation.id, line: OperationLogLine(time: time, level: level, message: message))
         }
         guard let name = operation.database, let source = try? await control.catalog.requireDatabase(named: name), let engine = try? control.engine(source.engine) else { return nil }
-        let staging = request.stagingDatabase ?? Self.stagingDatabase(for: operation.id)
+        let staging = request.stagingDatabase ?? engine.stagingName(for: request.newName, operationID: operation.id)
         do {
             let existed = try await engine.databaseExists(staging, on: source.target)
             // Dropped even when not there yet: the dead process's CREATE DATABASE may still be
@@ -132,8 +133,6 @@ package struct RestoreJob: Job {
         }
     }
 
-    /// Where restore operation `id` loads data before it is published under its name.
-    static func stagingDatabase(for id: String) -> String { "tidemark_restore_\(id)" }
 }
 
 extension ControlPlane {
@@ -179,8 +178,8 @@ extension ControlPlane {
     private func performRestore(_ request: RestoreRequest, run: OperationRun) async throws -> RestoreResult {
         try await run.step("checking")
         let (backup, source) = try await restores.checkDatabaseTarget(backupID: request.backupID, newName: request.newName)
-        let scope = try Self.scope(for: request.table)
         let engine = try engine(source.engine)
+        let scope = try Self.scope(for: request.table, capabilities: engine.capabilities)
         let storage = try await storage(named: backup.storage)
         let repository = try await openRepository(storage)
         let manifest = try await repository.manifest(id: backup.id)
@@ -198,7 +197,7 @@ extension ControlPlane {
             $0.bytesTotal = stream.size
             $0.tablesTotal = manifest.databases.reduce(0) { $0 + $1.tables.count }
         }
-        let staging = RestoreJob.stagingDatabase(for: run.id)
+        let staging = engine.stagingName(for: request.newName, operationID: run.id)
         var recorded = request
         recorded.stagingDatabase = staging
         try await run.update(request: recorded)
@@ -216,14 +215,26 @@ extension ControlPlane {
         return RestoreResult(operation: run.record, database: request.newName, url: url, skipped: plan.skipped)
     }
 
-    static func scope(for table: String?) throws -> RestoreScope {
+    /// What `--table` asks for: everything, or one table (in the engine's default schema when
+    /// none is given; engines without schemas take a bare name only).
+    /// - Throws: `invalid-table-name`, also for an engine that cannot restore one table.
+    static func scope(for table: String?, capabilities: EngineCapabilities) throws -> RestoreScope {
         guard let table else { return .everything }
+        guard capabilities.tableRestore else {
+            throw ControlError(.invalidTable, "backups of this engine restore as a whole, not one table", hint: "Restore without --table, then copy the table you need.")
+        }
         let parts = table.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard let defaultSchema = capabilities.defaultSchema else {
+            guard parts.count == 1, !parts[0].isEmpty else {
+                throw ControlError(.invalidTable, "'\(table)' is not a table name", hint: "Give the table by its name alone, e.g. orders: the backup is of one database.")
+            }
+            return .table(schema: "", name: parts[0])
+        }
         switch parts.count {
-        case 1 where !parts[0].isEmpty: return .table(schema: "public", name: parts[0])
+        case 1 where !parts[0].isEmpty: return .table(schema: defaultSchema, name: parts[0])
         case 2 where !parts[0].isEmpty && !parts[1].isEmpty: return .table(schema: parts[0], name: parts[1])
         default:
-            throw ControlError(.invalidTable, "'\(table)' is not a table name", hint: "Give the table as SCHEMA.TABLE, e.g. public.orders.")
+            throw ControlError(.invalidTable, "'\(table)' is not a table name", hint: "Give the table as SCHEMA.TABLE, e.g. \(defaultSchema).orders.")
         }
     }
 }

@@ -41,7 +41,10 @@ extension DatabaseService {
         let version = try await engines.engine(kind).serverVersion(of: DatabaseTarget(connection: connection, password: password))
         let record = DatabaseRecord(name: name, engine: kind, connection: connection, password: password, createdAt: now())
         // A physical plan is checked against the server before the database is saved.
-        if plan?.method == .physical || plan?.pitr == true { try await walArchive.checkReplication(record) }
+        if plan?.method == .physical || plan?.pitr == true {
+            try engines.requirePhysical(kind, database: name, pitr: plan?.pitr == true)
+            try await walArchive.checkReplication(record)
+        }
         try await catalog.insertDatabase(record)
         var created: PlanRecord?
         if let plan { created = try await plans.set(database: name, plan) }
@@ -64,6 +67,10 @@ extension DatabaseService {
         try await catalog.updateDatabase(record)
         return record
     }
+
+    /// What the engine of `kind` can do (the dashboard's forms, `db create`'s check).
+    /// - Throws: `engine-not-supported`.
+    package func capabilities(of kind: EngineKind) throws -> EngineCapabilities { try engines.capabilities(of: kind) }
 
     /// Every registered database.
     package func list() async throws -> [DatabaseRecord] { try await catalog.databases() }

@@ -41,6 +41,7 @@ extension PlanService {
         _ = try await catalog.requirePolicy(named: policy)
         let method = change.method ?? existing?.method ?? .logical
         let pitr = change.pitr ?? existing?.pitr ?? false
+        if method == .physical { try engines.requirePhysical(database.engine, database: name, pitr: pitr) }
         if pitr && method != .physical {
             throw ControlError(.notManaged, "WAL archiving needs physical base backups: add --method physical", hint: "tidemark plan set \(name) --method physical --pitr")
         }

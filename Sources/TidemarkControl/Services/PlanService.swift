@@ -8,6 +8,7 @@ package import TidemarkCore
 /// runner that deletes through ``RetentionJob``.
 package struct PlanService: Sendable {
     let catalog: any Catalog
+    let engines: Engines
     let now: @Sendable () -> Date
     let logger: Logger
     let storages: StorageService
@@ -23,6 +24,6 @@ extension PlanService {
 extension ControlPlane {
     /// Plans, retention policies and retention.
     package var plans: PlanService {
-        PlanService(catalog: catalog, now: now, logger: logger, storages: storages, walArchive: walArchive, runner: runner)
+        PlanService(catalog: catalog, engines: engines, now: now, logger: logger, storages: storages, walArchive: walArchive, runner: runner)
     }
 }

@@ -65,13 +65,16 @@ extension RestoreService {
     @discardableResult
     func checkDatabaseTarget(backupID id: String, newName: String) async throws -> (backup: BackupRecord, source: DatabaseRecord) {
         let backup = try await catalog.requireCompletedBackup(id: id)
-        try NameRule.validate(newName, what: "restore target")
         let source = try await catalog.requireDatabase(named: backup.database)
-        if try await engines.engine(source.engine).databaseExists(newName, on: source.target) {
+        let engine = try engines.engine(source.engine)
+        try engine.checkRestoreTargetName(newName)
+        if try await engine.databaseExists(newName, on: source.target) {
             throw ControlError(
                 .targetExists,
-                "database \(newName) already exists on \(source.connection.host):\(source.connection.port)",
-                hint: "Restores always create a new database; choose a name that is not in use."
+                source.connection.isFile ? "\(newName) already exists" : "database \(newName) already exists on \(source.connection.placeDescription)",
+                hint: source.connection.isFile
+                    ? "Restores never overwrite a file; choose a path that does not exist."
+                    : "Restores always create a new database; choose a name that is not in use."
             )
         }
         return (backup, source)

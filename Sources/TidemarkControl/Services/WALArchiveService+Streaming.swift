@@ -17,9 +17,7 @@ extension WALArchiveService {
     /// Checks that external `database` can be backed up physically and stream WAL (the role
     /// may replicate, `wal_level`, free senders and slots), before a plan says so.
     func checkReplication(_ database: DatabaseRecord) async throws {
-        guard database.engine == .postgres else {
-            throw ControlError(.notManaged, "database \(database.name) is a \(database.engine.rawValue) database; physical backups and WAL archiving are for PostgreSQL", hint: "Use --method logical.")
-        }
+        try engines.requirePhysical(database.engine, database: database.name, pitr: false)
         try await replicationClient().checkReplication(database.target)
     }
 

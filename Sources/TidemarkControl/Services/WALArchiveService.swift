@@ -10,6 +10,7 @@ import TidemarkRepository
 /// here. Each managed instance archives into its own namespace (`ManagedInstance.walNamespace`).
 package struct WALArchiveService: Sendable {
     let catalog: any Catalog
+    let engines: Engines
     let storages: StorageService
     /// Uploads started ahead of PostgreSQL's pushes, and the repositories they opened.
     let uploads: WALUploadsAhead
@@ -281,7 +282,7 @@ extension ControlPlane {
     /// WAL archiving and recovery windows.
     package var walArchive: WALArchiveService {
         WALArchiveService(
-            catalog: catalog, storages: storages, uploads: walUploads, instanceManager: instances, replication: replication,
+            catalog: catalog, engines: engines, storages: storages, uploads: walUploads, instanceManager: instances, replication: replication,
             configuration: configuration, now: now, logger: logger, metrics: metrics, webhooks: webhooks
         )
     }

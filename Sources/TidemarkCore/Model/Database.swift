@@ -7,14 +7,26 @@ package enum EngineKind: String, Sendable, Codable, CaseIterable {
     case sqlite
 }
 
-/// How to reach a database server, without its password.
+/// Where a database lives: on a server (PostgreSQL, MariaDB) or in a file (SQLite).
+package enum DatabaseLocation: Sendable, Equatable {
+    case server(host: String, port: Int, user: String, database: String)
+    /// An absolute file path.
+    case file(path: String)
+}
+
+/// How to reach a database, without its password: a server (host, port, user, database) or,
+/// when ``isFile``, a database file whose absolute path is ``database``. Engines and Control
+/// ask ``location`` rather than reading the fields.
 package struct DatabaseConnection: Sendable, Codable, Equatable {
     package var host: String
     package var port: Int
     package var user: String
+    /// The database's name on its server, or the path of a database file.
     package var database: String
     /// Extra URL query parameters such as `sslmode`, kept in order.
     package var parameters: [String: String]
+    /// The database is the file at ``database`` (no server, no user).
+    package var isFile: Bool
 
     package init(host: String, port: Int, user: String, database: String, parameters: [String: String] = [:]) {
         self.host = host
@@ -22,13 +34,49 @@ package struct DatabaseConnection: Sendable, Codable, Equatable {
         self.user = user
         self.database = database
         self.parameters = parameters
+        self.isFile = false
     }
 
-    /// The same server, another database.
+    /// The database file at `path` (absolute).
+    package static func file(path: String) -> DatabaseConnection {
+        var connection = DatabaseConnection(host: "", port: 0, user: "", database: path)
+        connection.isFile = true
+        return connection
+    }
+
+    /// A server or a file.
+    package var location: DatabaseLocation {
+        isFile ? .file(path: database) : .server(host: host, port: port, user: user, database: database)
+    }
+
+    /// Where the database is, for messages: `host:port` or the file's directory.
+    package var placeDescription: String {
+        switch location {
+        case .server(let host, let port, _, _): return "\(host):\(port)"
+        case .file(let path): return (path as NSString).deletingLastPathComponent
+        }
+    }
+
+    /// The same server, another database; for a file, another file.
     package func with(database name: String) -> DatabaseConnection {
         var copy = self
         copy.database = name
         return copy
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case host, port, user, database, parameters, isFile
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        host = try container.decode(String.self, forKey: .host)
+        port = try container.decode(Int.self, forKey: .port)
+        user = try container.decode(String.self, forKey: .user)
+        database = try container.decode(String.self, forKey: .database)
+        parameters = try container.decode([String: String].self, forKey: .parameters)
+        // Rows written before SQLite databases existed have no such key: they are servers.
+        isFile = try container.decodeIfPresent(Bool.self, forKey: .isFile) ?? false
     }
 }
 

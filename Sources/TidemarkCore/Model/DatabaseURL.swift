@@ -1,6 +1,7 @@
 import Foundation
 
-/// Parses `postgres://user:password@host:port/database?param=value` connection URLs.
+/// Parses `postgres://user:password@host:port/database?param=value` connection URLs (also
+/// `mariadb://` / `mysql://`), and `sqlite:///absolute/path.db` for a database file.
 ///
 /// The password is returned separately, wrapped in `Secret`, so it never travels with the
 /// connection settings that are printed and stored in plain text.
@@ -23,7 +24,9 @@ package struct DatabaseURL: Sendable, Equatable {
             schemes = ["mariadb", "mysql"]
             defaultPort = 3306
         case .sqlite:
-            throw Self.invalid("sqlite databases are not supported yet", hint: "Use --engine postgres.")
+            self.connection = try Self.parseFile(text)
+            self.password = nil
+            return
         }
         guard let schemeEnd = text.range(of: "://") else {
             throw Self.invalid("the database URL has no scheme", hint: "Write it as \(schemes[0])://USER:PASSWORD@HOST:PORT/DATABASE.")
@@ -91,6 +94,27 @@ package struct DatabaseURL: Sendable, Equatable {
         self.password = password.map(Secret.init)
     }
 
+    /// `sqlite:///absolute/path`: the path must be absolute, so that `serve` and the CLI (run
+    /// from other directories) mean the same file.
+    private static func parseFile(_ text: String) throws -> DatabaseConnection {
+        let hint = "Write it as sqlite:///ABSOLUTE/PATH/TO/FILE.db."
+        guard let schemeEnd = text.range(of: "://") else {
+            throw invalid("the database URL has no scheme", hint: hint)
+        }
+        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "sqlite" || scheme == "sqlite3" else {
+            throw invalid("the database URL scheme '\(scheme)' does not match engine sqlite", hint: hint)
+        }
+        let path = decode(text[schemeEnd.upperBound...])
+        guard path.hasPrefix("/") else {
+            throw invalid("the SQLite path '\(path)' is not absolute", hint: hint)
+        }
+        guard path.count > 1, !path.hasSuffix("/") else {
+            throw invalid("the SQLite URL names a directory, not a file", hint: hint)
+        }
+        return .file(path: path)
+    }
+
     /// The URL for `connection`, with the password shown as `***` when `password` is set and
     /// `revealPassword` is false.
     package static func render(
@@ -99,6 +123,7 @@ package struct DatabaseURL: Sendable, Equatable {
         password: Secret<String>? = nil,
         revealPassword: Bool = false
     ) -> String {
+        if case .file(let path) = connection.location { return "sqlite://" + path.replacingOccurrences(of: "%", with: "%25") }
         let scheme = engine == .postgres ? "postgres" : engine.rawValue
         var userInfo = encode(connection.user)
         if let password {

@@ -89,8 +89,26 @@ package struct RestorePlan: Sendable, Equatable {
 }
 
 /// A database engine: dumps a database as a stream and restores such a stream into a new database.
+///
+/// A "database name" in the restore methods is what the engine's targets are named by: a
+/// database on the source's server, or an absolute file path (SQLite).
 package protocol DatabaseEngine: Sendable {
     var kind: EngineKind { get }
+
+    /// What the engine can do, and the names of its streams.
+    var capabilities: EngineCapabilities { get }
+
+    /// How the dump of `target` is cut into chunks; asked before the dump starts.
+    func dumpLayout(of target: DatabaseTarget) async throws -> DumpLayout
+
+    /// Refuses `name` as a restore target before anything is done: a database name the
+    /// server accepts, or an absolute path in an existing directory.
+    /// - Throws: `invalid-name`.
+    func checkRestoreTargetName(_ name: String) throws
+
+    /// The name a restore into `newName` writes to before it publishes the result under
+    /// `newName` with ``renameDatabase(_:to:on:)`` (so a half restore never has the chosen name).
+    func stagingName(for newName: String, operationID: String) -> String
 
     /// The server's version string; also proves the database is reachable with these credentials.
     /// - Throws: `EngineError` with `database-unreachable`, `authentication-failed` or `database-not-found`.
@@ -131,4 +149,23 @@ package protocol DatabaseEngine: Sendable {
         newDatabase: String,
         from source: () async throws -> [UInt8]?
     ) async throws
+}
+
+extension DatabaseEngine {
+    package func dumpLayout(of target: DatabaseTarget) async throws -> DumpLayout { .contentDefined }
+
+    package func checkRestoreTargetName(_ name: String) throws {
+        try NameRule.validate(name, what: "restore target")
+    }
+
+    package func stagingName(for newName: String, operationID: String) -> String { "tidemark_restore_\(operationID)" }
+
+    /// The name of the logical backup stream of `connection` in a manifest, e.g. `shop.pgdump`
+    /// or, for a file, `notes.db` (the file's own name).
+    package func streamName(for connection: DatabaseConnection) -> String {
+        switch connection.location {
+        case .server(_, _, _, let database): return "\(database).\(capabilities.streamExtension)"
+        case .file(let path): return path.split(separator: "/").last.map(String.init) ?? "database.\(capabilities.streamExtension)"
+        }
+    }
 }

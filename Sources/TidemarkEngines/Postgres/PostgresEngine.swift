@@ -10,6 +10,12 @@ package import TidemarkCore
 /// in argv.
 package struct PostgresEngine: DatabaseEngine {
     package let kind = EngineKind.postgres
+    package var capabilities: EngineCapabilities { Self.capabilities }
+    /// Everything, for logical and physical backups alike.
+    package static let capabilities = EngineCapabilities(
+        location: .server, physicalBackups: true, tableRestore: true, pointInTimeRecovery: true, managedInstances: true,
+        defaultSchema: "public", streamFormat: "pg_dump-custom", streamExtension: "pgdump"
+    )
     private let runner: any ProcessRunner
     private let tools: PostgresTools
 
@@ -133,7 +139,7 @@ package struct PostgresEngine: DatabaseEngine {
         let bytes = tables.reduce(Int64(0)) { $0 + $1.bytes }
         return DumpSummary(
             serverVersion: scanner.header.serverVersion,
-            format: "pg_dump-custom",
+            format: Self.capabilities.streamFormat,
             databases: [DatabaseContents(name: database, bytes: bytes, tables: tables)],
             objects: objects
         )

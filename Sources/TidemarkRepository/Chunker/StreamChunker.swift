@@ -6,6 +6,8 @@ package enum StreamLayout: String, Sendable, Codable {
     case contentDefined = "cdc"
     /// Along the members of a tar archive (base backups), see ``StreamChunker``.
     case tar
+    /// Fixed blocks from the stream's start (a SQLite file copied page by page).
+    case fixedBlocks = "fixed"
 }
 
 /// Cuts a stream into chunks: content-defined for dumps; for a tar archive (a
@@ -33,6 +35,8 @@ package struct StreamChunker: ~Copyable {
         case other(remaining: Int64)
         /// After the end-of-archive marker.
         case trailer
+        /// Fixed blocks of `blockSize` bytes, whatever the content.
+        case fixed
     }
 
     private let blockSize: Int
@@ -43,12 +47,17 @@ package struct StreamChunker: ~Copyable {
     private var ready: [[UInt8]] = []
     private var nextReady = 0
 
-    /// - Parameter blockSize: bytes per relation-file block (tar layout), a multiple of 512.
+    /// - Parameter blockSize: bytes per relation-file block (tar layout) or per block (fixed
+    ///   layout), a multiple of 512.
     package init(layout: StreamLayout, blockSize: Int, parameters: ChunkerParameters, gear: [UInt64]) {
         precondition(blockSize > 0 && blockSize % TarHeader.blockSize == 0, "the block size is a multiple of 512")
         self.blockSize = blockSize
         self.cdc = GearChunker(parameters: parameters, gear: gear)
-        self.phase = layout == .tar ? .header(padding: 0) : .plain
+        switch layout {
+        case .contentDefined: self.phase = .plain
+        case .tar: self.phase = .header(padding: 0)
+        case .fixedBlocks: self.phase = .fixed
+        }
     }
 
     /// Adds the next bytes of the archive.
@@ -112,6 +121,11 @@ package struct StreamChunker: ~Copyable {
             current.append(contentsOf: bytes)
             if current.count >= blockSize { emit() }
             return bytes.count
+        case .fixed:
+            let taken = bytes.prefix(blockSize - current.count)
+            current.append(contentsOf: taken)
+            if current.count == blockSize { emit() }
+            return taken.count
         }
     }
 

@@ -44,11 +44,11 @@ package final class StreamWriter {
     private let compressors = ZstdContexts()
     private let progress: (_ bytesRead: Int64, _ bytesStored: Int64) -> Void
 
-    init(repository: Repository, known: ChunkIndex, layout: StreamLayout, progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void) {
+    init(repository: Repository, known: ChunkIndex, layout: StreamLayout, blockSize: Int?, progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void) {
         self.repository = repository
         self.known = known
         self.chunker = StreamChunker(
-            layout: layout, blockSize: repository.config.fileBlockSize, parameters: repository.config.chunker, gear: repository.master.gearTable()
+            layout: layout, blockSize: blockSize ?? repository.config.fileBlockSize, parameters: repository.config.chunker, gear: repository.master.gearTable()
         )
         self.packer = PackBuilder(sealer: repository.sealer)
         self.progress = progress
@@ -152,15 +152,19 @@ extension Repository {
     /// so a failure here leaves nothing that looks like a backup.
     /// - Parameters:
     ///   - index: the repository's index, for deduplication.
-    ///   - layout: how the stream is cut (a tar archive along its members, else content-defined).
+    ///   - layout: how the stream is cut (a tar archive along its members, fixed blocks, else
+    ///     content-defined).
+    ///   - blockSize: the block size of the fixed layout (a multiple of 512); nil takes the
+    ///     repository's `fileBlockSize`.
     ///   - progress: called with bytes read and bytes stored so far.
     package func writeStream(
         index: ChunkIndex,
         layout: StreamLayout = .contentDefined,
+        blockSize: Int? = nil,
         progress: @escaping (_ bytesRead: Int64, _ bytesStored: Int64) -> Void = { _, _ in },
         _ body: (StreamWriter) async throws -> Void
     ) async throws -> StreamWriteResult {
-        let writer = StreamWriter(repository: self, known: index, layout: layout, progress: progress)
+        let writer = StreamWriter(repository: self, known: index, layout: layout, blockSize: blockSize, progress: progress)
         do {
             try await body(writer)
             return try await writer.finish()

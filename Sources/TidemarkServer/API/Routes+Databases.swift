@@ -103,7 +103,9 @@ extension RouteTable {
             let plan = body.plan == false ? nil : PlanChange(storage: body.storage, schedule: body.schedule, policy: body.policy, method: body.pitr == true ? (method ?? .physical) : method, pitr: body.pitr)
             if body.managed == true {
                 guard body.url == nil else { throw APIError.badRequest("invalid-field", "a managed instance gets its URL from Tidemark: leave 'url' out") }
-                guard engine == .postgres else { throw APIError.badRequest("invalid-field", "only PostgreSQL instances can be managed") }
+                guard try control.databases.capabilities(of: engine).managedInstances else {
+                    throw APIError.badRequest("invalid-field", "\(engine.rawValue) instances cannot be managed; register the server with its 'url' instead")
+                }
                 // The plan of a managed instance takes physical backups unless `method` says otherwise.
                 let created = try await control.instanceService.create(name: body.name, port: body.port, plan: plan)
                 return try APIJSON.response(CreatedInstanceRepresentation(created, status: await control.instanceService.status(of: created.database)), status: .created)

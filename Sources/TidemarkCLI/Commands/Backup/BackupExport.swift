@@ -7,7 +7,7 @@ import TidemarkCore
 struct BackupExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a backup as a standard pg_dump custom-format archive (readable by pg_restore)."
+        abstract: "Write a backup in its engine's own format: a pg_dump custom archive, a pg_basebackup tar, a SQLite file."
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Backup id.") var id: String
@@ -39,7 +39,7 @@ struct BackupExport: AsyncParsableCommand {
                     try FileManager.default.moveItem(atPath: temporary, toPath: out)
                     bar?.finish()
                     if context.isJSON { return try context.console.json(OperationRepresentation(operation)) }
-                    context.console.line("exported backup \(id) to \(out) (\(HumanFormat.bytes(Int64(operation.result["bytes"] ?? "0") ?? 0)), \(operation.result["format"] ?? "")); restore it with: pg_restore -d DB \(out)")
+                    context.console.line("exported backup \(id) to \(out) (\(HumanFormat.bytes(Int64(operation.result["bytes"] ?? "0") ?? 0)), \(operation.result["format"] ?? "")); \(ExportHint.text(format: operation.result["format"] ?? "", path: out))")
                 }
             } catch {
                 if let temporary { try? FileManager.default.removeItem(atPath: temporary) }

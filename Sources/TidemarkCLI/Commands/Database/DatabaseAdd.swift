@@ -13,7 +13,7 @@ struct DatabaseAdd: AsyncParsableCommand {
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Name for the database in Tidemark.") var name: String
-    @Option(name: .long, help: "Engine: postgres.") var engine: EngineKind = .postgres
+    @Option(name: .long, help: "Engine: postgres, mariadb or sqlite.") var engine: EngineKind = .postgres
     @Option(name: .long, help: ArgumentHelp("Connection URL, e.g. postgres://user:pw@127.0.0.1:5432/shop.", valueName: "url")) var url: String
     @Option(name: .long, help: "Storage of the database's plan (default: the only one registered).") var storage: String?
     @Option(name: .long, help: "Schedule of the plan (six-field cron; default @daily).") var schedule: String?

@@ -29,10 +29,10 @@ struct DatabaseCreate: AsyncParsableCommand {
 
     func run() async throws {
         try await global.run { context in
-            guard engine == .postgres else {
-                throw ValidationError("only PostgreSQL instances can be managed; register other servers with 'tidemark db add'")
-            }
             let control = try context.control()
+            guard try control.databases.capabilities(of: engine).managedInstances else {
+                throw ValidationError("\(engine.rawValue) instances cannot be managed; register the server with 'tidemark db add'")
+            }
             let change = noPlan ? nil : PlanChange(storage: storage, schedule: schedule, policy: policy, method: method)
             if !context.isJSON { context.console.note("creating managed instance \(name) (initdb, start)…") }
             let created = try await control.instanceService.create(name: name, port: port, plan: change)

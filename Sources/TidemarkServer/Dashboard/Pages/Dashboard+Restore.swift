@@ -11,7 +11,7 @@ extension Dashboard {
             let backup = try await control.backups.get(id: try context.parameters.require("id"))
             let table = request.uri.queryParameters["table"].map(String.init)
             var values = RestoreFormValues(newName: "", scope: table == nil ? "all" : "table", table: table ?? "")
-            values.newName = "\(backup.database)_restored"
+            values.newName = await defaultTarget(of: backup)
             return try await restoreForm(backup, values: values, context: context)
         }
         group.get("/backups/{id}/restore/check") { request, context in
@@ -19,7 +19,11 @@ extension Dashboard {
             let name = request.uri.queryParameters["name"].map(String.init) ?? ""
             do {
                 let backup = try await control.restores.checkTarget(backupID: id, newName: name)
-                let free = backup.method == .physical ? "\(name) is free for a new managed instance." : "\(name) is free on the server."
+                let free = switch (backup.method, try? control.databases.capabilities(of: backup.engine).location) {
+                case (.physical, _): "\(name) is free for a new managed instance."
+                case (_, .file): "\(name) does not exist yet; the restore creates it."
+                default: "\(name) is free on the server."
+                }
                 return try Self.json(NameCheck(available: true, message: free))
             } catch let error as any UserFacingError {
                 return try Self.json(NameCheck(available: false, message: error.message, hint: error.hint))
@@ -68,8 +72,12 @@ extension Dashboard {
         data["tables"] = tables
         data["hasTables"] = !tables.isEmpty
         data["sourceDatabases"] = backup.databases.map(\.name).joined(separator: ", ")
-        // A physical backup restores as a whole into a new managed instance.
+        // A physical backup restores as a whole into a new managed instance; a file engine's
+        // backup into a new file, also as a whole.
+        let capabilities = try? control.databases.capabilities(of: backup.engine)
         data["physical"] = backup.method == .physical
+        data["file"] = backup.method != .physical && capabilities?.location == .file
+        data["partial"] = backup.method != .physical && capabilities?.tableRestore == true
         if backup.method == .physical {
             data["tables"] = []
             data["hasTables"] = false
@@ -87,6 +95,18 @@ extension Dashboard {
         if let error { data["error"] = ["message": error.message, "hint": error.hint ?? "", "code": error.code] }
         let status: HTTPResponse.Status = error.map { APIError.status(for: $0.category) } ?? .ok
         return page("restore", title: "Restore backup \(backup.id)", context: context, data: data, status: status)
+    }
+
+    /// The name the dialog suggests: `<database>_restored`, or for a file `<name>-restored.<ext>`
+    /// beside the source file.
+    private func defaultTarget(of backup: BackupRecord) async -> String {
+        guard let source = try? await control.databases.get(named: backup.database), case .file(let path) = source.connection.location else {
+            return "\(backup.database)_restored"
+        }
+        let file = path as NSString
+        let stem = (file.lastPathComponent as NSString).deletingPathExtension
+        let ext = file.pathExtension
+        return file.deletingLastPathComponent + "/\(stem)-restored" + (ext.isEmpty ? "" : ".\(ext)")
     }
 
     /// `2026-12-01T10:42:00`: a `datetime-local` value, read as UTC.
