@@ -172,6 +172,33 @@ package struct Repository: Sendable {
     // MARK: Blobs
 
     /// Reads, authenticates and decompresses one chunk.
+    /// Reads consecutive blobs of one pack with one ranged read (``StreamReader``), then opens
+    /// each as ``readChunk(_:at:)`` does.
+    /// - Parameter locations: adjacent blobs of one pack, in order.
+    func readChunks(_ ids: [ChunkID], at locations: [BlobLocation]) async throws -> [[UInt8]] {
+        guard ids.count > 1, let first = locations.first, let last = locations.last else {
+            var chunks: [[UInt8]] = []
+            for (id, location) in zip(ids, locations) { chunks.append(try await readChunk(id, at: location)) }
+            return chunks
+        }
+        let key = RepositoryLayout.packKey(first.pack)
+        let bytes: [UInt8]
+        do {
+            bytes = try await store.get(key, range: first.offset..<(last.offset + last.length))
+        } catch let error as any UserFacingError where error.category == .notFound {
+            throw RepositoryError(.objectMissing, "pack \(key) holding chunk \(ids[0].hex.prefix(16)) is missing")
+        }
+        guard bytes.count == Int(last.offset + last.length - first.offset) else {
+            throw RepositoryError(.objectCorrupted, "pack \(key) is shorter than its index says")
+        }
+        return try zip(ids, locations).map { id, location in
+            let start = Int(location.offset - first.offset)
+            let sealed = Array(bytes[start..<(start + Int(location.length))])
+            let plain = try sealer.open(sealed, associatedData: id.bytes, what: "chunk \(id.hex.prefix(16)) in \(key)")
+            return try Payload.decode(plain, limit: Int(location.rawLength))
+        }
+    }
+
     package func readChunk(_ id: ChunkID, at location: BlobLocation) async throws -> [UInt8] {
         let key = RepositoryLayout.packKey(location.pack)
         let sealed: [UInt8]

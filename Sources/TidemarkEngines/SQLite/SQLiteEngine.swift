@@ -140,9 +140,20 @@ package struct SQLiteEngine: DatabaseEngine {
         }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
+            // Written a megabyte at a time: one thread hop per 4 KiB block would cost more
+            // than the write.
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(readSize)
             while let chunk = try await source() {
-                try await BlockingWork.run { try handle.write(contentsOf: chunk) }
+                buffer.append(contentsOf: chunk)
+                if buffer.count >= readSize {
+                    let full = buffer
+                    buffer.removeAll(keepingCapacity: true)
+                    try await BlockingWork.run { try handle.write(contentsOf: full) }
+                }
             }
+            let rest = buffer
+            if !rest.isEmpty { try await BlockingWork.run { try handle.write(contentsOf: rest) } }
             try await BlockingWork.run { try handle.synchronize() }
             try handle.close()
             try await BlockingWork.run { try SQLiteSnapshot.checkIntegrity(of: newDatabase) }

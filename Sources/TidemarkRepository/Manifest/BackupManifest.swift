@@ -51,6 +51,9 @@ package struct BackupManifest: Sendable, Codable, Equatable {
     package var streams: [StreamReference]
     /// LSNs, timeline and system of a physical backup; absent for logical ones.
     package var physical: PhysicalBackupInfo?
+    /// Caveats the engine reported about what the backup holds (MariaDB: tables outside the
+    /// consistent snapshot); absent when there are none.
+    package var warnings: [String]?
 
     package init(
         id: String,
@@ -66,7 +69,8 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         databases: [DatabaseContents],
         dumpObjects: [DumpObject],
         streams: [StreamReference],
-        physical: PhysicalBackupInfo? = nil
+        physical: PhysicalBackupInfo? = nil,
+        warnings: [String]? = nil
     ) {
         self.version = 1
         self.id = id
@@ -83,5 +87,6 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         self.dumpObjects = dumpObjects
         self.streams = streams
         self.physical = physical
+        self.warnings = warnings
     }
 }

@@ -20,9 +20,13 @@ private struct ProcessedChunk: Sendable {
 /// Chunks, deduplicates, compresses, encrypts and packs one byte stream into the repository.
 ///
 /// Used only inside `Repository.writeStream(_:)`, which owns its tasks. Hashing and sealing
-/// run in up to `processingLimit` tasks at once and pack uploads in up to `uploadLimit`, so
-/// memory stays bounded: at most the chunker's buffer, `processingLimit` chunks and
-/// `uploadLimit + 1` packs are held at any time, whatever the stream's size.
+/// run in up to `processingLimit` tasks at once, each over a batch of chunks of at least
+/// `batchBytes` (one task per 4 KiB block of a SQLite file would cost more than the block's
+/// work), and pack uploads in up to `uploadLimit`, so memory stays bounded: at most the
+/// chunker's buffer, `processingLimit` batches and `uploadLimit + 1` packs are held at any
+/// time. The index learns of the stream's packs in index objects of at most
+/// `indexBlobLimit` chunks each, so neither writing nor later loading one needs memory in
+/// proportion to the stream.
 ///
 /// Not Sendable: one task appends to it.
 package final class StreamWriter {
@@ -31,10 +35,15 @@ package final class StreamWriter {
     private var chunker: StreamChunker
     private var packer: PackBuilder
     private let processingLimit = 4
+    private let batchBytes = 256 << 10
     private let uploadLimit = 2
+    private let indexBlobLimit = 32_768
     // Unstructured tasks because the work spans many `append` calls; `Repository.writeStream`
     // cancels them if the stream fails, and `finish` awaits every one of them.
-    private var processing: [Task<ProcessedChunk, any Error>] = []
+    private var processing: [Task<[ProcessedChunk], any Error>] = []
+    private var batch: [[UInt8]] = []
+    private var batchSize = 0
+    private var blobsInNewPacks = 0
     private var uploads: [Task<(IndexObject.PackEntry, Int), any Error>] = []
     private var chunks: [ChunkID] = []
     private var addedThisStream: Set<ChunkID> = []
@@ -68,6 +77,7 @@ package final class StreamWriter {
         while let chunk = chunker.nextChunk(isFinal: true) {
             try await submit(chunk)
         }
+        try await submitBatch()
         while !processing.isEmpty {
             try await absorb(try await processing.removeFirst().value)
         }
@@ -89,7 +99,18 @@ package final class StreamWriter {
         uploads.forEach { $0.cancel() }
     }
 
+    /// Adds `chunk` to the batch, and hands the batch to a task once it is big enough.
     private func submit(_ chunk: [UInt8]) async throws {
+        batch.append(chunk)
+        batchSize += chunk.count
+        if batchSize >= batchBytes { try await submitBatch() }
+    }
+
+    private func submitBatch() async throws {
+        guard !batch.isEmpty else { return }
+        let chunks = batch
+        batch = []
+        batchSize = 0
         if processing.count >= processingLimit {
             try await absorb(try await processing.removeFirst().value)
         }
@@ -100,24 +121,28 @@ package final class StreamWriter {
         let compressors = self.compressors
         processing.append(
             Task {
-                let id = master.chunkID(of: chunk)
-                if known.contains(id) {
-                    return ProcessedChunk(id: id, sealed: nil, rawLength: chunk.count)
+                try chunks.map { chunk in
+                    let id = master.chunkID(of: chunk)
+                    if known.contains(id) {
+                        return ProcessedChunk(id: id, sealed: nil, rawLength: chunk.count)
+                    }
+                    let sealed = try sealer.seal(Payload.encode(chunk, level: level, contexts: compressors), associatedData: id.bytes)
+                    return ProcessedChunk(id: id, sealed: sealed, rawLength: chunk.count)
                 }
-                let sealed = try sealer.seal(Payload.encode(chunk, level: level, contexts: compressors), associatedData: id.bytes)
-                return ProcessedChunk(id: id, sealed: sealed, rawLength: chunk.count)
             }
         )
     }
 
-    private func absorb(_ chunk: ProcessedChunk) async throws {
-        chunks.append(chunk.id)
-        // `sealed` is nil for chunks the index already had; only duplicates inside this stream remain.
-        guard let sealed = chunk.sealed, !addedThisStream.contains(chunk.id) else { return }
-        addedThisStream.insert(chunk.id)
-        packer.add(id: chunk.id, sealed: sealed, rawLength: chunk.rawLength)
-        if packer.size >= repository.config.packSize {
-            try await upload(try packer.finishUnnamed())
+    private func absorb(_ processed: [ProcessedChunk]) async throws {
+        for chunk in processed {
+            chunks.append(chunk.id)
+            // `sealed` is nil for chunks the index already had; only duplicates inside this stream remain.
+            guard let sealed = chunk.sealed, !addedThisStream.contains(chunk.id) else { continue }
+            addedThisStream.insert(chunk.id)
+            packer.add(id: chunk.id, sealed: sealed, rawLength: chunk.rawLength)
+            if packer.size >= repository.config.packSize {
+                try await upload(try packer.finishUnnamed())
+            }
         }
     }
 
@@ -141,7 +166,15 @@ package final class StreamWriter {
     private func collectUpload() async throws {
         let (entry, bytes) = try await uploads.removeFirst().value
         newPacks.append(entry)
+        blobsInNewPacks += entry.blobs.count
         storedBytes += Int64(bytes)
+        // Packs are referenced by no manifest yet, so indexing them early is safe; smaller
+        // index objects keep memory flat when the stream has millions of chunks.
+        if blobsInNewPacks >= indexBlobLimit {
+            try await repository.writeIndex(newPacks)
+            newPacks = []
+            blobsInNewPacks = 0
+        }
     }
 }
 
