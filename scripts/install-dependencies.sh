@@ -7,6 +7,9 @@ dpkg -s libsqlite3-dev >/dev/null 2>&1 || packages+=(libsqlite3-dev)
 # The sqlite3 tool: SQLite engine tests compare restored files with it; bench/engines.sh times it.
 dpkg -s sqlite3 >/dev/null 2>&1 || packages+=(sqlite3)
 dpkg -s postgresql >/dev/null 2>&1 || packages+=(postgresql)
+# MariaDB engine tests start their own mariadbd (Debian's policy keeps the packaged service off).
+dpkg -s mariadb-server >/dev/null 2>&1 || packages+=(mariadb-server)
+dpkg -s mariadb-client >/dev/null 2>&1 || packages+=(mariadb-client)
 dpkg -s zstd >/dev/null 2>&1 || packages+=(zstd)
 # S3 tests: stunnel gives moto an HTTPS front with a self-signed certificate made by openssl.
 dpkg -s stunnel4 >/dev/null 2>&1 || packages+=(stunnel4)

@@ -80,12 +80,14 @@ package enum Environment {
         )
     }
 
-    /// The engines of a real process: PostgreSQL through its tools, SQLite through the system
-    /// library (staging its copies in `<home>/tmp`).
+    /// The engines of a real process: PostgreSQL and MariaDB through their tools, SQLite
+    /// through the system library (SQLite's copies and MariaDB's client options files are in
+    /// `<home>/tmp`).
     static func realEngines(home: String, environment: [String: String]) -> [EngineKind: any DatabaseEngine] {
         [
             .postgres: PostgresEngine(runner: SubprocessRunner(), tools: PostgresTools.discover(environment: environment)),
             .sqlite: SQLiteEngine(workDirectory: "\(home)/tmp"),
+            .mariadb: MariaDBEngine(runner: SubprocessRunner(), workDirectory: "\(home)/tmp"),
         ]
     }
 

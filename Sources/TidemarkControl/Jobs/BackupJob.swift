@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 package import TidemarkCore
 import TidemarkRepository
 
@@ -210,6 +211,7 @@ extension ControlPlane {
                     throw TidemarkError(code: "internal-error", message: "the dump finished without a summary", category: .internal)
                 }
                 try await run.log("dumped \(HumanFormat.bytes(written.size)) in \(written.chunks.count) chunks; \(written.newChunks) new, \(HumanFormat.bytes(written.storedBytes)) stored")
+                for warning in summary.warnings { try await run.log(warning, level: .warning) }
                 try await run.step("writing manifest")
                 let manifest = BackupManifest(
                     id: backupID,
@@ -224,7 +226,8 @@ extension ControlPlane {
                     storedBytes: written.storedBytes,
                     databases: summary.databases,
                     dumpObjects: summary.objects,
-                    streams: [StreamReference(name: engine.streamName(for: database.connection), format: summary.format, size: written.size, chunks: written.chunks.map(\.hex))]
+                    streams: [StreamReference(name: engine.streamName(for: database.connection), format: summary.format, size: written.size, chunks: written.chunks.map(\.hex))],
+                    warnings: summary.warnings.isEmpty ? nil : summary.warnings
                 )
                 try await repository.saveManifest(manifest)
                 return manifest

@@ -23,10 +23,14 @@ extension DatabaseService {
     ///   `storage-not-found`, `storage-required`, `policy-not-found`, and the engine's
     ///   `database-unreachable` / `authentication-failed` / `database-not-found`. Nothing is
     ///   saved when a check fails.
-    package func add(name: String, engine kind: EngineKind, url: String, plan: PlanChange? = PlanChange()) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
+    /// - Parameter password: used when the URL holds none (`TIDEMARK_DB_PASSWORD`, a prompt).
+    package func add(
+        name: String, engine kind: EngineKind, url: String, password: Secret<String>? = nil, plan: PlanChange? = PlanChange()
+    ) async throws -> (DatabaseRecord, serverVersion: String, plan: PlanRecord?) {
         try NameRule.validate(name, what: "database")
         let parsed = try DatabaseURL(parsing: url, engine: kind)
-        return try await add(name: name, engine: kind, connection: parsed.connection, password: parsed.password, plan: plan)
+        let secret = parsed.connection.isFile ? nil : (parsed.password ?? password)
+        return try await add(name: name, engine: kind, connection: parsed.connection, password: secret, plan: plan)
     }
 
     /// ``add(name:engine:url:plan:)`` with the URL already parsed (`tidemark apply` reads the

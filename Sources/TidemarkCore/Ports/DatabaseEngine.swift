@@ -45,12 +45,15 @@ package struct DumpSummary: Sendable, Codable, Equatable {
     package var format: String
     package var databases: [DatabaseContents]
     package var objects: [DumpObject]
+    /// What the backup holds with a caveat (MariaDB: tables outside the consistent snapshot).
+    package var warnings: [String]
 
-    package init(serverVersion: String, format: String, databases: [DatabaseContents], objects: [DumpObject]) {
+    package init(serverVersion: String, format: String, databases: [DatabaseContents], objects: [DumpObject], warnings: [String] = []) {
         self.serverVersion = serverVersion
         self.format = format
         self.databases = databases
         self.objects = objects
+        self.warnings = warnings
     }
 }
 

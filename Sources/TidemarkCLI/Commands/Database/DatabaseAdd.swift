@@ -29,7 +29,12 @@ struct DatabaseAdd: AsyncParsableCommand {
                 throw ValidationError("--no-plan cannot be combined with --method or --pitr, which set the plan")
             }
             let change = noPlan ? nil : PlanChange(storage: storage, schedule: schedule, policy: policy, method: pitr ? .physical : method, pitr: pitr ? true : nil)
-            let (database, version, plan) = try await control.databases.add(name: name, engine: engine, url: url, plan: change)
+            // A server's password, when the URL has none, is asked for apart from the URL.
+            let needsPassword = (try? DatabaseURL(parsing: url, engine: engine))?.password == nil
+                && (try? control.databases.capabilities(of: engine))?.location == .server
+            let (database, version, plan) = try await control.databases.add(
+                name: name, engine: engine, url: url, password: needsPassword ? Self.password() : nil, plan: change
+            )
             if context.isJSON { return try context.console.json(DatabaseRepresentation(database)) }
             context.console.line("database \(database.name) added: \(DatabaseRepresentation(database).url) (server \(version))")
             if let plan {
@@ -38,5 +43,14 @@ struct DatabaseAdd: AsyncParsableCommand {
                 context.console.line("no plan yet (no storage registered): add a storage, then 'tidemark plan set \(database.name)'")
             }
         }
+    }
+
+    /// The server password when the URL has none: `TIDEMARK_DB_PASSWORD`, else a hidden prompt
+    /// on a terminal (never the command line, which other users can read in `ps`).
+    static func password() -> Secret<String>? {
+        if let value = ProcessInfo.processInfo.environment["TIDEMARK_DB_PASSWORD"], !value.isEmpty { return Secret(value) }
+        guard isatty(STDIN_FILENO) == 1, let pointer = getpass("Database password (empty for none): ") else { return nil }
+        let value = String(cString: pointer)
+        return value.isEmpty ? nil : Secret(value)
     }
 }

@@ -1,0 +1,177 @@
+import Foundation
+package import TidemarkCore
+
+/// MariaDB and MySQL databases (SPEC §3): logical backups with `mariadb-dump` of one database
+/// (never `--databases`, so the SQL names no database and restores under any new name),
+/// measured as they stream by ``MariaDBDumpScanner``; restores into a new database on the same
+/// server with the `mariadb` client (WAVE2.md §B).
+///
+/// MariaDB cannot rename a database, so a restore loads straight into the chosen name: the new
+/// database carries the comment ``restoreMark`` until the restore is complete, and only a
+/// database with that mark is ever dropped by a failed or dead restore.
+package struct MariaDBEngine: DatabaseEngine {
+    package let kind = EngineKind.mariadb
+    package var capabilities: EngineCapabilities { Self.capabilities }
+    package static let capabilities = EngineCapabilities(
+        location: .server, physicalBackups: false, tableRestore: false, pointInTimeRecovery: false, managedInstances: false,
+        defaultSchema: nil, streamFormat: "mariadb-sql", streamExtension: "sql"
+    )
+    /// The schema comment of a database a restore is still loading.
+    static let restoreMark = "tidemark-restore in progress"
+
+    let client: MariaDBClient
+
+    /// - Parameter workDirectory: where the temporary client options files are written.
+    package init(runner: any ProcessRunner, workDirectory: String) {
+        self.client = MariaDBClient(runner: runner, workDirectory: workDirectory)
+    }
+
+    package func serverVersion(of target: DatabaseTarget) async throws -> String {
+        try await client.query(target, "SELECT VERSION()", doing: "connecting").first?.first ?? ""
+    }
+
+    package func databaseExists(_ name: String, on target: DatabaseTarget) async throws -> Bool {
+        let rows = try await client.query(target, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = \(MariaDBClient.literal(name))", doing: "checking database \(name)")
+        return rows.first?.first != "0"
+    }
+
+    package func stagingName(for newName: String, operationID: String) -> String { newName }
+
+    /// Publishing a restore: the database already has its name; the restore mark is removed.
+    package func renameDatabase(_ name: String, to newName: String, on target: DatabaseTarget) async throws {
+        guard name == newName else {
+            throw EngineError(.notSupported, "MariaDB cannot rename database \(name) to \(newName)", hint: "Restore into the name you want.")
+        }
+        _ = try await client.query(target, "ALTER DATABASE \(MariaDBClient.identifier(name)) COMMENT ''", doing: "publishing \(name)")
+    }
+
+    /// Drops `name` only when a restore is still loading it (it carries ``restoreMark``).
+    package func dropDatabase(_ name: String, on target: DatabaseTarget) async throws {
+        let rows = try await client.query(
+            target, "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = \(MariaDBClient.literal(name))", doing: "checking database \(name)"
+        )
+        guard rows.first?.first == Self.restoreMark else { return }
+        _ = try await client.query(target, "DROP DATABASE IF EXISTS \(MariaDBClient.identifier(name))", doing: "dropping \(name)")
+    }
+
+    package func dump(
+        _ target: DatabaseTarget,
+        into sink: ([UInt8]) async throws -> Void,
+        progress: (_ tablesDone: Int, _ tablesTotal: Int) -> Void
+    ) async throws -> DumpSummary {
+        let database = target.connection.database
+        let facts = try await preflight(target)
+        progress(0, facts.tables)
+        var scanner = MariaDBDumpScanner()
+        var reported = 0
+        let outcome = try await client.run(
+            ["mariadb-dump", "mysqldump"], target,
+            [
+                "--single-transaction", "--quick", "--routines", "--events", "--triggers", "--hex-blob",
+                "--default-character-set=utf8mb4", "--skip-dump-date", database,
+            ],
+            output: { buffer in
+                scanner.consume(buffer)
+                try await sink(buffer)
+                if scanner.tables.count != reported {
+                    reported = scanner.tables.count
+                    progress(max(0, reported - 1), max(facts.tables, reported))
+                }
+            }
+        )
+        guard outcome.succeeded else { throw MariaDBErrorClassifier.classify(outcome.standardError, target: target.connection, doing: "dumping \(database)") }
+        scanner.finish()
+        progress(scanner.tables.count, scanner.tables.count)
+        let tables = scanner.tables.map { TableContents(schema: database, name: $0.name, bytes: $0.bytes, rows: $0.rows) }
+        var objects: [DumpObject] = []
+        for (index, table) in scanner.tables.enumerated() {
+            objects.append(DumpObject(id: index + 1, kind: "TABLE", schema: database, name: table.name, dependencies: []))
+        }
+        return DumpSummary(
+            serverVersion: facts.version,
+            format: Self.capabilities.streamFormat,
+            databases: [DatabaseContents(name: database, bytes: tables.reduce(0) { $0 + $1.bytes }, tables: tables)],
+            objects: objects,
+            warnings: facts.warnings
+        )
+    }
+
+    /// What the dump needs to know first, and refuses: a user whose privileges would make
+    /// `mariadb-dump` leave out views, triggers, events or routines without an error.
+    /// - Throws: `permission-denied` naming the missing privileges.
+    func preflight(_ target: DatabaseTarget) async throws -> (version: String, tables: Int, warnings: [String]) {
+        let database = target.connection.database
+        let version = try await serverVersion(of: target)
+        let grants = try await client.query(target, "SHOW GRANTS", doing: "reading the privileges of \(target.connection.user)").compactMap(\.first)
+        let literal = MariaDBClient.literal(database)
+        let counts = try await client.query(target, """
+            SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = \(literal) AND TABLE_TYPE = 'BASE TABLE'),
+                   (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = \(literal))
+            """, doing: "counting the objects of \(database)").first ?? []
+        var missing = ["SELECT", "SHOW VIEW", "TRIGGER", "EVENT"].filter { !Self.grants(grants, allow: $0, on: database) }
+        // SHOW CREATE of another user's routine needs SELECT on mysql.proc (here: global SELECT).
+        if Int(counts.count > 1 ? counts[1] : "0") ?? 0 > 0, !Self.grants(grants, allow: "SELECT", on: nil), !grants.contains(where: { $0.contains("`mysql`.`proc`") }) {
+            missing.append("SELECT on mysql.proc (for routines)")
+        }
+        if !missing.isEmpty {
+            throw EngineError(
+                .permissionDenied,
+                "MariaDB user \(target.connection.user) lacks \(missing.joined(separator: ", ")) on \(database): mariadb-dump would leave out views, triggers, events or routines without an error",
+                hint: "GRANT SELECT, SHOW VIEW, TRIGGER, EVENT ON \(MariaDBClient.identifier(database)).* TO the backup user (and SELECT ON mysql.proc when the database has routines)."
+            )
+        }
+        let others = try await client.query(target, """
+            SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES
+            WHERE TABLE_SCHEMA = \(literal) AND TABLE_TYPE = 'BASE TABLE' AND ENGINE IS NOT NULL AND ENGINE <> 'InnoDB' ORDER BY TABLE_NAME
+            """, doing: "reading the table engines of \(database)")
+        let warnings = others.filter { $0.count == 2 }.map {
+            "table \($0[0]) uses \($0[1]), which --single-transaction does not cover: it is read as it is at that moment, not as of the snapshot"
+        }
+        return (version, Int(counts.first ?? "0") ?? 0, warnings)
+    }
+
+    /// Whether `grants` (SHOW GRANTS lines) allow `privilege` on `database` (nil: globally).
+    static func grants(_ grants: [String], allow privilege: String, on database: String?) -> Bool {
+        let scopes = ["*.*"] + (database.map { ["\(MariaDBClient.identifier($0)).*"] } ?? [])
+        return grants.contains { line in
+            guard line.hasPrefix("GRANT "), let on = line.range(of: " ON ") else { return false }
+            let privileges = line[line.index(line.startIndex, offsetBy: 6)..<on.lowerBound].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let rest = line[on.upperBound...]
+            guard scopes.contains(where: { rest.hasPrefix($0 + " ") }) else { return false }
+            return privileges.contains("ALL PRIVILEGES") || privileges.contains(privilege)
+        }
+    }
+
+    package func planRestore(_ scope: RestoreScope, objects: [DumpObject], options: RestoreOptions) throws -> RestorePlan {
+        guard scope == .everything else {
+            throw EngineError(.notSupported, "one-table restores of MariaDB backups are not available yet", hint: "Restore the whole backup into a new database, then copy the table.")
+        }
+        return RestorePlan(scope: .everything, objectIDs: nil, skipped: [])
+    }
+
+    /// Creates `newDatabase` with the source's character set and collation, marked as being
+    /// restored, and loads the dump into it with the `mariadb` client; drops it again when that
+    /// fails.
+    package func restore(_ plan: RestorePlan, server: DatabaseTarget, newDatabase: String, from source: () async throws -> [UInt8]?) async throws {
+        let defaults = try await client.query(server, """
+            SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = \(MariaDBClient.literal(server.connection.database))
+            """, doing: "reading the character set of \(server.connection.database)").first ?? []
+        var create = "CREATE DATABASE \(MariaDBClient.identifier(newDatabase))"
+        if defaults.count == 2 { create += " CHARACTER SET \(defaults[0]) COLLATE \(defaults[1])" }
+        create += " COMMENT \(MariaDBClient.literal(Self.restoreMark))"
+        do {
+            _ = try await client.query(server, create, doing: "creating database \(newDatabase)")
+        } catch let error as EngineError {
+            throw EngineError(error.kind == .dumpFailed ? .restoreFailed : error.kind, error.message, hint: error.specificHint, underlying: error.underlying)
+        }
+        do {
+            let outcome = try await client.run(["mariadb", "mysql"], server.with(database: newDatabase), [newDatabase], input: source)
+            guard outcome.succeeded else {
+                throw MariaDBErrorClassifier.classify(outcome.standardError, target: server.connection, doing: "restoring into \(newDatabase)", failure: .restoreFailed)
+            }
+        } catch {
+            try? await dropDatabase(newDatabase, on: server)
+            throw error
+        }
+    }
+}

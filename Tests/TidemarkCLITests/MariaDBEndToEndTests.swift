@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import TidemarkCore
+import TidemarkEngines
+import TidemarkTesting
+
+/// MariaDB databases through the real binary (issue 18): the password apart from the URL,
+/// backups on plans, exact rows in `backup show`, restore into a new database on the same
+/// server, an export the `mariadb` client loads, refusals with their exit codes.
+@Suite struct MariaDBEndToEndTests {
+    func object(_ result: CLIResult) throws -> [String: Any] {
+        guard result.exitCode == 0, let value = try result.json() as? [String: Any] else {
+            throw TidemarkError(code: "test-cli", message: "exit \(result.exitCode): \(result.standardError) \(result.standardOutput)", category: .internal)
+        }
+        return value
+    }
+
+    @Test("db add with TIDEMARK_DB_PASSWORD, backup, show, restore into a new name, export loaded by mariadb, one-table and taken names refused")
+    func lifeCycle() async throws {
+        try await withTemporaryMariaDB { server in
+            try await withTemporaryDirectory { directory in
+                try await server.execute("""
+                    CREATE DATABASE shop;
+                    USE shop;
+                    CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(100)) ENGINE=InnoDB;
+                    CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT, note TEXT, FOREIGN KEY (customer_id) REFERENCES customers(id)) ENGINE=InnoDB;
+                    INSERT INTO customers SELECT seq, concat('it''s ', seq, ' 🐘') FROM seq_1_to_200;
+                    INSERT INTO orders SELECT seq, 1 + seq % 200, concat('(', seq, ');') FROM seq_1_to_1000;
+                    CREATE DATABASE taken;
+                    """)
+                let cli = TidemarkBinary(home: "\(directory)/home")
+                let url = "mariadb://root@127.0.0.1:\(server.port)/shop"
+                let withPassword = ["TIDEMARK_DB_PASSWORD": server.password.revealed]
+                _ = try object(try await cli.run(["storage", "add", "local1", "--local", "\(directory)/repo", "--output", "json"]))
+
+                let wrong = try await cli.run(["db", "add", "bad", "--engine", "mariadb", "--url", url], environment: ["TIDEMARK_DB_PASSWORD": "wrong"])
+                #expect(wrong.exitCode == 5 && wrong.standardError.contains("rejected the credentials"), "\(wrong.standardError)")
+                let physical = try await cli.run(["db", "add", "phys", "--engine", "mariadb", "--url", url, "--method", "physical"], environment: withPassword)
+                #expect(physical.exitCode == 2 && physical.standardError.contains("no physical backups"), "\(physical.standardError)")
+                let managed = try await cli.run(["db", "create", "m", "--engine", "mariadb"])
+                #expect(managed.exitCode != 0 && managed.standardError.contains("cannot be managed"), "\(managed.standardError)")
+
+                let added = try object(try await cli.run(["db", "add", "shopm", "--engine", "mariadb", "--url", url, "--output", "json"], environment: withPassword))
+                #expect(added["engine"] as? String == "mariadb")
+                #expect((added["url"] as? String)?.contains(server.password.revealed) == false)
+
+                let backup = try object(try await cli.run(["backup", "create", "shopm", "--output", "json"]))
+                let id = try #require(backup["id"] as? String)
+                let shown = try object(try await cli.run(["backup", "show", id, "--output", "json"]))
+                let tables = try #require((shown["databases"] as? [[String: Any]])?.first?["tables"] as? [[String: Any]])
+                let rows = Dictionary(uniqueKeysWithValues: tables.compactMap { table in (table["name"] as? String).map { ($0, table["rows"] as? Int ?? -1) } })
+                #expect(rows == ["customers": 200, "orders": 1000], "\(rows)")
+
+                let restore = try await cli.run(["restore", id, "--to", "shop_copy"])
+                #expect(restore.exitCode == 0, "\(restore.standardError)")
+                for table in ["customers", "orders"] {
+                    #expect(try await server.execute("SELECT * FROM \(table) ORDER BY id", database: "shop_copy") == (try await server.execute("SELECT * FROM \(table) ORDER BY id", database: "shop")))
+                }
+                #expect(try await server.execute("SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop_copy'") == "")
+                let taken = try await cli.run(["restore", id, "--to", "taken"])
+                #expect(taken.exitCode == 4 && taken.standardError.contains("already exists"), "\(taken.standardError)")
+                #expect(try await server.execute("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'taken'") == "1", "a refused restore never drops the name it found taken")
+                let table = try await cli.run(["restore", id, "--to", "one", "--table", "orders"])
+                #expect(table.exitCode != 0, "\(table.standardError)")
+
+                let exported = "\(directory)/shop.sql"
+                let export = try await cli.run(["backup", "export", id, "--out", exported])
+                #expect(export.exitCode == 0 && export.standardOutput.contains("mariadb DB < \(exported)"), "\(export.standardOutput)")
+                try await server.execute("CREATE DATABASE loaded")
+                let load = try await SubprocessRunner().run(ProcessCommand(
+                    executable: "/bin/sh", arguments: ["-c", "/usr/bin/mariadb --no-defaults --socket='\(server.directory)/mysqld.sock' -uroot loaded < '\(exported)'"]
+                ))
+                #expect(load.succeeded, "\(load.standardError)")
+                #expect(try await server.execute("SELECT COUNT(*) FROM orders", database: "loaded") == "1000")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/home/tmp").isEmpty, "client options files are removed")
+            }
+        }
+    }
+}
