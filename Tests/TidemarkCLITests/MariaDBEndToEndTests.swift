@@ -15,7 +15,7 @@ import TidemarkTesting
         return value
     }
 
-    @Test("db add with TIDEMARK_DB_PASSWORD, backup, show, restore into a new name, export loaded by mariadb, one-table and taken names refused")
+    @Test("db add with TIDEMARK_DB_PASSWORD, backup, show, restore into a new name, export loaded by mariadb, one-table restores, taken names refused")
     func lifeCycle() async throws {
         try await withTemporaryMariaDB { server in
             try await withTemporaryDirectory { directory in
@@ -60,8 +60,16 @@ import TidemarkTesting
                 let taken = try await cli.run(["restore", id, "--to", "taken"])
                 #expect(taken.exitCode == 4 && taken.standardError.contains("already exists"), "\(taken.standardError)")
                 #expect(try await server.execute("SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'taken'") == "1", "a refused restore never drops the name it found taken")
+                // One table: refused while its foreign key's table is left out, then with the key dropped.
                 let table = try await cli.run(["restore", id, "--to", "one", "--table", "orders"])
-                #expect(table.exitCode != 0, "\(table.standardError)")
+                #expect(table.exitCode == 2 && table.standardError.contains("foreign keys to customers"), "\(table.standardError)")
+                let skipped = try await cli.run(["restore", id, "--to", "one", "--table", "orders", "--skip-missing-foreign-keys"])
+                #expect(skipped.exitCode == 0, "\(skipped.standardError)")
+                #expect(try await server.execute("SHOW TABLES", database: "one") == "orders")
+                #expect(try await server.execute("SELECT COUNT(*) FROM orders", database: "one") == "1000")
+                let qualified = try await cli.run(["restore", id, "--to", "two", "--table", "shop.customers"])
+                #expect(qualified.exitCode == 0, "\(qualified.standardError)")
+                #expect(try await server.execute("SELECT COUNT(*) FROM customers", database: "two") == "200")
 
                 let exported = "\(directory)/shop.sql"
                 let export = try await cli.run(["backup", "export", id, "--out", exported])

@@ -94,6 +94,7 @@ import TidemarkTesting
             #expect(scanner.tables.map(\.name) == ["customers", "or`ders", "empty"], "pieces \(pieces)")
             #expect(scanner.tables.map(\.rows) == [5, 2, 0], "pieces \(pieces)")
             #expect(scanner.tables[1].references == ["customers"])
+            #expect(scanner.tables[1].foreignKeys == ["fk_customer"])
             #expect(scanner.tables[0].references.isEmpty)
         }
         let scanner = scan(Self.dump, pieces: 3)

@@ -79,6 +79,42 @@ import TidemarkTesting
         }
     }
 
+    @Test("one table: its structure, rows and trigger only; a foreign key to a table left out is refused, or dropped with skipMissingForeignKeys")
+    func oneTable() async throws {
+        try await withTemporaryMariaDB { server in
+            try await server.execute(Self.schema)
+            var bytes: [UInt8] = []
+            let summary = try await engine.dump(server.target(database: "shop"), into: { bytes.append(contentsOf: $0) }, progress: { _, _ in })
+            let all = bytes
+            func restore(_ plan: RestorePlan, into name: String) async throws {
+                var offset = 0
+                try await engine.restore(plan, server: server.target(database: "shop"), newDatabase: name) {
+                    guard offset < all.count else { return nil }
+                    defer { offset += 4_096 }
+                    return Array(all[offset..<min(all.count, offset + 4_096)])
+                }
+            }
+            // customers has no foreign keys: it alone arrives, row for row.
+            let customers = try engine.planRestore(.table(schema: "", name: "customers"), objects: summary.objects, options: RestoreOptions())
+            try await restore(customers, into: "only_customers")
+            #expect(try await server.execute("SHOW TABLES", database: "only_customers") == "customers")
+            #expect(try await rows(server, "customers", database: "only_customers") == (try await rows(server, "customers", database: "shop")))
+
+            let refused = #expect(throws: EngineError.self) { try engine.planRestore(.table(schema: "", name: "orders"), objects: summary.objects, options: RestoreOptions()) }
+            #expect(refused?.kind == .missingDependency && refused?.message.contains("customers") == true)
+            let missing = #expect(throws: EngineError.self) { try engine.planRestore(.table(schema: "", name: "nope"), objects: summary.objects, options: RestoreOptions()) }
+            #expect(missing?.kind == .tableNotFound)
+
+            let orders = try engine.planRestore(.table(schema: "", name: "orders"), objects: summary.objects, options: RestoreOptions(skipMissingForeignKeys: true))
+            #expect(orders.skipped == ["foreign key fk_customer of orders to customers"])
+            try await restore(orders, into: "only_orders")
+            #expect(try await server.execute("SHOW TABLES", database: "only_orders") == "orders")
+            #expect(try await rows(server, "orders", database: "only_orders") == (try await rows(server, "orders", database: "shop")))
+            #expect(try await server.execute("SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = 'only_orders'") == "0")
+            #expect(try await server.execute("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = 'only_orders'") == "1", "its trigger comes with it")
+        }
+    }
+
     @Test("wrong password, closed port, unknown database and a user without TRIGGER and EVENT are told apart; a failed restore leaves nothing")
     func errors() async throws {
         try await withTemporaryMariaDB { server in
@@ -108,7 +144,8 @@ import TidemarkTesting
                 }
             }
             #expect(try await engine.databaseExists("half", on: server.target(database: "shop")) == false)
-            #expect(throws: EngineError.self) { try engine.planRestore(.table(schema: "", name: "t"), objects: [], options: RestoreOptions()) }
+            let old = #expect(throws: EngineError.self) { try engine.planRestore(.table(schema: "", name: "t"), objects: [], options: RestoreOptions()) }
+            #expect(old?.kind == .tableNotFound)
         }
     }
 }

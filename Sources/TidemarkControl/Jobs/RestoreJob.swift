@@ -225,10 +225,13 @@ extension ControlPlane {
         }
         let parts = table.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard let defaultSchema = capabilities.defaultSchema else {
-            guard parts.count == 1, !parts[0].isEmpty else {
-                throw ControlError(.invalidTable, "'\(table)' is not a table name", hint: "Give the table by its name alone, e.g. orders: the backup is of one database.")
+            // One database per backup: a table by its name, or as DATABASE.TABLE (how the
+            // backup's table list shows it).
+            switch parts.count {
+            case 1 where !parts[0].isEmpty: return .table(schema: "", name: parts[0])
+            case 2 where !parts[1].isEmpty: return .table(schema: parts[0], name: parts[1])
+            default: throw ControlError(.invalidTable, "'\(table)' is not a table name", hint: "Give the table by its name, e.g. orders.")
             }
-            return .table(schema: "", name: parts[0])
         }
         switch parts.count {
         case 1 where !parts[0].isEmpty: return .table(schema: defaultSchema, name: parts[0])

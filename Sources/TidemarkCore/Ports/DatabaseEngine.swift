@@ -28,14 +28,22 @@ package struct DumpObject: Sendable, Codable, Equatable {
     package var dependencies: [Int]
     /// For a foreign key: the table it references, `schema.table`.
     package var references: String?
+    /// Where the object's statements are in the dump stream, for engines whose dumps are SQL
+    /// text (MariaDB): a one-table restore sends these bytes only. Absent otherwise.
+    package var offset: Int64?
+    package var length: Int64?
 
-    package init(id: Int, kind: String, schema: String?, name: String, dependencies: [Int], references: String? = nil) {
+    package init(
+        id: Int, kind: String, schema: String?, name: String, dependencies: [Int], references: String? = nil, offset: Int64? = nil, length: Int64? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.schema = schema
         self.name = name
         self.dependencies = dependencies
         self.references = references
+        self.offset = offset
+        self.length = length
     }
 }
 
@@ -76,6 +84,17 @@ package struct RestoreOptions: Sendable, Equatable, Codable {
     }
 }
 
+/// A part of a dump stream.
+package struct ByteRange: Sendable, Equatable {
+    package var offset: Int64
+    package var length: Int64
+
+    package init(offset: Int64, length: Int64) {
+        self.offset = offset
+        self.length = length
+    }
+}
+
 /// A restore the engine can carry out, already checked against the backup's dump objects.
 package struct RestorePlan: Sendable, Equatable {
     package var scope: RestoreScope
@@ -83,11 +102,29 @@ package struct RestorePlan: Sendable, Equatable {
     package var objectIDs: [Int]?
     /// Objects left out because of a skip option, for the log.
     package var skipped: [String]
+    /// The parts of the stream to send, in order (SQL dumps); nil sends all of it.
+    package var ranges: [ByteRange]?
+    /// Foreign keys to drop after loading, as (table, constraint): they reference tables the
+    /// restore leaves out.
+    package var droppedForeignKeys: [ForeignKeyName]
 
-    package init(scope: RestoreScope, objectIDs: [Int]?, skipped: [String]) {
+    /// A foreign key by its table and constraint name.
+    package struct ForeignKeyName: Sendable, Equatable {
+        package var table: String
+        package var constraint: String
+
+        package init(table: String, constraint: String) {
+            self.table = table
+            self.constraint = constraint
+        }
+    }
+
+    package init(scope: RestoreScope, objectIDs: [Int]?, skipped: [String], ranges: [ByteRange]? = nil, droppedForeignKeys: [ForeignKeyName] = []) {
         self.scope = scope
         self.objectIDs = objectIDs
         self.skipped = skipped
+        self.ranges = ranges
+        self.droppedForeignKeys = droppedForeignKeys
     }
 }
 

@@ -18,6 +18,8 @@ package struct MariaDBDumpScanner {
         package var bytes: Int64 = 0
         /// Tables its foreign keys reference.
         package var references: [String] = []
+        /// The names of those foreign keys, in the same order.
+        package var foreignKeys: [String] = []
         /// Where its section (structure, data, triggers) starts and ends in the stream.
         package var start: Int64
         package var end: Int64?
@@ -28,6 +30,8 @@ package struct MariaDBDumpScanner {
     package private(set) var headerEnd: Int64?
     /// Where the closing statements (restoring the session's settings) start.
     package private(set) var footerStart: Int64?
+    /// Bytes scanned.
+    package var size: Int64 { offset }
 
     private enum Mode {
         case line
@@ -160,6 +164,8 @@ package struct MariaDBDumpScanner {
                 let referenced = Self.quotedName(after: "", in: String(text[range.upperBound...]))
             {
                 tables[table].references.append(referenced)
+                let trimmed = text.drop { $0 == " " }
+                tables[table].foreignKeys.append(Self.quotedName(after: "CONSTRAINT ", in: String(trimmed)) ?? "")
             }
         }
     }

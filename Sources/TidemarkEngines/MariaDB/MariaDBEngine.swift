@@ -13,7 +13,7 @@ package struct MariaDBEngine: DatabaseEngine {
     package let kind = EngineKind.mariadb
     package var capabilities: EngineCapabilities { Self.capabilities }
     package static let capabilities = EngineCapabilities(
-        location: .server, physicalBackups: false, tableRestore: false, pointInTimeRecovery: false, managedInstances: false,
+        location: .server, physicalBackups: false, tableRestore: true, pointInTimeRecovery: false, managedInstances: false,
         defaultSchema: nil, streamFormat: "mariadb-sql", streamExtension: "sql"
     )
     /// The schema comment of a database a restore is still loading.
@@ -83,10 +83,7 @@ package struct MariaDBEngine: DatabaseEngine {
         scanner.finish()
         progress(scanner.tables.count, scanner.tables.count)
         let tables = scanner.tables.map { TableContents(schema: database, name: $0.name, bytes: $0.bytes, rows: $0.rows) }
-        var objects: [DumpObject] = []
-        for (index, table) in scanner.tables.enumerated() {
-            objects.append(DumpObject(id: index + 1, kind: "TABLE", schema: database, name: table.name, dependencies: []))
-        }
+        let objects = Self.objects(of: scanner, database: database)
         return DumpSummary(
             serverVersion: facts.version,
             format: Self.capabilities.streamFormat,
@@ -142,11 +139,58 @@ package struct MariaDBEngine: DatabaseEngine {
         }
     }
 
-    package func planRestore(_ scope: RestoreScope, objects: [DumpObject], options: RestoreOptions) throws -> RestorePlan {
-        guard scope == .everything else {
-            throw EngineError(.notSupported, "one-table restores of MariaDB backups are not available yet", hint: "Restore the whole backup into a new database, then copy the table.")
+    /// The dump's parts as objects with their places in the stream: `HEADER` (the session
+    /// settings before the first object), one `TABLE` per table (its structure, data and
+    /// triggers), one `FK CONSTRAINT` per foreign key (`name` is `table constraint`), `FOOTER`.
+    static func objects(of scanner: MariaDBDumpScanner, database: String) -> [DumpObject] {
+        let headerEnd = scanner.headerEnd ?? scanner.footerStart ?? scanner.size
+        let footerStart = scanner.footerStart ?? scanner.size
+        var objects = [DumpObject(id: 1, kind: "HEADER", schema: nil, name: "HEADER", dependencies: [], offset: 0, length: headerEnd)]
+        var id = 1
+        for table in scanner.tables {
+            id += 1
+            let tableID = id
+            let end = table.end ?? footerStart
+            objects.append(DumpObject(id: tableID, kind: "TABLE", schema: database, name: table.name, dependencies: [], offset: table.start, length: end - table.start))
+            for (constraint, referenced) in zip(table.foreignKeys, table.references) {
+                id += 1
+                objects.append(DumpObject(id: id, kind: "FK CONSTRAINT", schema: database, name: "\(table.name) \(constraint)", dependencies: [tableID], references: referenced))
+            }
         }
-        return RestorePlan(scope: .everything, objectIDs: nil, skipped: [])
+        objects.append(DumpObject(id: id + 1, kind: "FOOTER", schema: nil, name: "FOOTER", dependencies: [], offset: footerStart, length: scanner.size - footerStart))
+        return objects
+    }
+
+    /// Everything, or one table: the header, the table's section and the footer of the dump.
+    /// A foreign key to another table is refused unless `skipMissingForeignKeys`, which drops
+    /// it after loading (the dump creates tables with foreign key checks off).
+    /// - Throws: `table-not-found`, `missing-dependency`.
+    package func planRestore(_ scope: RestoreScope, objects: [DumpObject], options: RestoreOptions) throws -> RestorePlan {
+        guard case .table(_, let name) = scope else { return RestorePlan(scope: .everything, objectIDs: nil, skipped: []) }
+        guard let table = objects.first(where: { $0.kind == "TABLE" && $0.name == name }) else {
+            throw EngineError(.tableNotFound, "table \(name) is not in this backup", hint: "'tidemark backup show ID' lists its tables.")
+        }
+        guard let header = objects.first(where: { $0.kind == "HEADER" }), let footer = objects.first(where: { $0.kind == "FOOTER" }),
+            let ranges = Optional([header, table, footer].compactMap({ object in
+                object.offset.flatMap { offset in object.length.map { ByteRange(offset: offset, length: $0) } }
+            })), ranges.count == 3
+        else {
+            throw EngineError(.notSupported, "this backup does not record where its tables are", hint: "Restore the whole backup, then copy the table.")
+        }
+        let foreign = objects.filter { $0.kind == "FK CONSTRAINT" && $0.dependencies == [table.id] && $0.references != name }
+        if !foreign.isEmpty && !options.skipMissingForeignKeys {
+            let targets = Set(foreign.compactMap(\.references)).sorted().joined(separator: ", ")
+            throw EngineError(
+                .missingDependency, "table \(name) has foreign keys to \(targets), which a one-table restore does not bring",
+                hint: "Add --skip-missing-foreign-keys to restore it without those keys, or restore the whole backup."
+            )
+        }
+        let dropped = foreign.map { RestorePlan.ForeignKeyName(table: name, constraint: String($0.name.dropFirst(name.count + 1))) }
+        return RestorePlan(
+            scope: scope, objectIDs: [header.id, table.id, footer.id],
+            skipped: foreign.map { "foreign key \($0.name.dropFirst(name.count + 1)) of \(name) to \($0.references ?? "")" },
+            ranges: ranges, droppedForeignKeys: dropped
+        )
     }
 
     /// Creates `newDatabase` with the source's character set and collation, marked as being
@@ -165,13 +209,55 @@ package struct MariaDBEngine: DatabaseEngine {
             throw EngineError(error.kind == .dumpFailed ? .restoreFailed : error.kind, error.message, hint: error.specificHint, underlying: error.underlying)
         }
         do {
-            let outcome = try await client.run(["mariadb", "mysql"], server.with(database: newDatabase), [newDatabase], input: source)
+            var filter = plan.ranges.map { RangeFilter(ranges: $0) }
+            let outcome = try await client.run(["mariadb", "mysql"], server.with(database: newDatabase), [newDatabase]) {
+                guard filter != nil else { return try await source() }
+                while let chunk = try await source() {
+                    if let kept = filter?.keep(chunk), !kept.isEmpty { return kept }
+                    if filter?.isDone == true { return nil }
+                }
+                return nil
+            }
             guard outcome.succeeded else {
                 throw MariaDBErrorClassifier.classify(outcome.standardError, target: server.connection, doing: "restoring into \(newDatabase)", failure: .restoreFailed)
+            }
+            for key in plan.droppedForeignKeys {
+                _ = try await client.query(
+                    server, "ALTER TABLE \(MariaDBClient.identifier(newDatabase)).\(MariaDBClient.identifier(key.table)) DROP FOREIGN KEY \(MariaDBClient.identifier(key.constraint))",
+                    doing: "dropping foreign key \(key.constraint) of \(key.table)"
+                )
             }
         } catch {
             try? await dropDatabase(newDatabase, on: server)
             throw error
         }
+    }
+}
+
+/// Passes on only the bytes of a stream that fall in `ranges` (ascending, not overlapping).
+struct RangeFilter {
+    private let ranges: [ByteRange]
+    private var index = 0
+    private var offset: Int64 = 0
+
+    init(ranges: [ByteRange]) { self.ranges = ranges.sorted { $0.offset < $1.offset } }
+
+    /// No range is left: the rest of the stream is not needed.
+    var isDone: Bool { index >= ranges.count }
+
+    /// The part of `chunk` (the stream's next bytes) inside the ranges.
+    mutating func keep(_ chunk: [UInt8]) -> [UInt8] {
+        var kept: [UInt8] = []
+        let start = offset
+        let end = offset + Int64(chunk.count)
+        while index < ranges.count {
+            let range = ranges[index]
+            let lower = max(start, range.offset)
+            let upper = min(end, range.offset + range.length)
+            if lower < upper { kept.append(contentsOf: chunk[Int(lower - start)..<Int(upper - start)]) }
+            if range.offset + range.length <= end { index += 1 } else { break }
+        }
+        offset = end
+        return kept
     }
 }
