@@ -173,14 +173,10 @@ package struct Repository: Sendable {
 
     /// Reads, authenticates and decompresses one chunk.
     /// Reads consecutive blobs of one pack with one ranged read (``StreamReader``), then opens
-    /// each as ``readChunk(_:at:)`` does.
-    /// - Parameter locations: adjacent blobs of one pack, in order.
+    /// and decompresses each.
+    /// - Parameter locations: adjacent blobs of one pack, in order (at least one).
     func readChunks(_ ids: [ChunkID], at locations: [BlobLocation]) async throws -> [[UInt8]] {
-        guard ids.count > 1, let first = locations.first, let last = locations.last else {
-            var chunks: [[UInt8]] = []
-            for (id, location) in zip(ids, locations) { chunks.append(try await readChunk(id, at: location)) }
-            return chunks
-        }
+        guard let first = locations.first, let last = locations.last, ids.count == locations.count else { return [] }
         let key = RepositoryLayout.packKey(first.pack)
         let bytes: [UInt8]
         do {
@@ -199,16 +195,9 @@ package struct Repository: Sendable {
         }
     }
 
+    /// The plaintext of chunk `id`, stored at `location`.
     package func readChunk(_ id: ChunkID, at location: BlobLocation) async throws -> [UInt8] {
-        let key = RepositoryLayout.packKey(location.pack)
-        let sealed: [UInt8]
-        do {
-            sealed = try await store.get(key, range: location.offset..<(location.offset + location.length))
-        } catch let error as any UserFacingError where error.category == .notFound {
-            throw RepositoryError(.objectMissing, "pack \(key) holding chunk \(id.hex.prefix(16)) is missing")
-        }
-        let plain = try sealer.open(sealed, associatedData: id.bytes, what: "chunk \(id.hex.prefix(16)) in \(key)")
-        return try Payload.decode(plain, limit: Int(location.rawLength))
+        try await readChunks([id], at: [location])[0]
     }
 }
 

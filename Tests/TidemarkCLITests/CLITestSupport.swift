@@ -33,6 +33,15 @@ struct TidemarkBinary {
     }
 }
 
+/// The JSON object a successful `--output json` command printed.
+/// - Throws: when the command failed or printed no object, with its exit code and output.
+func cliObject(_ result: CLIResult) throws -> [String: Any] {
+    guard result.exitCode == 0, let value = try result.json() as? [String: Any] else {
+        throw TidemarkError(code: "test-cli", message: "exit \(result.exitCode): \(result.standardError) \(result.standardOutput)", category: .internal)
+    }
+    return value
+}
+
 /// A database with the awkward types a round trip must preserve.
 let awkwardSchema = """
     CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, email text UNIQUE);

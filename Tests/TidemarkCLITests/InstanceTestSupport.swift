@@ -38,10 +38,5 @@ extension InstanceTestSupport {
         return try #require((operation["result"] as? [String: Any])?["url"] as? String, "\(operation)")
     }
 
-    func object(_ result: CLIResult) throws -> [String: Any] {
-        guard result.exitCode == 0, let value = try result.json() as? [String: Any] else {
-            throw TidemarkError(code: "test-cli", message: "exit \(result.exitCode): \(result.standardError) \(result.standardOutput)", category: .internal)
-        }
-        return value
-    }
+    func object(_ result: CLIResult) throws -> [String: Any] { try cliObject(result) }
 }

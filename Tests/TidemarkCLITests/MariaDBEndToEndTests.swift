@@ -8,12 +8,7 @@ import TidemarkTesting
 /// backups on plans, exact rows in `backup show`, restore into a new database on the same
 /// server, an export the `mariadb` client loads, refusals with their exit codes.
 @Suite struct MariaDBEndToEndTests {
-    func object(_ result: CLIResult) throws -> [String: Any] {
-        guard result.exitCode == 0, let value = try result.json() as? [String: Any] else {
-            throw TidemarkError(code: "test-cli", message: "exit \(result.exitCode): \(result.standardError) \(result.standardOutput)", category: .internal)
-        }
-        return value
-    }
+    func object(_ result: CLIResult) throws -> [String: Any] { try cliObject(result) }
 
     @Test("db add with TIDEMARK_DB_PASSWORD, backup, show, restore into a new name, export loaded by mariadb, one-table restores, taken names refused")
     func lifeCycle() async throws {

@@ -15,12 +15,7 @@ import TidemarkTesting
         return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func object(_ result: CLIResult) throws -> [String: Any] {
-        guard result.exitCode == 0, let value = try result.json() as? [String: Any] else {
-            throw TidemarkError(code: "test-cli", message: "exit \(result.exitCode): \(result.standardError) \(result.standardOutput)", category: .internal)
-        }
-        return value
-    }
+    func object(_ result: CLIResult) throws -> [String: Any] { try cliObject(result) }
 
     @Test("db add, backup, show with exact rows, restore into a new file, refusals, export, a second backup that stores the changed pages only, and the catalog itself")
     func lifeCycle() async throws {
