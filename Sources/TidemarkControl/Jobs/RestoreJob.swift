@@ -119,7 +119,10 @@ package struct RestoreJob: Job {
             // Dropped even when not there yet: the dead process's CREATE DATABASE may still be
             // running on the server (the engine ends it first).
             try await engine.dropDatabase(staging, on: source.target)
-            if existed {
+            // An engine that restores under the chosen name (MariaDB) keeps a published database:
+            // it is still there, and the restore is complete if it got as far as publishing.
+            let dropped = existed ? !(try await engine.databaseExists(staging, on: source.target)) : false
+            if dropped {
                 await log("\(died); dropped the half-restored database \(staging)")
                 return nil
             }
