@@ -145,6 +145,45 @@ import TidemarkTesting
         }
     }
 
+    @Test("apply registers a SQLite file with its plan, then finds nothing to change; a physical plan for it is refused before anything changes")
+    func applySQLite() async throws {
+        try await withTemporaryDirectory { directory in
+            let cli = TidemarkBinary(home: "\(directory)/home")
+            let database = "\(directory)/notes.db"
+            let created = try await SubprocessRunner().run(ProcessCommand(executable: "/usr/bin/sqlite3", arguments: [database, "CREATE TABLE t (x); INSERT INTO t VALUES (1);"]))
+            #expect(created.succeeded)
+            let file = "\(directory)/tidemark.yaml"
+            func write(method: String) throws {
+                try """
+                    storages:
+                      - name: nearby
+                        local: {path: \(directory)/repo}
+                    databases:
+                      - name: notes
+                        engine: sqlite
+                        url: sqlite://\(database)
+                    plans:
+                      - database: notes
+                        storage: nearby
+                        schedule: "@daily"
+                        method: \(method)
+                    """.write(toFile: file, atomically: true, encoding: .utf8)
+            }
+            try write(method: "physical")
+            let refused = try await cli.run(["apply", "-f", file])
+            #expect(refused.exitCode == 2 && refused.standardError.contains("no physical backups"), "\(refused.standardError)")
+            #expect((try await cli.run(["db", "list", "--output", "json"]).json() as? [Any])?.isEmpty == true, "nothing was applied")
+            try write(method: "logical")
+            let applied = try await cli.run(["apply", "-f", file])
+            #expect(applied.exitCode == 0, "\(applied.standardError)")
+            let shown = try cliObject(try await cli.run(["db", "show", "notes", "--output", "json"]))
+            #expect(shown["engine"] as? String == "sqlite" && shown["url"] as? String == "sqlite://\(database)")
+            let again = try await cli.run(["apply", "-f", file, "--dry-run", "--output", "json"])
+            #expect(again.exitCode == 0 && !again.standardOutput.contains("\"create\"") && !again.standardOutput.contains("\"update\""), "\(again.standardOutput)")
+            #expect(try await cli.run(["backup", "create", "notes"]).exitCode == 0)
+        }
+    }
+
     @Test("inline secrets, unknown keys, unset variables and dangling references are refused before anything changes")
     func refusesBadFiles() async throws {
         try await withTemporaryDirectory { directory in

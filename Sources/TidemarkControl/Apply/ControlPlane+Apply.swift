@@ -114,6 +114,10 @@ extension ControlPlane {
             guard databases.contains(plan.database) else {
                 throw ControlError(.databaseNotFound, "the plan names database \(plan.database), which is neither in the file nor registered", hint: "Add it under 'databases:'.")
             }
+            // The engine can do what the plan asks (a SQLite file has no physical backups).
+            if plan.method == .physical, let kind = try await desiredEngine(of: plan.database, in: desired) {
+                try engines.requirePhysical(kind, database: plan.database, pitr: plan.pitr)
+            }
             guard storages.contains(plan.storage) else {
                 throw ControlError(.storageNotFound, "the plan of \(plan.database) names storage \(plan.storage), which is neither in the file nor registered", hint: "Add it under 'storages:'.")
             }
@@ -121,6 +125,12 @@ extension ControlPlane {
                 throw ControlError(.policyNotFound, "the plan of \(plan.database) names policy \(plan.policy), which is neither in the file nor saved", hint: "Add it under 'policies:'.")
             }
         }
+    }
+
+    /// The engine of `name`: the file's entry, else the registered database's.
+    private func desiredEngine(of name: String, in desired: DesiredState) async throws -> EngineKind? {
+        if let database = desired.databases.first(where: { $0.name == name }) { return database.engine }
+        return try await catalog.database(named: name)?.engine
     }
 
     private func change(for storage: DesiredState.Storage) async throws -> ApplyChange {
