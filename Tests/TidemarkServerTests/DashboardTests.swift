@@ -188,6 +188,31 @@ import TidemarkTesting
         }
     }
 
+    @Test("a MariaDB backup's restore dialog offers a new database name and its tables by name; the name is checked on the server")
+    func mariadbRestoreForm() async throws {
+        try await withTemporaryMariaDB { server in
+            try await server.execute("CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY); INSERT INTO shop.orders VALUES (1), (2); CREATE DATABASE taken;")
+            try await APIHarness.with { api, _ in
+                _ = try await api.control.storages.add(name: "local1", settings: .local(path: "\(api.home)/repo"))
+                _ = try await api.control.databases.add(
+                    name: "shopm", engine: .mariadb, url: "mariadb://root@127.0.0.1:\(server.port)/shop", password: server.password, plan: nil
+                )
+                let backup = try await api.control.backups.create(database: "shopm")
+                try await api.test { client in
+                    let admin = try await client.signIn(api.admin)
+                    let form = try await client.page(.get, "/ui/backups/\(backup.id)/restore", cookie: admin.cookie)
+                    #expect(form.status == 200)
+                    #expect(form.body.contains("New database name") && form.body.contains("value=\"shopm_restored\""))
+                    #expect(form.body.contains("shop.orders (2 rows)"), "the table list")
+                    let taken = try await client.page(.get, "/ui/backups/\(backup.id)/restore/check?name=taken", cookie: admin.cookie, json: true)
+                    #expect(taken.object["available"] as? Bool == false, "\(taken.body)")
+                    let free = try await client.page(.get, "/ui/backups/\(backup.id)/restore/check?name=fresh", cookie: admin.cookie, json: true)
+                    #expect(free.object["available"] as? Bool == true, "\(free.body)")
+                }
+            }
+        }
+    }
+
     static func cookie(_ name: String, in response: APIResponse) -> String? {
         for header in response.headers[values: .setCookie] where header.hasPrefix("\(name)=") {
             return String(header.dropFirst(name.count + 1).prefix { $0 != ";" })
