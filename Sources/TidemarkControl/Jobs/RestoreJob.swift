@@ -135,7 +135,6 @@ package struct RestoreJob: Job {
             return nil
         }
     }
-
 }
 
 extension ControlPlane {

@@ -46,9 +46,13 @@ struct MariaDBClient: Sendable {
     }
 
     /// Rows of `sql` run on `database` of `target`'s server, tab-separated columns.
-    func query(_ target: DatabaseTarget, _ sql: String, database: String? = nil, doing action: String) async throws -> [[String]] {
+    /// - Parameter failure: the error code of a failure that is none of the connection or
+    ///   privilege errors (a restore's statements fail as `restore-failed`).
+    func query(
+        _ target: DatabaseTarget, _ sql: String, database: String? = nil, doing action: String, failure: EngineError.Code = .dumpFailed
+    ) async throws -> [[String]] {
         let outcome = try await run(["mariadb", "mysql"], target, ["--batch", "--skip-column-names", "--raw", "-e", sql, database ?? target.connection.database])
-        guard outcome.succeeded else { throw MariaDBErrorClassifier.classify(outcome.standardError, target: target.connection, doing: action) }
+        guard outcome.succeeded else { throw MariaDBErrorClassifier.classify(outcome.standardError, target: target.connection, doing: action, failure: failure) }
         return outcome.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).dropLast(outcome.standardOutput.hasSuffix("\n") ? 1 : 0)
             .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
     }

@@ -35,6 +35,9 @@ package struct MariaDBDumpScanner {
 
     private enum Mode {
         case line
+        /// After ``INSERT INTO ` ``: the table name up to its closing backtick, then up to the
+        /// first `(`.
+        case insertName(inBackticks: Bool)
         /// Inside an INSERT statement's values: depth of parentheses, the open quote if any.
         case values(depth: Int, quote: UInt8?, escaped: Bool)
         /// After the statement's `;`, until the end of its line.
@@ -59,7 +62,7 @@ package struct MariaDBDumpScanner {
         bytes.withUnsafeBufferPointer { buffer in
             var index = 0
             while index < buffer.count {
-                if case .values(let depth, let quote, let escaped) = mode, depth >= 0 {
+                if case .values(let depth, let quote, let escaped) = mode {
                     index = countValues(buffer, from: index, depth: depth, quote: quote, escaped: escaped)
                 } else {
                     step(buffer[index])
@@ -110,6 +113,7 @@ package struct MariaDBDumpScanner {
         return index
     }
 
+    private static let backtick = UInt8(ascii: "`")
     private static let backslash = UInt8(ascii: "\\")
     private static let singleQuote = UInt8(ascii: "'")
     private static let doubleQuote = UInt8(ascii: "\"")
@@ -133,49 +137,26 @@ package struct MariaDBDumpScanner {
             }
             if line.count < lineLimit { line.append(byte) }
             if !inDelimiterBlock, line.count == Self.insertPrefix.count, line == Self.insertPrefix {
-                // The name and " VALUES " follow; the values are counted from the first "(".
-                mode = .values(depth: -1, quote: UInt8(ascii: "`"), escaped: false)
+                mode = .insertName(inBackticks: true)
                 insertStart = lineStart
             }
-        case .values(var depth, var quote, var escaped):
-            if depth == -1 {
-                // Reading the table name up to its closing backtick, then " VALUES ".
-                line.append(byte)
-                if quote == UInt8(ascii: "`") {
-                    if byte == UInt8(ascii: "`") { quote = nil }
-                } else if byte == UInt8(ascii: "`") {
-                    quote = UInt8(ascii: "`")  // a doubled backtick inside the name
-                } else if byte == UInt8(ascii: "(") {
-                    insertTable = tableIndex(named: Self.insertName(line))
-                    depth = 1
-                    incrementRows()
-                }
-                mode = .values(depth: depth, quote: quote, escaped: false)
+        case .insertName(var inBackticks):
+            line.append(byte)
+            if inBackticks {
+                if byte == Self.backtick { inBackticks = false }
+            } else if byte == Self.backtick {
+                inBackticks = true  // a doubled backtick inside the name
+            } else if byte == Self.openParenthesis {
+                // The first tuple: from here on ``countValues(_:from:depth:quote:escaped:)`` reads.
+                insertTable = tableIndex(named: Self.insertName(line))
+                incrementRows()
+                mode = .values(depth: 1, quote: nil, escaped: false)
                 return
             }
-            if let open = quote {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == open {
-                    quote = nil  // a doubled quote reopens at the next byte: same count
-                }
-            } else {
-                switch byte {
-                case UInt8(ascii: "'"), UInt8(ascii: "\""): quote = byte
-                case UInt8(ascii: "("):
-                    if depth == 0 { incrementRows() }
-                    depth += 1
-                case UInt8(ascii: ")"): depth -= 1
-                case UInt8(ascii: ";") where depth == 0:
-                    addInsertBytes(through: offset)
-                    mode = .restOfLine
-                    return
-                default: break
-                }
-            }
-            mode = .values(depth: depth, quote: quote, escaped: escaped)
+            mode = .insertName(inBackticks: inBackticks)
+        case .values:
+            // ``consume(_:)`` hands every byte of the values to ``countValues``.
+            break
         case .restOfLine:
             if byte == UInt8(ascii: "\n") {
                 line = []

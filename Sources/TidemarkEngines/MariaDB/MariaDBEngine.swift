@@ -42,7 +42,7 @@ package struct MariaDBEngine: DatabaseEngine {
         guard name == newName else {
             throw EngineError(.notSupported, "MariaDB cannot rename database \(name) to \(newName)", hint: "Restore into the name you want.")
         }
-        _ = try await client.query(target, "ALTER DATABASE \(MariaDBClient.identifier(name)) COMMENT ''", doing: "publishing \(name)")
+        _ = try await client.query(target, "ALTER DATABASE \(MariaDBClient.identifier(name)) COMMENT ''", doing: "publishing \(name)", failure: .restoreFailed)
     }
 
     /// Drops `name` only when a restore is still loading it (it carries ``restoreMark``).
@@ -51,7 +51,7 @@ package struct MariaDBEngine: DatabaseEngine {
             target, "SELECT SCHEMA_COMMENT FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = \(MariaDBClient.literal(name))", doing: "checking database \(name)"
         )
         guard rows.first?.first == Self.restoreMark else { return }
-        _ = try await client.query(target, "DROP DATABASE IF EXISTS \(MariaDBClient.identifier(name))", doing: "dropping \(name)")
+        _ = try await client.query(target, "DROP DATABASE IF EXISTS \(MariaDBClient.identifier(name))", doing: "dropping \(name)", failure: .restoreFailed)
     }
 
     package func dump(
@@ -170,11 +170,9 @@ package struct MariaDBEngine: DatabaseEngine {
         guard let table = objects.first(where: { $0.kind == "TABLE" && $0.name == name }) else {
             throw EngineError(.tableNotFound, "table \(name) is not in this backup", hint: "'tidemark backup show ID' lists its tables.")
         }
-        guard let header = objects.first(where: { $0.kind == "HEADER" }), let footer = objects.first(where: { $0.kind == "FOOTER" }),
-            let ranges = Optional([header, table, footer].compactMap({ object in
-                object.offset.flatMap { offset in object.length.map { ByteRange(offset: offset, length: $0) } }
-            })), ranges.count == 3
-        else {
+        let parts = [objects.first { $0.kind == "HEADER" }, table, objects.first { $0.kind == "FOOTER" }].compactMap { $0 }
+        let ranges = parts.compactMap { part in part.offset.flatMap { offset in part.length.map { ByteRange(offset: offset, length: $0) } } }
+        guard ranges.count == 3 else {
             throw EngineError(.notSupported, "this backup does not record where its tables are", hint: "Restore the whole backup, then copy the table.")
         }
         let foreign = objects.filter { $0.kind == "FK CONSTRAINT" && $0.dependencies == [table.id] && $0.references != name }
@@ -185,10 +183,11 @@ package struct MariaDBEngine: DatabaseEngine {
                 hint: "Add --skip-missing-foreign-keys to restore it without those keys, or restore the whole backup."
             )
         }
+        // An FK CONSTRAINT object is named `table constraint`.
         let dropped = foreign.map { RestorePlan.ForeignKeyName(table: name, constraint: String($0.name.dropFirst(name.count + 1))) }
         return RestorePlan(
-            scope: scope, objectIDs: [header.id, table.id, footer.id],
-            skipped: foreign.map { "foreign key \($0.name.dropFirst(name.count + 1)) of \(name) to \($0.references ?? "")" },
+            scope: scope, objectIDs: parts.map(\.id),
+            skipped: zip(dropped, foreign).map { key, object in "foreign key \(key.constraint) of \(name) to \(object.references ?? "")" },
             ranges: ranges, droppedForeignKeys: dropped
         )
     }
@@ -203,11 +202,7 @@ package struct MariaDBEngine: DatabaseEngine {
         var create = "CREATE DATABASE \(MariaDBClient.identifier(newDatabase))"
         if defaults.count == 2 { create += " CHARACTER SET \(defaults[0]) COLLATE \(defaults[1])" }
         create += " COMMENT \(MariaDBClient.literal(Self.restoreMark))"
-        do {
-            _ = try await client.query(server, create, doing: "creating database \(newDatabase)")
-        } catch let error as EngineError {
-            throw EngineError(error.kind == .dumpFailed ? .restoreFailed : error.kind, error.message, hint: error.specificHint, underlying: error.underlying)
-        }
+        _ = try await client.query(server, create, doing: "creating database \(newDatabase)", failure: .restoreFailed)
         do {
             var filter = plan.ranges.map { RangeFilter(ranges: $0) }
             let outcome = try await client.run(["mariadb", "mysql"], server.with(database: newDatabase), [newDatabase]) {
@@ -224,7 +219,7 @@ package struct MariaDBEngine: DatabaseEngine {
             for key in plan.droppedForeignKeys {
                 _ = try await client.query(
                     server, "ALTER TABLE \(MariaDBClient.identifier(newDatabase)).\(MariaDBClient.identifier(key.table)) DROP FOREIGN KEY \(MariaDBClient.identifier(key.constraint))",
-                    doing: "dropping foreign key \(key.constraint) of \(key.table)"
+                    doing: "dropping foreign key \(key.constraint) of \(key.table)", failure: .restoreFailed
                 )
             }
         } catch {

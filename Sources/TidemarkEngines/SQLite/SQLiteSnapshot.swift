@@ -5,7 +5,6 @@ import TidemarkCore
 /// the counts are of the same snapshot as the bytes).
 struct SQLiteSnapshot: Sendable {
     var tables: [TableContents]
-    var pageSize: Int
 
     /// Copies `source` into the new file `copyPath` with the online backup API and counts the
     /// rows of every table in the copy.
@@ -15,7 +14,6 @@ struct SQLiteSnapshot: Sendable {
         _ = try database.value("SELECT count(*) FROM sqlite_schema")
         let copy = try SQLiteFile(path: copyPath, create: true)
         try database.copy(into: copy)
-        let pageSize = Int(try copy.value("PRAGMA page_size") ?? "") ?? 4096
         let bytesByTable = (try? tableBytes(copy)) ?? [:]
         var tables: [TableContents] = []
         for row in try copy.rows("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name") {
@@ -23,7 +21,7 @@ struct SQLiteSnapshot: Sendable {
             let rows = Int64(try copy.value("SELECT count(*) FROM \(quoted(name))") ?? "0") ?? 0
             tables.append(TableContents(schema: "main", name: name, bytes: bytesByTable[name] ?? 0, rows: rows))
         }
-        return SQLiteSnapshot(tables: tables, pageSize: pageSize)
+        return SQLiteSnapshot(tables: tables)
     }
 
     /// Bytes of each table's pages (`dbstat`; indexes not included).
