@@ -150,8 +150,7 @@ import TidemarkTesting
         try await withTemporaryDirectory { directory in
             let cli = TidemarkBinary(home: "\(directory)/home")
             let database = "\(directory)/notes.db"
-            let created = try await SubprocessRunner().run(ProcessCommand(executable: "/usr/bin/sqlite3", arguments: [database, "CREATE TABLE t (x); INSERT INTO t VALUES (1);"]))
-            #expect(created.succeeded)
+            try await sqlite3(database, "CREATE TABLE t (x); INSERT INTO t VALUES (1);")
             let file = "\(directory)/tidemark.yaml"
             func write(method: String) throws {
                 try """

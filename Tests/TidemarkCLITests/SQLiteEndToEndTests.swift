@@ -9,11 +9,6 @@ import TidemarkTesting
 /// plain SQLite file, deduplicate the second backup at page granularity, and back up Tidemark's
 /// own catalog.
 @Suite struct SQLiteEndToEndTests {
-    func sqlite(_ path: String, _ sql: String) async throws -> String {
-        let outcome = try await SubprocessRunner().run(ProcessCommand(executable: "/usr/bin/sqlite3", arguments: [path, sql]))
-        guard outcome.succeeded else { throw TidemarkError(code: "test-sqlite3", message: outcome.standardError, category: .internal) }
-        return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 
     func object(_ result: CLIResult) throws -> [String: Any] { try cliObject(result) }
 
@@ -26,7 +21,7 @@ import TidemarkTesting
             try FileManager.default.createDirectory(atPath: app, withIntermediateDirectories: true)
             let path = "\(app)/notes.db"
             // About 7 MB: notes with text and a random-key index (its writes scatter), in WAL mode.
-            _ = try await sqlite(path, """
+            _ = try await sqlite3(path, """
                 PRAGMA journal_mode=WAL;
                 CREATE TABLE notes (id INTEGER PRIMARY KEY, key TEXT, body TEXT, picture BLOB, at TEXT);
                 CREATE INDEX notes_key ON notes(key);
@@ -68,8 +63,8 @@ import TidemarkTesting
             let restored = "\(directory)/restored.db"
             let restore = try await cli.run(["restore", firstID, "--to", restored])
             #expect(restore.exitCode == 0, "\(restore.standardError)")
-            #expect(try await sqlite(restored, ".dump") == (try await sqlite(path, ".dump")))
-            #expect(try await sqlite(restored, "PRAGMA integrity_check") == "ok")
+            #expect(try await sqlite3(restored, ".dump") == (try await sqlite3(path, ".dump")))
+            #expect(try await sqlite3(restored, "PRAGMA integrity_check") == "ok")
             let again = try await cli.run(["restore", firstID, "--to", restored])
             #expect(again.exitCode == 4 && again.standardError.contains("already exists"), "\(again.standardError)")
             let table = try await cli.run(["restore", firstID, "--to", "\(directory)/one.db", "--table", "notes"])
@@ -83,11 +78,11 @@ import TidemarkTesting
             let exported = "\(directory)/export.db"
             let export = try await cli.run(["backup", "export", firstID, "--out", exported])
             #expect(export.exitCode == 0 && export.standardOutput.contains("sqlite3 \(exported)"), "\(export.standardError)")
-            #expect(try await sqlite(exported, "SELECT count(*) FROM notes") == "30000")
+            #expect(try await sqlite3(exported, "SELECT count(*) FROM notes") == "30000")
 
             // A realistic change: 3,000 new rows, 3,000 recent rows updated, 20 deleted. The
             // second backup stores about the changed pages (fixed blocks of the page size).
-            _ = try await sqlite(path, """
+            _ = try await sqlite3(path, """
                 INSERT INTO notes(key, body, picture, at) SELECT hex(randomblob(8)), 'new ' || value, randomblob(100), 'now' FROM generate_series(1, 3000);
                 UPDATE notes SET body = body || ' edited' WHERE id > 27000 AND id <= 30000;
                 DELETE FROM notes WHERE id % 1500 = 7;
@@ -103,8 +98,8 @@ import TidemarkTesting
             let catalogID = try #require(catalogBackup["id"] as? String)
             let catalogCopy = "\(directory)/catalog-copy.sqlite"
             #expect(try await cli.run(["restore", catalogID, "--to", catalogCopy]).exitCode == 0)
-            #expect(try await sqlite(catalogCopy, "SELECT group_concat(name, ',') FROM (SELECT name FROM databases ORDER BY name)") == "catalog,notes")
-            #expect(try await sqlite(catalogCopy, "PRAGMA integrity_check") == "ok")
+            #expect(try await sqlite3(catalogCopy, "SELECT group_concat(name, ',') FROM (SELECT name FROM databases ORDER BY name)") == "catalog,notes")
+            #expect(try await sqlite3(catalogCopy, "PRAGMA integrity_check") == "ok")
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(home)/tmp").isEmpty, "staged copies are removed")
         }
     }

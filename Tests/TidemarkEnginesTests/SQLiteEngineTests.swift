@@ -29,11 +29,6 @@ import TidemarkTesting
 
     let engine = SQLiteEngine(workDirectory: NSTemporaryDirectory() + "tidemark-sqlite-engine-tests")
 
-    func sqlite(_ path: String, _ sql: String) async throws -> String {
-        let outcome = try await SubprocessRunner().run(ProcessCommand(executable: "/usr/bin/sqlite3", arguments: [path, sql]))
-        guard outcome.succeeded else { throw TidemarkError(code: "test-sqlite3", message: outcome.standardError, category: .internal) }
-        return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 
     func target(_ path: String) -> DatabaseTarget { DatabaseTarget(connection: .file(path: path), password: nil) }
 
@@ -56,19 +51,19 @@ import TidemarkTesting
     func roundTripKeepsEverything() async throws {
         try await withTemporaryDirectory { directory in
             let path = "\(directory)/notes.db"
-            _ = try await sqlite(path, Self.awkwardSchema)
+            _ = try await sqlite3(path, Self.awkwardSchema)
             #expect(try await engine.dumpLayout(of: target(path)) == .fixedBlocks(4096))
             let (summary, bytes) = try await roundTrip(path, into: "\(directory)/restored.db")
             #expect(Array(bytes.prefix(16)) == Array("SQLite format 3\u{0}".utf8))
             #expect(bytes.count % 4096 == 0)
             #expect(summary.format == "sqlite-file")
             #expect(summary.serverVersion.hasPrefix("SQLite 3."))
-            #expect(try await sqlite(path, ".dump") == (try await sqlite("\(directory)/restored.db", ".dump")))
-            #expect(try await sqlite("\(directory)/restored.db", "PRAGMA integrity_check") == "ok")
-            #expect(try await sqlite("\(directory)/restored.db", "SELECT count(*) FROM search WHERE search MATCH 'quotes'") == "300")
+            #expect(try await sqlite3(path, ".dump") == (try await sqlite3("\(directory)/restored.db", ".dump")))
+            #expect(try await sqlite3("\(directory)/restored.db", "PRAGMA integrity_check") == "ok")
+            #expect(try await sqlite3("\(directory)/restored.db", "SELECT count(*) FROM search WHERE search MATCH 'quotes'") == "300")
             let tables = Dictionary(uniqueKeysWithValues: summary.databases[0].tables.map { ($0.name, $0) })
             for name in ["authors", "notes", "tags", "audit", "search"] {
-                #expect(tables[name]?.rows == Int64(try await sqlite(path, "SELECT count(*) FROM \(name)")), "\(name)")
+                #expect(tables[name]?.rows == Int64(try await sqlite3(path, "SELECT count(*) FROM \(name)")), "\(name)")
             }
             #expect(tables["notes"]?.rows == 3000 && tables["audit"]?.rows == 3000)
             #expect((tables["notes"]?.bytes ?? 0) > 3000 * 200)
@@ -80,7 +75,7 @@ import TidemarkTesting
     func consistentWhileWriting(journalMode: String) async throws {
         try await withTemporaryDirectory { directory in
             let path = "\(directory)/ledger.db"
-            _ = try await sqlite(path, "PRAGMA journal_mode=\(journalMode); CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL, filler BLOB);")
+            _ = try await sqlite3(path, "PRAGMA journal_mode=\(journalMode); CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL, filler BLOB);")
             // Each transaction moves an amount out and back in: any consistent snapshot sums to 0.
             let writer = BalancedWriter(path: path)
             writer.start()
@@ -99,14 +94,14 @@ import TidemarkTesting
             #expect(writer.failure == nil, "\(writer.failure ?? "")")
             #expect(writer.committed > committedAfterBackup, "the writer was held up by the backup")
             let restored = "\(directory)/restored.db"
-            #expect(try await sqlite(restored, "PRAGMA integrity_check") == "ok")
-            #expect(try await sqlite(restored, "SELECT coalesce(sum(amount), 0) FROM ledger") == "0")
-            let copied = Int64(try await sqlite(restored, "SELECT count(*) FROM ledger")) ?? -1
+            #expect(try await sqlite3(restored, "PRAGMA integrity_check") == "ok")
+            #expect(try await sqlite3(restored, "SELECT coalesce(sum(amount), 0) FROM ledger") == "0")
+            let copied = Int64(try await sqlite3(restored, "SELECT count(*) FROM ledger")) ?? -1
             #expect(copied % 2 == 0)
             #expect(summary.databases[0].tables.first { $0.name == "ledger" }?.rows == copied)
             // Taken while the writer wrote: the source went on past the snapshot.
             #expect(copied > 2_000 && copied / 2 <= Int64(committedAfterBackup))
-            #expect(Int64(try await sqlite(path, "SELECT count(*) FROM ledger")) == Int64(writer.committed) * 2)
+            #expect(Int64(try await sqlite3(path, "SELECT count(*) FROM ledger")) == Int64(writer.committed) * 2)
         }
     }
 
@@ -126,7 +121,7 @@ import TidemarkTesting
             try engine.checkRestoreTargetName("\(directory)/fine.db")
 
             let path = "\(directory)/notes.db"
-            _ = try await sqlite(path, "CREATE TABLE t (x); INSERT INTO t SELECT randomblob(3000) FROM generate_series(1, 50);")
+            _ = try await sqlite3(path, "CREATE TABLE t (x); INSERT INTO t SELECT randomblob(3000) FROM generate_series(1, 50);")
             try "keep me".write(toFile: "\(directory)/taken.db", atomically: true, encoding: .utf8)
             let taken = await #expect(throws: EngineError.self) { _ = try await roundTrip(path, into: "\(directory)/taken.db") }
             #expect(taken?.kind == .restoreFailed)
