@@ -21,6 +21,8 @@ import TidemarkTesting
                     CREATE TABLE orders (id INT PRIMARY KEY, customer_id INT, note TEXT, FOREIGN KEY (customer_id) REFERENCES customers(id)) ENGINE=InnoDB;
                     INSERT INTO customers SELECT seq, concat('it''s ', seq, ' 🐘') FROM seq_1_to_200;
                     INSERT INTO orders SELECT seq, 1 + seq % 200, concat('(', seq, ');') FROM seq_1_to_1000;
+                    CREATE TABLE legacy (k INT PRIMARY KEY) ENGINE=MyISAM;
+                    INSERT INTO legacy VALUES (1), (2);
                     CREATE DATABASE taken;
                     """)
                 let cli = TidemarkBinary(home: "\(directory)/home")
@@ -44,7 +46,11 @@ import TidemarkTesting
                 let shown = try object(try await cli.run(["backup", "show", id, "--output", "json"]))
                 let tables = try #require((shown["databases"] as? [[String: Any]])?.first?["tables"] as? [[String: Any]])
                 let rows = Dictionary(uniqueKeysWithValues: tables.compactMap { table in (table["name"] as? String).map { ($0, table["rows"] as? Int ?? -1) } })
-                #expect(rows == ["customers": 200, "orders": 1000], "\(rows)")
+                #expect(rows == ["customers": 200, "orders": 1000, "legacy": 2], "\(rows)")
+                let warnings = try #require(shown["warnings"] as? [String])
+                #expect(warnings.count == 1 && warnings[0].contains("legacy"), "\(warnings)")
+                let text = try await cli.run(["backup", "show", id])
+                #expect(text.standardOutput.contains("warning:    ") && text.standardOutput.contains("MyISAM"), "\(text.standardOutput)")
 
                 let restore = try await cli.run(["restore", id, "--to", "shop_copy"])
                 #expect(restore.exitCode == 0, "\(restore.standardError)")

@@ -214,6 +214,10 @@ enum CatalogMigrations {
         """
         ALTER TABLE databases ADD COLUMN wal_streaming TEXT
         """,
+        // 15: what a backup's dump warned about, a JSON array of strings (NULL: none).
+        """
+        ALTER TABLE backups ADD COLUMN warnings TEXT
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

@@ -132,8 +132,8 @@ package final class SQLiteCatalog: Catalog {
         let inserted = try connection.query(
             """
             INSERT INTO backups (id, database, storage, status, trigger, method, engine, server_version, started_at,
-                finished_at, logical_bytes, stored_bytes, error, operation_id, contents, physical)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                finished_at, logical_bytes, stored_bytes, error, operation_id, contents, physical, warnings)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
             WHERE NOT EXISTS (SELECT 1 FROM purged_backups WHERE id = ?1)
             RETURNING id
             """,
@@ -156,7 +156,7 @@ package final class SQLiteCatalog: Catalog {
             """
             UPDATE backups SET database = ?, storage = ?, status = ?, trigger = ?, method = ?, engine = ?, server_version = ?,
                 started_at = ?, finished_at = ?, logical_bytes = ?, stored_bytes = ?, error = ?, operation_id = ?, contents = ?,
-                physical = ?
+                physical = ?, warnings = ?
             WHERE id = ?
             """,
             values
@@ -273,6 +273,7 @@ package final class SQLiteCatalog: Catalog {
             .integer(backup.logicalBytes), .integer(backup.storedBytes), try backup.error.map { .text(try json($0)) } ?? .null,
             backup.operationID.map(SQLiteValue.text) ?? .null, .text(try json(backup.databases)),
             try backup.physical.map { .text(try json($0)) } ?? .null,
+            backup.warnings.isEmpty ? .null : .text(try json(backup.warnings)),
         ]
     }
 
@@ -295,6 +296,8 @@ package final class SQLiteCatalog: Catalog {
             databases: try decode([DatabaseContents].self, row["contents"]),
             physical: try row["physical"].string.map { try decode(PhysicalBackupInfo.self, .text($0)) }
         )
+        // Lists select no warnings column; the record then has none, as lists show none.
+        record.warnings = try row["warnings"].string.map { try decode([String].self, .text($0)) } ?? []
         if row["expiry_evaluated"].int == 1 {
             record.storedExpiry = dateValue(row["expires_at"]).map(StoredExpiry.at) ?? .never
         }

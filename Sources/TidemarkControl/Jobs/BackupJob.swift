@@ -273,6 +273,7 @@ extension ControlPlane {
         backup.databases = manifest.databases
         backup.method = manifest.method
         backup.physical = manifest.physical
+        backup.warnings = manifest.warnings ?? []
         backup.error = nil
         try await catalog.updateBackup(backup)
         try await run.complete(result: ["backupId": backup.id])

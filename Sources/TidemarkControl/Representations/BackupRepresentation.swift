@@ -27,6 +27,8 @@ package struct BackupRepresentation: Encodable, Sendable {
     package var databases: [DatabaseContents]?
     /// LSNs, timeline and system of a physical backup (`backup show`); null for logical ones.
     package var physical: PhysicalBackupInfo?
+    /// What the dump warned about (`backup show`; an empty list when nothing).
+    package var warnings: [String]?
 
     package init(_ backup: BackupRecord, includeContents: Bool, expiresAt: Date? = nil) {
         id = backup.id
@@ -47,11 +49,12 @@ package struct BackupRepresentation: Encodable, Sendable {
         operationId = backup.operationID
         databases = includeContents ? backup.databases : nil
         physical = includeContents ? backup.physical : nil
+        warnings = includeContents ? backup.warnings : nil
     }
 
     private enum CodingKeys: String, CodingKey {
         case id, database, storage, status, trigger, method, engine, serverVersion, startedAt, finishedAt, durationSeconds
-        case logicalBytes, storedBytes, expiresAt, error, operationId, databases, physical
+        case logicalBytes, storedBytes, expiresAt, error, operationId, databases, physical, warnings
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -75,6 +78,7 @@ package struct BackupRepresentation: Encodable, Sendable {
         if let databases {
             try container.encode(databases, forKey: .databases)
             try container.encode(physical, forKey: .physical)
+            try container.encode(warnings ?? [], forKey: .warnings)
         }
     }
 }

@@ -130,6 +130,9 @@ package struct BackupRecord: Sendable, Equatable {
     package var databases: [DatabaseContents]
     /// LSNs, timeline and system of a physical backup; nil for logical ones.
     package var physical: PhysicalBackupInfo?
+    /// What the dump warned about (a MariaDB table that `--single-transaction` does not make
+    /// consistent), as in the manifest's `warnings`; empty when nothing did.
+    package var warnings: [String] = []
     /// Written only by `Catalog.recordExpiries` (retention evaluations); inserts and updates
     /// leave the stored value alone.
     package var storedExpiry: StoredExpiry = .unknown

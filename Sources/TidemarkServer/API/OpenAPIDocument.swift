@@ -192,6 +192,10 @@ enum OpenAPIDocument {
                         ["type": "null"],
                     ],
                 ],
+                "warnings": [
+                    "type": "array", "items": string,
+                    "description": "only in GET /backups/{id}: what the dump warned about (e.g. a MariaDB table not made consistent by --single-transaction); empty when nothing",
+                ],
             ],
             required: ["id", "database", "storage", "status", "trigger", "method", "engine", "serverVersion", "startedAt", "finishedAt", "durationSeconds", "logicalBytes", "storedBytes", "expiresAt", "error", "operationId"]
         ),

@@ -26,6 +26,7 @@ struct BackupShow: AsyncParsableCommand {
             console.line("size:       \(HumanFormat.bytes(backup.logicalBytes)) dumped, \(HumanFormat.bytes(backup.storedBytes)) stored")
             console.line("expires:    \(ExpiryText.describe(backup, expiresAt: expiresAt, now: control.now()))")
             if let error = backup.error { console.line("error:      \(error.code): \(error.message)") }
+            for warning in backup.warnings { console.line("warning:    \(warning)") }
             if let physical = backup.physical {
                 console.line("wal:        \(physical.startLSN) .. \(physical.stopLSN) on timeline \(physical.timeline)\(physical.includesWAL ? " (included: self-contained)" : "")")
                 console.line("pg start:   \(TimeText.iso(physical.startedAt))")

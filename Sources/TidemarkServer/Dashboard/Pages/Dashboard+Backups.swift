@@ -26,6 +26,8 @@ extension Dashboard {
                 ]
             }
             data["hasContents"] = !backup.databases.isEmpty
+            data["warnings"] = backup.warnings
+            data["hasWarnings"] = !backup.warnings.isEmpty
             data["serverVersion"] = backup.serverVersion ?? "unknown"
             return page("backup", title: "Backup \(backup.id)", context: context, data: data)
         }
