@@ -36,6 +36,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "TidemarkCore",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -122,7 +123,7 @@ let package = Package(
             name: "TidemarkCLI",
             dependencies: [
                 "TidemarkCore", "TidemarkStorage", "TidemarkEngines",
-                "TidemarkCatalog", "TidemarkControl", "TidemarkServer", "TidemarkEnvironment",
+                "TidemarkCatalog", "TidemarkControl", "TidemarkServer", "TidemarkEnvironment", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -169,7 +170,10 @@ let package = Package(
         ),
         .testTarget(
             name: "TidemarkRepositoryTests",
-            dependencies: ["TidemarkRepository", "TidemarkStorage", "TidemarkTesting", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TidemarkRepository", "TidemarkStorage", "TidemarkTesting",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

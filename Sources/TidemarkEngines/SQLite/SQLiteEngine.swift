@@ -102,7 +102,11 @@ package struct SQLiteEngine: DatabaseEngine {
         defer { for suffix in ["", "-journal"] { unlink(copyPath + suffix) } }
         try Self.checkFreeSpace(for: path, in: workDirectory)
         let snapshot = try await BlockingWork.run { try SQLiteSnapshot.take(of: path, into: copyPath) }
-        progress(0, snapshot.tables.count)
+        progress(0, snapshot.tableNames.count)
+        // Counted beside the streaming (dbstat reads every page: about 7% of a backup when
+        // run before it); the copy is only read by both.
+        let names = snapshot.tableNames
+        async let counted = BlockingWork.run { try SQLiteSnapshot.contents(of: copyPath, tables: names) }
         let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: copyPath))
         defer { try? handle.close() }
         var streamed: Int64 = 0
@@ -113,12 +117,13 @@ package struct SQLiteEngine: DatabaseEngine {
             streamed += Int64(block.count)
             try await sink(Array(block))
         }
-        progress(snapshot.tables.count, snapshot.tables.count)
+        let tables = try await counted
+        progress(tables.count, tables.count)
         let name = (path as NSString).lastPathComponent
         return DumpSummary(
             serverVersion: "SQLite \(sqliteLibraryVersion)",
             format: Self.capabilities.streamFormat,
-            databases: [DatabaseContents(name: name, bytes: streamed, tables: snapshot.tables)],
+            databases: [DatabaseContents(name: name, bytes: streamed, tables: tables)],
             objects: []
         )
     }

@@ -12,11 +12,25 @@ package struct ChunkID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Builds an id from 32 bytes.
     package init<Bytes: Collection<UInt8>>(bytes: Bytes) {
         precondition(bytes.count == 32, "a chunk id is 32 bytes")
-        var words: [UInt64] = [0, 0, 0, 0]
+        // Words accumulated in place: an array of four words per id was one heap allocation per
+        // chunk of every backup.
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         for (offset, byte) in bytes.enumerated() {
-            words[offset / 8] = words[offset / 8] << 8 | UInt64(byte)
+            switch offset / 8 {
+            case 0: words.0 = words.0 << 8 | UInt64(byte)
+            case 1: words.1 = words.1 << 8 | UInt64(byte)
+            case 2: words.2 = words.2 << 8 | UInt64(byte)
+            default: words.3 = words.3 << 8 | UInt64(byte)
+            }
         }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        (w0, w1, w2, w3) = words
+    }
+
+    /// Builds an id from 32 bytes in memory (a MAC), reading four big-endian words.
+    init(rawBytes: UnsafeRawBufferPointer) {
+        precondition(rawBytes.count == 32, "a chunk id is 32 bytes")
+        func word(_ index: Int) -> UInt64 { UInt64(bigEndian: rawBytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
+        (w0, w1, w2, w3) = (word(0), word(1), word(2), word(3))
     }
 
     /// Parses 64 lowercase hex digits; nil for anything else.
