@@ -12,18 +12,8 @@ package struct ChunkID: Hashable, Sendable, Comparable, CustomStringConvertible 
     /// Builds an id from 32 bytes.
     package init<Bytes: Collection<UInt8>>(bytes: Bytes) {
         precondition(bytes.count == 32, "a chunk id is 32 bytes")
-        // Words accumulated in place: an array of four words per id was one heap allocation per
-        // chunk of every backup.
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        for (offset, byte) in bytes.enumerated() {
-            switch offset / 8 {
-            case 0: words.0 = words.0 << 8 | UInt64(byte)
-            case 1: words.1 = words.1 << 8 | UInt64(byte)
-            case 2: words.2 = words.2 << 8 | UInt64(byte)
-            default: words.3 = words.3 << 8 | UInt64(byte)
-            }
-        }
-        (w0, w1, w2, w3) = words
+        self = bytes.withContiguousStorageIfAvailable { ChunkID(rawBytes: UnsafeRawBufferPointer($0)) }
+            ?? Array(bytes).withUnsafeBytes { ChunkID(rawBytes: $0) }
     }
 
     /// Builds an id from 32 bytes in memory (a MAC), reading four big-endian words.
