@@ -43,6 +43,8 @@ package struct ControlError: UserFacingError {
         case instanceLimit = "instance-limit"
         case archiveNotFound = "wal-namespace-unknown"
         case pitrUnavailable = "pitr-unavailable"
+        /// `storage attach` found no Tidemark repository at the place given.
+        case repositoryNotFound = "repository-not-found"
     }
 
     package var kind: Code
@@ -63,7 +65,7 @@ package struct ControlError: UserFacingError {
 
     package var category: ErrorCategory {
         switch kind {
-        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound, .archiveNotFound: .notFound
+        case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound, .archiveNotFound, .repositoryNotFound: .notFound
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .storageOverlap, .repositoryMismatch, .operationCancelled,
             .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost, .portTaken, .instanceLimit:
             .conflict

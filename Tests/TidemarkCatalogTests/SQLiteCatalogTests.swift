@@ -35,6 +35,26 @@ import TidemarkTesting
         }
     }
 
+    @Test("every database has a stable id: kept across reopen, and given (distinct, UUID-shaped) to rows of a catalog from before ids existed")
+    func databaseIDs() async throws {
+        try await withTemporaryDirectory { home in
+            let path = "\(home)/catalog.sqlite"
+            let shop = database("shop", password: "a")
+            do {
+                let catalog = try SQLiteCatalog(path: path, sealer: try SecretSealer.load(home: home, environment: [:]))
+                try await catalog.insertDatabase(shop)
+                try await catalog.insertDatabase(database("crm", password: "b"))
+                #expect(try await catalog.database(named: "shop")?.id == shop.id)
+            }
+            // The catalog as migration 15 left it: no id column.
+            _ = try await sqlite3(path, "DROP INDEX databases_id; ALTER TABLE databases DROP COLUMN id; PRAGMA user_version = 15;")
+            let migrated = try SQLiteCatalog(path: path, sealer: try SecretSealer.load(home: home, environment: [:]))
+            let ids = try await migrated.databases().map(\.id)
+            #expect(ids.count == 2 && Set(ids).count == 2, "\(ids)")
+            #expect(ids.allSatisfy { UUID(uuidString: $0) != nil && $0 == $0.lowercased() }, "\(ids)")
+        }
+    }
+
     @Test("webhook deliveries are claimed once until their lease ends, and go with their webhook")
     func webhookDeliveryClaims() async throws {
         try await withTemporaryDirectory { home in

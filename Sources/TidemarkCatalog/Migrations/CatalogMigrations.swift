@@ -218,6 +218,13 @@ enum CatalogMigrations {
         """
         ALTER TABLE backups ADD COLUMN warnings TEXT
         """,
+        // 16: a stable database id (written into manifests; `storage attach` matches on it).
+        // Existing rows get a random UUID-shaped one.
+        """
+        ALTER TABLE databases ADD COLUMN id TEXT;
+        UPDATE databases SET id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
+        CREATE UNIQUE INDEX databases_id ON databases (id)
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

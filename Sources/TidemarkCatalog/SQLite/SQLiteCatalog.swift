@@ -75,9 +75,9 @@ package final class SQLiteCatalog: Catalog {
         let sealed = try sealed(database.password, label: "database:\(database.name)")
         do {
             try connection.execute(
-                "INSERT INTO databases (name, engine, connection, sealed_password, created_at, deprovisioned_at, managed, wal_streaming) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO databases (id, name, engine, connection, sealed_password, created_at, deprovisioned_at, managed, wal_streaming) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    .text(database.name), .text(database.engine.rawValue), .text(try json(database.connection)), sealed,
+                    .text(database.id), .text(database.name), .text(database.engine.rawValue), .text(try json(database.connection)), sealed,
                     date(database.createdAt), database.deprovisionedAt.map(date) ?? .null, try jsonValue(database.managed), try jsonValue(database.walStreaming),
                 ]
             )
@@ -109,6 +109,7 @@ package final class SQLiteCatalog: Catalog {
         let name = row["name"].string ?? ""
         let password = try opened(row["sealed_password"], label: "database:\(name)")
         return DatabaseRecord(
+            id: row["id"].string ?? "",
             name: name,
             engine: EngineKind(rawValue: row["engine"].string ?? "") ?? .postgres,
             connection: try decode(DatabaseConnection.self, row["connection"]),

@@ -9,7 +9,7 @@ extension ControlPlane {
     /// PostgreSQL's `backup_manifest` as a second stream, then the manifest, last.
     func physicalBackup(
         of database: DatabaseRecord, id backupID: String, trigger: BackupTrigger, serverVersion version: String,
-        repository: Repository, run: OperationRun
+        origin: BackupOrigin, repository: Repository, run: OperationRun
     ) async throws -> BackupManifest {
         let takeBaseBackup: @Sendable (_ sink: ([UInt8]) async throws -> Void, _ progress: (Int64, Int64) -> Void) async throws -> BaseBackupSummary
         if let instance = database.managed, let manager = instances {
@@ -69,7 +69,8 @@ extension ControlPlane {
                     StreamReference(name: "base.tar", format: BackupManifest.baseBackupFormat, size: written.size, chunks: written.chunks.map(\.hex)),
                     StreamReference(name: "backup_manifest", format: "postgres-backup-manifest", size: manifestStream.size, chunks: manifestStream.chunks.map(\.hex)),
                 ],
-                physical: physical
+                physical: physical,
+                origin: origin
             )
             try await repository.saveManifest(manifest)
             return manifest

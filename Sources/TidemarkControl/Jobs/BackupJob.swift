@@ -172,8 +172,9 @@ extension ControlPlane {
             let version = try await engine.serverVersion(of: database.target)
             backup.serverVersion = version
             try await run.log("server version \(version)")
+            let origin = try await self.origin(of: database)
             if method == .physical {
-                let manifest = try await physicalBackup(of: database, id: backupID, trigger: trigger, serverVersion: version, repository: repository, run: run)
+                let manifest = try await physicalBackup(of: database, id: backupID, trigger: trigger, serverVersion: version, origin: origin, repository: repository, run: run)
                 return try await record(manifest, into: backup, run: run)
             }
             let manifest = try await repository.withLock(exclusive: false, purpose: "backup \(backupID) of \(name)") {
@@ -227,7 +228,8 @@ extension ControlPlane {
                     databases: summary.databases,
                     dumpObjects: summary.objects,
                     streams: [StreamReference(name: engine.streamName(for: database.connection), format: summary.format, size: written.size, chunks: written.chunks.map(\.hex))],
-                    warnings: summary.warnings.isEmpty ? nil : summary.warnings
+                    warnings: summary.warnings.isEmpty ? nil : summary.warnings,
+                    origin: origin
                 )
                 try await repository.saveManifest(manifest)
                 return manifest
@@ -259,6 +261,14 @@ extension ControlPlane {
             }
             throw error
         }
+    }
+
+    /// What the manifest records about the database, its plan and policy (``BackupOrigin``).
+    func origin(of database: DatabaseRecord) async throws -> BackupOrigin {
+        let plan = try await catalog.plan(database: database.name)
+        var policy: RetentionPolicy?
+        if let plan { policy = try await catalog.policy(named: plan.policy) }
+        return BackupOrigin(database: database, plan: plan, policy: policy)
     }
 
     private func record(_ manifest: BackupManifest, into backup: BackupRecord, run: OperationRun) async throws -> BackupRecord {

@@ -233,6 +233,8 @@ package struct StorageRepresentation: Encodable, Sendable {
 
 /// The documented JSON shape of a database. The URL never contains the password.
 package struct DatabaseRepresentation: Encodable, Sendable {
+    /// The stable id manifests carry (`storage attach` matches databases on it).
+    package var id: String
     package var name: String
     package var engine: String
     package var url: String
@@ -258,6 +260,7 @@ package struct DatabaseRepresentation: Encodable, Sendable {
 
     /// - Parameter status: the managed instance's state, when known.
     package init(_ record: DatabaseRecord, status: InstanceStatus? = nil) {
+        id = record.id
         name = record.name
         engine = record.engine.rawValue
         url = DatabaseURL.render(record.connection, engine: record.engine, password: record.password)
@@ -275,11 +278,12 @@ package struct DatabaseRepresentation: Encodable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case name, engine, url, host, port, user, database, createdAt, deprovisionedAt, managed, dataDirectory, status, desiredState, recoveryWindow, walSlot
+        case id, name, engine, url, host, port, user, database, createdAt, deprovisionedAt, managed, dataDirectory, status, desiredState, recoveryWindow, walSlot
     }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
         try container.encode(name, forKey: .name)
         try container.encode(engine, forKey: .engine)
         try container.encode(url, forKey: .url)

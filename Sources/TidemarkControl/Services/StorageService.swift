@@ -34,7 +34,9 @@ extension StorageService {
     /// unless both work.
     /// - Throws: `invalid-name`, `name-conflict`, `ConnectionTestFailedError` (its code is the
     ///   failure category), storage errors, `wrong-passphrase`.
-    package func add(name: String, settings: StorageSettings, secret: Secret<String>? = nil) async throws -> StorageRecord {
+    /// - Parameter existingOnly: refuse a place that holds no repository yet instead of
+    ///   initializing one (`storage attach`), with `repository-not-found`.
+    package func add(name: String, settings: StorageSettings, secret: Secret<String>? = nil, existingOnly: Bool = false) async throws -> StorageRecord {
         try NameRule.validate(name, what: "storage")
         let settings = try settings.normalized()
         if try await catalog.storage(named: name) != nil {
@@ -49,6 +51,11 @@ extension StorageService {
         let repository: Repository
         if try await store.size(of: RepositoryLayout.config) != nil {
             repository = try await Repository.open(store, passphrase: passphrase, now: now)
+        } else if existingOnly {
+            throw ControlError(
+                .repositoryNotFound, "\(settings.location) holds no Tidemark repository",
+                hint: "Check the directory, bucket and prefix; 'tidemark storage add' creates a new repository."
+            )
         } else {
             repository = try await Repository.initialize(in: store, passphrase: passphrase, now: now)
         }

@@ -82,6 +82,9 @@ package struct DatabaseConnection: Sendable, Codable, Equatable {
 
 /// A registered database.
 package struct DatabaseRecord: Sendable, Equatable {
+    /// Stable identity (a lower-case UUID), written into every manifest so a catalog rebuilt
+    /// from the repository (`storage attach`) tells two databases of one name apart.
+    package var id: String
     package var name: String
     package var engine: EngineKind
     package var connection: DatabaseConnection
@@ -95,6 +98,7 @@ package struct DatabaseRecord: Sendable, Equatable {
     package var walStreaming: WALStreaming?
 
     package init(
+        id: String = DatabaseRecord.newID(),
         name: String,
         engine: EngineKind,
         connection: DatabaseConnection,
@@ -104,6 +108,7 @@ package struct DatabaseRecord: Sendable, Equatable {
         managed: ManagedInstance? = nil,
         walStreaming: WALStreaming? = nil
     ) {
+        self.id = id
         self.name = name
         self.engine = engine
         self.connection = connection
@@ -113,6 +118,9 @@ package struct DatabaseRecord: Sendable, Equatable {
         self.managed = managed
         self.walStreaming = walStreaming
     }
+
+    /// A new database id: a random UUID, lower-case.
+    package static func newID() -> String { UUID().uuidString.lowercased() }
 
     /// The WAL archive namespace of this database (`wal/<namespace>/`): a managed instance's,
     /// or the one an external server's streamed WAL goes to; nil when it never archived.

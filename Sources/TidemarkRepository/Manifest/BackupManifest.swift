@@ -54,6 +54,9 @@ package struct BackupManifest: Sendable, Codable, Equatable {
     /// Caveats the engine reported about what the backup holds (MariaDB: tables outside the
     /// consistent snapshot); absent when there are none.
     package var warnings: [String]?
+    /// The database, plan and policy as the catalog held them (``BackupOrigin``); absent in
+    /// manifests written before it existed.
+    package var origin: BackupOrigin?
 
     package init(
         id: String,
@@ -70,7 +73,8 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         dumpObjects: [DumpObject],
         streams: [StreamReference],
         physical: PhysicalBackupInfo? = nil,
-        warnings: [String]? = nil
+        warnings: [String]? = nil,
+        origin: BackupOrigin? = nil
     ) {
         self.version = 1
         self.id = id
@@ -88,5 +92,6 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         self.streams = streams
         self.physical = physical
         self.warnings = warnings
+        self.origin = origin
     }
 }

@@ -259,6 +259,7 @@ enum OpenAPIDocument {
         ),
         "Database": object(
             [
+            "id": ["type": "string", "description": "stable id, carried by every manifest (storage attach matches on it)"],
             "name": string, "engine": string,
             "url": ["type": "string", "description": "connection URL without the password (with it only in the answer of creating a managed instance)"],
             "host": string, "port": integer, "user": string, "database": string, "createdAt": time, "deprovisionedAt": nullableTime,
@@ -269,7 +270,7 @@ enum OpenAPIDocument {
             "plan": ["allOf": [ref("Plan")], "description": "only in the answer of creating a managed instance"],
             "recoveryWindow": ["type": "array", "items": ref("RecoveryRange"), "description": "only in GET /databases/{name}: restorable ranges per timeline"],
             ],
-            required: ["name", "engine", "url", "host", "port", "user", "database", "createdAt", "deprovisionedAt", "managed", "dataDirectory", "status", "desiredState", "walSlot"]
+            required: ["id", "name", "engine", "url", "host", "port", "user", "database", "createdAt", "deprovisionedAt", "managed", "dataDirectory", "status", "desiredState", "walSlot"]
         ),
         "DatabaseList": ["type": "array", "items": ref("Database")],
         "DatabaseCreate": object(

@@ -34,6 +34,18 @@ import TidemarkTesting
                 for key in ["startedAt", "finishedAt"] {
                     #expect((manifest[key] as? String).flatMap(iso.date(from:)) != nil, "\(key) is not ISO 8601 with seconds")
                 }
+                // origin, as documented: the database's id and connection, the plan and its policy.
+                let origin = try #require(manifest["origin"] as? [String: Any])
+                #expect(Set(origin.keys).isSubset(of: ["databaseId", "registeredAt", "connection", "managed", "walNamespace", "plan", "policy"]), "\(origin.keys)")
+                #expect((origin["databaseId"] as? String).flatMap(UUID.init(uuidString:)) != nil && (origin["registeredAt"] as? String).flatMap(iso.date(from:)) != nil)
+                let connection = try #require(origin["connection"] as? [String: Any])
+                #expect(Set(connection.keys) == ["host", "port", "user", "database", "parameters", "isFile"] && connection["database"] as? String == "shop")
+                #expect(origin["managed"] as? Bool == false)
+                let plan = try #require(origin["plan"] as? [String: Any])
+                #expect(Set(plan.keys) == ["storage", "schedule", "policy", "method", "pitr", "paused"] && plan["storage"] as? String == "local1")
+                let policy = try #require(origin["policy"] as? [String: Any])
+                #expect(policy["name"] as? String == plan["policy"] as? String && policy["daily"] is Int && policy["keepsFinal"] is Bool)
+                #expect(!String(decoding: try JSONSerialization.data(withJSONObject: manifest), as: UTF8.self).contains(shop.postgres.password.revealed), "no password in a manifest")
                 let objects = try #require(manifest["dumpObjects"] as? [[String: Any]])
                 let documented: Set<String> = ["id", "kind", "schema", "name", "dependencies", "references"]
                 for object in objects {

@@ -8,6 +8,6 @@ struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage",
         abstract: "Manage storages (where repositories of backups live).",
-        subcommands: [StorageAdd.self, StorageTest.self, StorageUpdate.self, StorageList.self, StorageShow.self, StorageRemove.self]
+        subcommands: [StorageAdd.self, StorageAttach.self, StorageTest.self, StorageUpdate.self, StorageList.self, StorageShow.self, StorageRemove.self]
     )
 }
