@@ -45,6 +45,10 @@ package struct ControlError: UserFacingError {
         case pitrUnavailable = "pitr-unavailable"
         /// `storage attach` found no Tidemark repository at the place given.
         case repositoryNotFound = "repository-not-found"
+        /// The backup already has a copy (queued, running or completed) in that storage.
+        case copyExists = "copy-exists"
+        /// A copy to the storage the backup is in.
+        case copySameStorage = "copy-same-storage"
     }
 
     package var kind: Code
@@ -67,9 +71,9 @@ package struct ControlError: UserFacingError {
         switch kind {
         case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound, .archiveNotFound, .repositoryNotFound: .notFound
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .storageOverlap, .repositoryMismatch, .operationCancelled,
-            .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost, .portTaken, .instanceLimit:
+            .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost, .portTaken, .instanceLimit, .copyExists:
             .conflict
-        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig, .notManaged: .invalidInput
+        case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig, .notManaged, .copySameStorage: .invalidInput
         case .workerLost, .instancesUnavailable, .pitrUnavailable: .unavailable
         case .verifyFailed: .integrity
         case .passphraseMissing: .authentication

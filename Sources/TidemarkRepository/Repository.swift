@@ -23,11 +23,15 @@ package struct Repository: Sendable {
     }
 
     /// Creates a new repository in `store`: the config object and one key object.
+    /// - Parameter sharingChunkingWith: a repository whose id key, chunker parameters and file
+    ///   block size the new one takes (with its own encryption key), so backups copied from it
+    ///   move as sealed chunks without being cut again (`storage add --copy-of`).
     /// - Throws: `RepositoryError` `repository-exists` when `store` already holds a config.
     package static func initialize(
         in store: any ObjectStore,
         passphrase: Secret<String>,
         kdf: KDFParameters = .standard,
+        sharingChunkingWith source: Repository? = nil,
         now: @escaping @Sendable () -> Date
     ) async throws -> Repository {
         if try await store.size(of: RepositoryLayout.config) != nil {
@@ -37,8 +41,13 @@ package struct Repository: Sendable {
                 hint: "Use that repository with its passphrase, or choose an empty directory or prefix."
             )
         }
-        let master = MasterKey.generate()
-        let config = RepositoryConfig(id: Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255) }), createdAt: now(), kdf: kdf)
+        var master = MasterKey.generate()
+        var config = RepositoryConfig(id: Hex.encode((0..<16).map { _ in UInt8.random(in: 0...255) }), createdAt: now(), kdf: kdf)
+        if let source {
+            master = MasterKey(encryptionKey: master.encryptionKey, idKey: source.master.idKey)
+            config.chunker = source.config.chunker
+            config.fileBlockSize = source.config.fileBlockSize
+        }
         let key = try KeyObject.seal(master, passphrase: passphrase, kdf: kdf, now: now())
         let keyBytes = try JSONCoding.encode(key)
         try await store.put(keyBytes, at: RepositoryLayout.keyKey(Hex.encode(SHA256.hash(data: keyBytes))))

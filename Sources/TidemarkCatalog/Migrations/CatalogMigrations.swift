@@ -225,6 +225,15 @@ enum CatalogMigrations {
         UPDATE databases SET id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
         CREATE UNIQUE INDEX databases_id ON databases (id)
         """,
+        // 17: a copy's source backup (NULL: not a copy); one copy of a backup per storage.
+        """
+        ALTER TABLE backups ADD COLUMN copy_of TEXT;
+        CREATE UNIQUE INDEX backups_copy ON backups (copy_of, storage) WHERE copy_of IS NOT NULL AND status <> 'failed'
+        """,
+        // 18: the storage each completed backup of a plan is copied to (NULL: none).
+        """
+        ALTER TABLE plans ADD COLUMN copy_to TEXT
+        """,
     ]
 
     /// Applies every migration newer than the database's `user_version`.

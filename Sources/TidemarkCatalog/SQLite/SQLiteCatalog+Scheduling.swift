@@ -92,16 +92,16 @@ extension SQLiteCatalog {
     package func savePlan(_ plan: PlanRecord) async throws {
         try connection.execute(
             """
-            INSERT INTO plans (database, storage, schedule, policy, method, paused, next_run_at, last_run_at, created_at, updated_at, pitr)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO plans (database, storage, schedule, policy, method, paused, next_run_at, last_run_at, created_at, updated_at, pitr, copy_to)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (database) DO UPDATE SET storage = excluded.storage, schedule = excluded.schedule,
-                policy = excluded.policy, method = excluded.method, paused = excluded.paused, pitr = excluded.pitr,
+                policy = excluded.policy, method = excluded.method, paused = excluded.paused, pitr = excluded.pitr, copy_to = excluded.copy_to,
                 next_run_at = excluded.next_run_at, last_run_at = excluded.last_run_at, updated_at = excluded.updated_at
             """,
             [
                 .text(plan.database), .text(plan.storage), .text(plan.schedule), .text(plan.policy), .text(plan.method.rawValue),
                 .integer(plan.isPaused ? 1 : 0), plan.nextRunAt.map(date) ?? .null, plan.lastRunAt.map(date) ?? .null,
-                date(plan.createdAt), date(plan.updatedAt), .integer(plan.pitr ? 1 : 0),
+                date(plan.createdAt), date(plan.updatedAt), .integer(plan.pitr ? 1 : 0), plan.copyTo.map(SQLiteValue.text) ?? .null,
             ]
         )
     }
@@ -144,7 +144,7 @@ extension SQLiteCatalog {
     }
 
     private func planRecord(_ row: SQLiteRow) throws -> PlanRecord {
-        PlanRecord(
+        var plan = PlanRecord(
             database: row["database"].string ?? "",
             storage: row["storage"].string ?? "",
             schedule: row["schedule"].string ?? "",
@@ -157,6 +157,8 @@ extension SQLiteCatalog {
             createdAt: dateValue(row["created_at"]) ?? Date(timeIntervalSince1970: 0),
             updatedAt: dateValue(row["updated_at"]) ?? Date(timeIntervalSince1970: 0)
         )
+        plan.copyTo = row["copy_to"].string
+        return plan
     }
 
     // MARK: Policies

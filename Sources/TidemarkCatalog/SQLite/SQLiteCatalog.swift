@@ -133,8 +133,8 @@ package final class SQLiteCatalog: Catalog {
         let inserted = try connection.query(
             """
             INSERT INTO backups (id, database, storage, status, trigger, method, engine, server_version, started_at,
-                finished_at, logical_bytes, stored_bytes, error, operation_id, contents, physical, warnings)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                finished_at, logical_bytes, stored_bytes, error, operation_id, contents, physical, warnings, copy_of)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
             WHERE NOT EXISTS (SELECT 1 FROM purged_backups WHERE id = ?1)
             RETURNING id
             """,
@@ -157,7 +157,7 @@ package final class SQLiteCatalog: Catalog {
             """
             UPDATE backups SET database = ?, storage = ?, status = ?, trigger = ?, method = ?, engine = ?, server_version = ?,
                 started_at = ?, finished_at = ?, logical_bytes = ?, stored_bytes = ?, error = ?, operation_id = ?, contents = ?,
-                physical = ?, warnings = ?
+                physical = ?, warnings = ?, copy_of = ?
             WHERE id = ?
             """,
             values
@@ -187,7 +187,7 @@ package final class SQLiteCatalog: Catalog {
         }
         // Lists never show table contents: skipping that JSON column is what keeps a page of
         // 50, and the retention evaluation behind its expiry dates, in single milliseconds.
-        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical"
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical, copy_of"
         return try newestFirst(columns, from: "backups", by: "started_at", clauses, bindings, after: after, limit: limit).map(backupRecord)
     }
 
@@ -211,7 +211,7 @@ package final class SQLiteCatalog: Catalog {
     }
 
     package func backupOverview() async throws -> [String: BackupOverview] {
-        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical"
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical, copy_of"
         // One index seek per database inside one statement (backups_by_database).
         func newest(_ condition: String) throws -> [BackupRecord] {
             try connection.query(
@@ -275,6 +275,7 @@ package final class SQLiteCatalog: Catalog {
             backup.operationID.map(SQLiteValue.text) ?? .null, .text(try json(backup.databases)),
             try backup.physical.map { .text(try json($0)) } ?? .null,
             backup.warnings.isEmpty ? .null : .text(try json(backup.warnings)),
+            backup.copyOf.map(SQLiteValue.text) ?? .null,
         ]
     }
 
@@ -299,6 +300,7 @@ package final class SQLiteCatalog: Catalog {
         )
         // Lists select no warnings column; the record then has none, as lists show none.
         record.warnings = try row["warnings"].string.map { try decode([String].self, .text($0)) } ?? []
+        record.copyOf = row["copy_of"].string
         if row["expiry_evaluated"].int == 1 {
             record.storedExpiry = dateValue(row["expires_at"]).map(StoredExpiry.at) ?? .never
         }

@@ -113,8 +113,22 @@ package struct BackupJob: Job {
         )
     }
 
+    /// Retention, then the copy the plan asks for, queued as its own operation so a copy
+    /// that fails is retried on its own and never holds up the next backup.
     package func afterCompletion(_ request: BackupRequest, control: ControlPlane) async {
         await control.plans.applyRetentionAfterBackup(database: request.database)
+        guard let backupID = request.backupID, let plan = try? await control.catalog.plan(database: request.database),
+            let target = plan.copyTo, target != request.storage
+        else { return }
+        do {
+            _ = try await control.runner.enqueue(CopyJob(), CopyRequest(backupID: backupID, storage: target))
+        } catch {
+            control.logger.warning("the copy of backup \(backupID) to \(target) could not be queued: \(ErrorInfo(error).message)")
+            await control.notify(Notice(
+                .copyFailed, status: "failed", database: request.database, storage: target,
+                message: "the copy of backup \(backupID) of \(request.database) to \(target) could not be queued: \(ErrorInfo(error).message)"
+            ))
+        }
     }
 }
 

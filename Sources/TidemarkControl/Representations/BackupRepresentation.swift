@@ -23,6 +23,8 @@ package struct BackupRepresentation: Encodable, Sendable {
     package var expiresAt: Date?
     package var error: ErrorInfo?
     package var operationId: String?
+    /// For a copy: the backup it was copied from.
+    package var copyOf: String?
     /// Only in `backup show`.
     package var databases: [DatabaseContents]?
     /// LSNs, timeline and system of a physical backup (`backup show`); null for logical ones.
@@ -47,6 +49,7 @@ package struct BackupRepresentation: Encodable, Sendable {
         self.expiresAt = expiresAt
         error = backup.error
         operationId = backup.operationID
+        copyOf = backup.copyOf
         databases = includeContents ? backup.databases : nil
         physical = includeContents ? backup.physical : nil
         warnings = includeContents ? backup.warnings : nil
@@ -54,7 +57,7 @@ package struct BackupRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case id, database, storage, status, trigger, method, engine, serverVersion, startedAt, finishedAt, durationSeconds
-        case logicalBytes, storedBytes, expiresAt, error, operationId, databases, physical, warnings
+        case logicalBytes, storedBytes, expiresAt, error, operationId, copyOf, databases, physical, warnings
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -75,6 +78,7 @@ package struct BackupRepresentation: Encodable, Sendable {
         try container.encode(expiresAt, forKey: .expiresAt)
         try container.encode(error, forKey: .error)
         try container.encode(operationId, forKey: .operationId)
+        try container.encode(copyOf, forKey: .copyOf)
         if let databases {
             try container.encode(databases, forKey: .databases)
             try container.encode(physical, forKey: .physical)

@@ -15,6 +15,8 @@ package struct PlanRepresentation: Encodable, Sendable {
     package var upcomingRuns: [Date]?
     /// Continuous WAL archiving for point-in-time recovery.
     package var pitr: Bool
+    /// The storage completed backups are copied to; null for none.
+    package var copyTo: String?
     /// Restorable ranges per timeline, only in `plan show` (empty without archiving).
     package var recoveryWindow: [RecoveryRange]?
 
@@ -29,10 +31,11 @@ package struct PlanRepresentation: Encodable, Sendable {
         lastRunAt = plan.lastRunAt
         self.upcomingRuns = upcomingRuns
         pitr = plan.pitr
+        copyTo = plan.copyTo
         self.recoveryWindow = recoveryWindow
     }
 
-    private enum CodingKeys: String, CodingKey { case database, storage, schedule, policy, method, paused, pitr, nextRunAt, lastRunAt, upcomingRuns, recoveryWindow }
+    private enum CodingKeys: String, CodingKey { case database, storage, schedule, policy, method, paused, pitr, copyTo, nextRunAt, lastRunAt, upcomingRuns, recoveryWindow }
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -43,6 +46,7 @@ package struct PlanRepresentation: Encodable, Sendable {
         try container.encode(method, forKey: .method)
         try container.encode(paused, forKey: .paused)
         try container.encode(pitr, forKey: .pitr)
+        try container.encode(copyTo, forKey: .copyTo)
         try container.encode(nextRunAt, forKey: .nextRunAt)
         try container.encode(lastRunAt, forKey: .lastRunAt)
         if let upcomingRuns { try container.encode(upcomingRuns, forKey: .upcomingRuns) }

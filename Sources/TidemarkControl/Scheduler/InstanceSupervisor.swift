@@ -47,6 +47,7 @@ package struct InstanceSupervisor<C: Clock>: Service where C.Duration == Duratio
                 if control.now().timeIntervalSince(lastGapCheck) >= control.configuration.walGapCheckSeconds {
                     lastGapCheck = control.now()
                     await control.walArchive.watchGaps(reported: &gapsReported, settle: control.configuration.walAlertSeconds)
+                    await control.walArchive.syncCopies()
                 }
                 do {
                     try await clock.sleep(for: interval)

@@ -78,6 +78,25 @@ extension BackupService {
         try await runner.enqueue(PurgeJob(), PurgeRequest(backupID: id))
     }
 
+    /// Copies completed backup `id` into `storage` now (``CopyJob``).
+    /// - Throws: `copy-same-storage`, `copy-exists`, `storage-not-found`, `backup-not-completed`,
+    ///   then the copy's storage and repository errors.
+    package func copy(id: String, to storage: String, observer: OperationObserver? = nil) async throws -> BackupRecord {
+        try await runner.run(CopyJob(), CopyRequest(backupID: id, storage: storage), observer: observer)
+    }
+
+    /// Queues the copy of backup `id` into `storage` for `serve`.
+    package func enqueueCopy(id: String, to storage: String) async throws -> OperationRecord {
+        try await runner.enqueue(CopyJob(), CopyRequest(backupID: id, storage: storage))
+    }
+
+    /// The queued copy operations of backup `id` (the plan's copy after a backup), oldest first.
+    package func queuedCopies(of id: String) async throws -> [OperationRecord] {
+        try await catalog.operations(status: .pending, limit: nil, after: nil).filter { operation in
+            operation.kind == .copy && (try? CopyRequest(from: operation))?.backupID == id
+        }.sorted { $0.createdAt < $1.createdAt }
+    }
+
     /// Backups in the catalog by status (`/metrics`).
     package func countsByStatus() async throws -> [BackupStatus: Int] { try await catalog.backupCountsByStatus() }
 

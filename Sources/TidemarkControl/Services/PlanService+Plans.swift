@@ -9,13 +9,16 @@ package struct PlanChange: Sendable {
     package var method: BackupMethod?
     /// Continuous WAL archiving on or off.
     package var pitr: Bool?
+    /// The storage completed backups are copied to; `""` removes it.
+    package var copyTo: String?
 
-    package init(storage: String? = nil, schedule: String? = nil, policy: String? = nil, method: BackupMethod? = nil, pitr: Bool? = nil) {
+    package init(storage: String? = nil, schedule: String? = nil, policy: String? = nil, method: BackupMethod? = nil, pitr: Bool? = nil, copyTo: String? = nil) {
         self.storage = storage
         self.schedule = schedule
         self.policy = policy
         self.method = method
         self.pitr = pitr
+        self.copyTo = copyTo
     }
 }
 
@@ -50,9 +53,18 @@ extension PlanService {
         if database.managed == nil, method == .physical, existing?.method != .physical || (pitr && database.walStreaming?.active != true) {
             try await walArchive.checkReplication(database)
         }
+        var copyTo = change.copyTo.map { $0.isEmpty ? nil : $0 } ?? existing?.copyTo
+        if let target = change.copyTo, !target.isEmpty {
+            _ = try await storages.get(named: target)
+        }
+        if copyTo == storage.name {
+            if change.copyTo == nil { copyTo = nil } else {
+                throw ControlError(.copySameStorage, "the plan of \(name) backs up to \(storage.name); copies must go to another storage", hint: "Name another storage with --copy-to.")
+            }
+        }
         let time = now()
         let isPaused = existing?.isPaused ?? false
-        let plan = PlanRecord(
+        var plan = PlanRecord(
             database: name,
             storage: storage.name,
             schedule: schedule,
@@ -65,6 +77,7 @@ extension PlanService {
             createdAt: existing?.createdAt ?? time,
             updatedAt: time
         )
+        plan.copyTo = copyTo
         // Archiving first: a plan that says --pitr while the server does not archive would promise
         // a recovery window that is not there.
         if database.managed != nil {

@@ -201,6 +201,7 @@ extension ControlPlane {
             storedBytes: manifest.storedBytes, databases: manifest.databases, physical: manifest.physical
         )
         backup.warnings = manifest.warnings ?? []
+        backup.copyOf = manifest.copyOf
         return backup
     }
 }

@@ -36,7 +36,11 @@ extension StorageService {
     ///   failure category), storage errors, `wrong-passphrase`.
     /// - Parameter existingOnly: refuse a place that holds no repository yet instead of
     ///   initializing one (`storage attach`), with `repository-not-found`.
-    package func add(name: String, settings: StorageSettings, secret: Secret<String>? = nil, existingOnly: Bool = false) async throws -> StorageRecord {
+    /// - Parameter copyOf: a registered storage whose chunking (id key, chunker parameters) the
+    ///   new repository shares, with its own encryption key, so copies move sealed chunks
+    ///   without cutting them again (`storage add --copy-of`). Ignored when a repository is
+    ///   there already.
+    package func add(name: String, settings: StorageSettings, secret: Secret<String>? = nil, existingOnly: Bool = false, copyOf: String? = nil) async throws -> StorageRecord {
         try NameRule.validate(name, what: "storage")
         let settings = try settings.normalized()
         if try await catalog.storage(named: name) != nil {
@@ -44,6 +48,9 @@ extension StorageService {
             throw ControlError(.nameTaken, "a storage named \(name) already exists", hint: "Choose another name, or remove it first with 'tidemark storage remove \(name)'.")
         }
         try await refuseOverlap(with: settings, name: name)
+        // The source is opened first: a wrong name or passphrase leaves the new place untouched.
+        var source: Repository?
+        if let copyOf { source = try await openRepository(try await get(named: copyOf)) }
         let report = await testConnection(try await openStore(settings, secret, .create))
         guard report.passed else { throw ConnectionTestFailedError(report: report) }
         let store = try await openStore(settings, secret, .work)
@@ -57,7 +64,7 @@ extension StorageService {
                 hint: "Check the directory, bucket and prefix; 'tidemark storage add' creates a new repository."
             )
         } else {
-            repository = try await Repository.initialize(in: store, passphrase: passphrase, now: now)
+            repository = try await Repository.initialize(in: store, passphrase: passphrase, sharingChunkingWith: source, now: now)
         }
         try await refuseSharedRepository(repository.config.id, name: name)
         let record = StorageRecord(name: name, settings: settings, repositoryID: repository.config.id, createdAt: now(), secretAccessKey: secret)
@@ -145,7 +152,7 @@ extension StorageService {
         guard count == 0 else {
             throw ControlError(.storageInUse, "storage \(name) still holds \(count) backup(s)", hint: "Purge them first ('tidemark backup list' shows them); the repository itself is never deleted by Tidemark.")
         }
-        let plans = try await catalog.plans().filter { $0.storage == name }.map(\.database)
+        let plans = try await catalog.plans().filter { $0.storage == name || $0.copyTo == name }.map(\.database)
         guard plans.isEmpty else {
             throw ControlError(
                 .storageInUse,

@@ -133,6 +133,8 @@ package struct BackupRecord: Sendable, Equatable {
     /// What the dump warned about (a MariaDB table that `--single-transaction` does not make
     /// consistent), as in the manifest's `warnings`; empty when nothing did.
     package var warnings: [String] = []
+    /// For a copy (trigger `copy`): the id of the backup it was copied from; nil otherwise.
+    package var copyOf: String?
     /// Written only by `Catalog.recordExpiries` (retention evaluations); inserts and updates
     /// leave the stored value alone.
     package var storedExpiry: StoredExpiry = .unknown

@@ -10,6 +10,7 @@ package enum OperationKind: String, Sendable, Codable, CaseIterable {
     case retention
     case deprovision
     case prune
+    case copy
 }
 
 /// Lifecycle of an operation.

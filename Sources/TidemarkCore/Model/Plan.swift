@@ -13,6 +13,8 @@ package struct PlanRecord: Sendable, Equatable {
     package var isPaused: Bool
     /// Continuous WAL archiving for point-in-time recovery (SPEC §4.8); physical plans only.
     package var pitr: Bool
+    /// The storage every completed backup is copied to (SPEC §4.10); nil: no copies.
+    package var copyTo: String?
     /// When the scheduler next starts a backup; nil while paused.
     package var nextRunAt: Date?
     /// When the scheduler last started a backup.

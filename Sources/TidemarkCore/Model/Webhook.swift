@@ -26,6 +26,8 @@ package enum WebhookEvent: String, Sendable, Codable, CaseIterable {
     /// The archive misses a WAL segment after a base backup while later ones are stored: the
     /// recovery window is split there (moments in the hole cannot be restored).
     case walGap = "wal.gap"
+    /// A copy of a backup to another storage failed for good (no retry left, or not retryable).
+    case copyFailed = "copy.failed"
     /// Sent by `tidemark webhook test` and `POST /webhooks/{name}/test`, whatever the filter.
     case test = "webhook.test"
 }

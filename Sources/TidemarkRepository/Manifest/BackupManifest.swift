@@ -57,6 +57,9 @@ package struct BackupManifest: Sendable, Codable, Equatable {
     /// The database, plan and policy as the catalog held them (``BackupOrigin``); absent in
     /// manifests written before it existed.
     package var origin: BackupOrigin?
+    /// For a copy (trigger `copy`): the id of the backup it was copied from, in another
+    /// repository; absent otherwise.
+    package var copyOf: String?
 
     package init(
         id: String,
@@ -74,7 +77,8 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         streams: [StreamReference],
         physical: PhysicalBackupInfo? = nil,
         warnings: [String]? = nil,
-        origin: BackupOrigin? = nil
+        origin: BackupOrigin? = nil,
+        copyOf: String? = nil
     ) {
         self.version = 1
         self.id = id
@@ -93,5 +97,6 @@ package struct BackupManifest: Sendable, Codable, Equatable {
         self.physical = physical
         self.warnings = warnings
         self.origin = origin
+        self.copyOf = copyOf
     }
 }

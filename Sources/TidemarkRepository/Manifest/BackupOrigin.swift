@@ -59,6 +59,8 @@ package struct PlanSnapshot: Sendable, Codable, Equatable {
     package var pitr: Bool
     /// Whether the plan was paused.
     package var paused: Bool
+    /// The storage its backups were copied to; absent for none.
+    package var copyTo: String?
 
     package init(storage: String, schedule: String, policy: String, method: BackupMethod, pitr: Bool, paused: Bool) {
         self.storage = storage
@@ -71,5 +73,6 @@ package struct PlanSnapshot: Sendable, Codable, Equatable {
 
     package init(_ plan: PlanRecord) {
         self.init(storage: plan.storage, schedule: plan.schedule, policy: plan.policy, method: plan.method, pitr: plan.pitr, paused: plan.isPaused)
+        copyTo = plan.copyTo
     }
 }

@@ -167,6 +167,7 @@ enum OpenAPIDocument {
                 "engine": string, "serverVersion": nullableString, "startedAt": time, "finishedAt": nullableTime,
                 "durationSeconds": ["type": ["number", "null"]], "logicalBytes": integer, "storedBytes": integer,
                 "expiresAt": nullableTime, "error": errorInfo, "operationId": nullableString,
+                "copyOf": ["type": ["string", "null"], "description": "for a copy (trigger copy): the id of the backup it was copied from"],
                 "databases": [
                     "type": "array",
                     "description": "only in GET /backups/{id}",
@@ -197,7 +198,7 @@ enum OpenAPIDocument {
                     "description": "only in GET /backups/{id}: what the dump warned about (e.g. a MariaDB table not made consistent by --single-transaction); empty when nothing",
                 ],
             ],
-            required: ["id", "database", "storage", "status", "trigger", "method", "engine", "serverVersion", "startedAt", "finishedAt", "durationSeconds", "logicalBytes", "storedBytes", "expiresAt", "error", "operationId"]
+            required: ["id", "database", "storage", "status", "trigger", "method", "engine", "serverVersion", "startedAt", "finishedAt", "durationSeconds", "logicalBytes", "storedBytes", "expiresAt", "error", "operationId", "copyOf"]
         ),
         "BackupPage": page("Backup"),
         "Operation": object([
@@ -289,10 +290,11 @@ enum OpenAPIDocument {
         "Plan": object(
             [
                 "database": string, "storage": string, "schedule": string, "policy": string, "method": string, "paused": boolean, "pitr": boolean,
+                "copyTo": ["type": ["string", "null"], "description": "storage every completed backup is copied to"],
                 "nextRunAt": nullableTime, "lastRunAt": nullableTime, "upcomingRuns": ["type": "array", "items": time],
                 "recoveryWindow": ["type": "array", "items": ref("RecoveryRange"), "description": "only in GET /plans/{database}: restorable ranges per timeline"],
             ],
-            required: ["database", "storage", "schedule", "policy", "method", "paused", "pitr", "nextRunAt", "lastRunAt"]
+            required: ["database", "storage", "schedule", "policy", "method", "paused", "pitr", "copyTo", "nextRunAt", "lastRunAt"]
         ),
         "RecoveryRange": object(
             ["timeline": ["type": "integer", "minimum": 1], "earliest": time, "latest": time],
@@ -301,7 +303,8 @@ enum OpenAPIDocument {
         "PlanList": ["type": "array", "items": ref("Plan")],
         "PlanChange": object(
             ["storage": name, "schedule": ["type": "string", "maxLength": 200, "description": "six-field cron, @hourly/@daily/…, optionally prefixed TZ=Zone"], "policy": name, "method": ["type": "string", "enum": ["logical", "physical"]],
-             "pitr": ["type": "boolean", "description": "continuous WAL archiving (physical plans of managed instances)"]],
+             "pitr": ["type": "boolean", "description": "continuous WAL archiving (physical plans of managed instances)"],
+             "copyTo": ["type": "string", "maxLength": 63, "description": "storage every completed backup is copied to; empty to stop copying"]],
             required: [], closed: true
         ),
         "Policy": object([

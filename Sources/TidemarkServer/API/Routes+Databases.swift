@@ -31,8 +31,10 @@ struct PlanChangeBody: StrictBody {
     var policy: String?
     var method: String?
     var pitr: Bool?
+    /// A storage name; `""` (or null) stops copying.
+    var copyTo: String?
 
-    static let fields: Set<String> = ["storage", "schedule", "policy", "method", "pitr"]
+    static let fields: Set<String> = ["storage", "schedule", "policy", "method", "pitr", "copyTo"]
 
     func change() throws -> PlanChange {
         var method: BackupMethod?
@@ -42,7 +44,7 @@ struct PlanChangeBody: StrictBody {
             }
             method = value
         }
-        return PlanChange(storage: storage, schedule: schedule, policy: policy, method: method, pitr: pitr)
+        return PlanChange(storage: storage, schedule: schedule, policy: policy, method: method, pitr: pitr, copyTo: copyTo)
     }
 }
 

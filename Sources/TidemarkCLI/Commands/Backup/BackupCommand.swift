@@ -8,6 +8,6 @@ struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Create, list, inspect, verify, export and purge backups.",
-        subcommands: [BackupCreate.self, BackupList.self, BackupShow.self, BackupVerify.self, BackupExport.self, BackupPurge.self]
+        subcommands: [BackupCreate.self, BackupList.self, BackupShow.self, BackupVerify.self, BackupCopy.self, BackupExport.self, BackupPurge.self]
     )
 }

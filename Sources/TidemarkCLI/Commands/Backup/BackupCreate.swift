@@ -24,20 +24,46 @@ struct BackupCreate: AsyncParsableCommand {
             let control = try await context.reconciledControl()
             let backup = try await control.backups.create(database: database, storage: storage, method: method, observer: observer)
             bar?.finish()
+            // The plan's copy was queued after the backup; made here too, so copies do not wait
+            // for a serve (one that is running may take it first).
+            let copies = await Self.runQueuedCopies(of: backup.id, control: control)
             let expiresAt = try await control.plans.expiries(of: [backup])[backup.id]
-            if context.isJSON { return try context.console.json(BackupRepresentation(backup, includeContents: true, expiresAt: expiresAt)) }
-            let tables = backup.databases.reduce(0) { $0 + $1.tables.count }
-            if let physical = backup.physical {
-                let seconds = backup.finishedAt.map { $0.timeIntervalSince(backup.startedAt) } ?? 0
-                return context.console.line(
-                    "physical backup \(backup.id) completed: \(HumanFormat.bytes(backup.logicalBytes)) base backup (\(physical.files) files, WAL \(physical.startLSN)..\(physical.stopLSN)), \(HumanFormat.bytes(backup.storedBytes)) stored, in \(HumanFormat.duration(seconds: seconds))"
-                )
+            if context.isJSON {
+                for line in copies where line.hasPrefix("error:") { context.console.note(line) }
+                return try context.console.json(BackupRepresentation(backup, includeContents: true, expiresAt: expiresAt))
             }
-            let rows = backup.databases.reduce(Int64(0)) { $0 + $1.tables.reduce(0) { $0 + $1.rows } }
-            let seconds = backup.finishedAt.map { $0.timeIntervalSince(backup.startedAt) } ?? 0
-            context.console.line(
-                "backup \(backup.id) completed: \(HumanFormat.bytes(backup.logicalBytes)) dumped (\(tables) tables, \(rows) rows), \(HumanFormat.bytes(backup.storedBytes)) stored, in \(HumanFormat.duration(seconds: seconds))"
-            )
+            context.console.line(Self.summary(backup))
+            for line in copies {
+                if line.hasPrefix("error:") { context.console.note(line) } else { context.console.line(line) }
+            }
         }
+    }
+
+    static func summary(_ backup: BackupRecord) -> String {
+        let seconds = backup.finishedAt.map { $0.timeIntervalSince(backup.startedAt) } ?? 0
+        if let physical = backup.physical {
+            return "physical backup \(backup.id) completed: \(HumanFormat.bytes(backup.logicalBytes)) base backup (\(physical.files) files, WAL \(physical.startLSN)..\(physical.stopLSN)), \(HumanFormat.bytes(backup.storedBytes)) stored, in \(HumanFormat.duration(seconds: seconds))"
+        }
+        let tables = backup.databases.reduce(0) { $0 + $1.tables.count }
+        let rows = backup.databases.reduce(Int64(0)) { $0 + $1.tables.reduce(0) { $0 + $1.rows } }
+        return "backup \(backup.id) completed: \(HumanFormat.bytes(backup.logicalBytes)) dumped (\(tables) tables, \(rows) rows), \(HumanFormat.bytes(backup.storedBytes)) stored, in \(HumanFormat.duration(seconds: seconds))"
+    }
+
+    /// Runs the copies the plan queued for `backupID`, here; one line per copy. A copy that
+    /// fails stays queued for its retries (serve) and does not fail the backup.
+    static func runQueuedCopies(of backupID: String, control: ControlPlane) async -> [String] {
+        guard let queued = try? await control.backups.queuedCopies(of: backupID) else { return [] }
+        var lines: [String] = []
+        for operation in queued {
+            do {
+                let record = try await control.operations.runQueued(id: operation.id)
+                if let copyID = record.result["backupId"], let copy = try? await control.backups.get(id: copyID) {
+                    lines.append(BackupCopy.summary(copy))
+                }
+            } catch {
+                lines.append("error: \(operation.summary) failed: \(ErrorInfo(error).message) (operation \(operation.id); 'tidemark serve' retries it)")
+            }
+        }
+        return lines
     }
 }

@@ -35,16 +35,23 @@ struct PlanSet: AsyncParsableCommand {
     var pitr: Bool?
     @Option(name: .long, help: ArgumentHelp("With --pitr: days of point-in-time recovery the plan's policy keeps (sets the policy's --pitr-days).", valueName: "days"))
     var pitrDays: Int?
+    @Option(name: .long, help: ArgumentHelp("Copy every completed backup to this storage as well (a second region).", valueName: "storage")) var copyTo: String?
+    @Flag(name: .long, help: "Stop copying backups to another storage.") var noCopy = false
+
+    func validate() throws {
+        if noCopy && copyTo != nil { throw ValidationError("--copy-to and --no-copy cannot be combined.") }
+    }
 
     func run() async throws {
         try await global.run { context in
             let control = try context.control()
-            let plan = try await control.plans.set(database: database, PlanChange(storage: storage, schedule: schedule, policy: policy, method: method, pitr: pitr))
+            let change = PlanChange(storage: storage, schedule: schedule, policy: policy, method: method, pitr: pitr, copyTo: noCopy ? "" : copyTo)
+            let plan = try await control.plans.set(database: database, change)
             if let pitrDays {
                 _ = try await control.plans.setPolicy(named: plan.policy, PolicyChange(pitrDays: pitrDays))
             }
             if context.isJSON { return try context.console.json(PlanRepresentation(plan)) }
-            context.console.line("plan of \(plan.database) saved: \(plan.schedule) \(plan.method.rawValue) to \(plan.storage), policy \(plan.policy)\(plan.pitr ? ", WAL archived" : ""); next run \(PlanText.next(plan, now: control.now()))")
+            context.console.line("plan of \(plan.database) saved: \(plan.schedule) \(plan.method.rawValue) to \(plan.storage), policy \(plan.policy)\(plan.pitr ? ", WAL archived" : "")\(plan.copyTo.map { ", copied to \($0)" } ?? ""); next run \(PlanText.next(plan, now: control.now()))")
         }
     }
 }
@@ -67,6 +74,7 @@ struct PlanShow: AsyncParsableCommand {
             let now = control.now()
             console.line("database:  \(plan.database)")
             console.line("storage:   \(plan.storage)")
+            if let copyTo = plan.copyTo { console.line("copies to: \(copyTo)") }
             console.line("schedule:  \(plan.schedule)")
             console.line("policy:    \(policy.name) (\(policy.summary))")
             console.line("method:    \(plan.method.rawValue)\(plan.pitr ? " + continuous WAL archiving" : "")")

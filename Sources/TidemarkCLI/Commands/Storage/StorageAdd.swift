@@ -21,6 +21,8 @@ struct StorageAdd: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory for the repository (created if missing).", valueName: "dir")) var local: String?
     @Flag(name: .long, help: "Store the repository in an S3-compatible bucket.") var s3 = false
     @OptionGroup var s3Options: S3Options
+    @Option(name: .long, help: ArgumentHelp("Share this storage's chunking (not its encryption key), so copies of its backups move without being cut again.", valueName: "storage"))
+    var copyOf: String?
 
     func validate() throws {
         guard (local != nil) != s3 else { throw ValidationError("Give exactly one location: --local DIR, or --s3 with --endpoint, --bucket and --access-key-id.") }
@@ -39,13 +41,13 @@ struct StorageAdd: AsyncParsableCommand {
                 settings = .local(path: local ?? "")
             }
             let storage = try await ConnectionTestOutput.reportingFailure(context) {
-                try await context.control().storages.add(name: name, settings: settings, secret: secret)
+                try await context.control().storages.add(name: name, settings: settings, secret: secret, copyOf: copyOf)
             }
             if context.isJSON {
                 try context.console.json(StorageRepresentation(storage))
             } else {
                 context.console.line("connection test passed: put, get, list, delete")
-                context.console.line("storage \(storage.name) added: \(storage.settings.location) (repository \(storage.repositoryID))")
+                context.console.line("storage \(storage.name) added: \(storage.settings.location) (repository \(storage.repositoryID))\(copyOf.map { ", chunking shared with \($0)" } ?? "")")
             }
         }
     }
