@@ -330,6 +330,7 @@ enum OpenAPIDocument {
             required: ["database"], closed: true
         ),
         "Verify": object(["readData": boolean], required: [], closed: true),
+        "Copy": object(["storage": name], required: ["storage"], closed: true),
         "Prune": object(
             ["olderThanDays": ["type": "integer", "minimum": PruneRequest.days.lowerBound, "maximum": PruneRequest.days.upperBound, "description": "default \(PruneRequest.defaultDays)"]],
             required: [], closed: true

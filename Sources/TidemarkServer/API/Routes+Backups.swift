@@ -18,6 +18,12 @@ struct VerifyBody: StrictBody {
     static let fields: Set<String> = ["readData"]
 }
 
+/// `POST /backups/{id}/copy`.
+struct CopyBody: StrictBody {
+    var storage: String
+    static let fields: Set<String> = ["storage"]
+}
+
 /// `POST /restores`: restore a completed backup into a new database.
 struct RestoreCreateBody: StrictBody {
     /// Required unless `database` and `at` are given.
@@ -86,6 +92,12 @@ extension RouteTable {
         add(.post, "/backups/{id}/verify", summary: "Queue a verification of a completed backup", role: .admin, body: "Verify", response: "Operation", status: .accepted) { request, context in
             let body = try await request.decodeStrict(VerifyBody.self, context: context)
             let operation = try await control.backups.enqueueVerify(id: try context.parameters.require("id"), readData: body.readData ?? false)
+            return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
+        }
+
+        add(.post, "/backups/{id}/copy", summary: "Queue a copy of a completed backup to another storage (409 copy-exists when it has one there)", role: .admin, body: "Copy", response: "Operation", status: .accepted) { request, context in
+            let body = try await request.decodeStrict(CopyBody.self, context: context)
+            let operation = try await control.backups.enqueueCopy(id: try context.parameters.require("id"), to: body.storage)
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
 
