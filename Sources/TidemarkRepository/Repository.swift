@@ -185,6 +185,14 @@ package struct Repository: Sendable {
     /// and decompresses each.
     /// - Parameter locations: adjacent blobs of one pack, in order (at least one).
     func readChunks(_ ids: [ChunkID], at locations: [BlobLocation]) async throws -> [[UInt8]] {
+        try zip(try await readFramedChunks(ids, at: locations), locations).map { framed, location in
+            try Payload.decode(framed, limit: Int(location.rawLength))
+        }
+    }
+
+    /// The framed payloads (flag byte, then the stored bytes, compressed or not) of adjacent
+    /// blobs of one pack, authenticated: what a repository sharing chunk ids seals again.
+    func readFramedChunks(_ ids: [ChunkID], at locations: [BlobLocation]) async throws -> [[UInt8]] {
         guard let first = locations.first, let last = locations.last, ids.count == locations.count else { return [] }
         let key = RepositoryLayout.packKey(first.pack)
         let bytes: [UInt8]
@@ -198,9 +206,7 @@ package struct Repository: Sendable {
         }
         return try zip(ids, locations).map { id, location in
             let start = Int(location.offset - first.offset)
-            let sealed = Array(bytes[start..<(start + Int(location.length))])
-            let plain = try sealer.open(sealed, associatedData: id.bytes, what: "chunk \(id.hex.prefix(16)) in \(key)")
-            return try Payload.decode(plain, limit: Int(location.rawLength))
+            return try sealer.open(bytes[start..<(start + Int(location.length))], associatedData: id.bytes, what: "chunk \(id.hex.prefix(16)) in \(key)")
         }
     }
 

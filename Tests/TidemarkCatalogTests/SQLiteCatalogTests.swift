@@ -46,8 +46,13 @@ import TidemarkTesting
                 try await catalog.insertDatabase(database("crm", password: "b"))
                 #expect(try await catalog.database(named: "shop")?.id == shop.id)
             }
-            // The catalog as migration 15 left it: no id column.
-            _ = try await sqlite3(path, "DROP INDEX databases_id; ALTER TABLE databases DROP COLUMN id; PRAGMA user_version = 15;")
+            // The catalog as migration 15 left it: no id column, and none of the later columns either.
+            _ = try await sqlite3(path, """
+                DROP INDEX databases_id; ALTER TABLE databases DROP COLUMN id;
+                DROP INDEX backups_copy; ALTER TABLE backups DROP COLUMN copy_of;
+                ALTER TABLE plans DROP COLUMN copy_to;
+                PRAGMA user_version = 15;
+                """)
             let migrated = try SQLiteCatalog(path: path, sealer: try SecretSealer.load(home: home, environment: [:]))
             let ids = try await migrated.databases().map(\.id)
             #expect(ids.count == 2 && Set(ids).count == 2, "\(ids)")

@@ -97,9 +97,10 @@ struct WebhookTests {
                 let closed = try Self.closedPort()
                 _ = try await control.webhooks.add(name: "gone", url: "http://127.0.0.1:\(closed)/hook", events: [], database: nil, secret: nil)
                 _ = try await control.webhooks.add(name: "slow", url: receiver.hangingURL, events: [], database: nil, secret: nil)
-                // 3 s per attempt: enough for a 503 on a loaded machine, still short for "slow".
-                for name in ["flaky", "gone", "slow"] { _ = try await control.webhooks.test(named: name, timeout: .seconds(3)) }
-                let retried = await control.webhooks.deliverDue(timeout: .seconds(3))
+                // 10 s per attempt: a 503 from a receiver on a machine loaded by the whole suite has come
+                // later than 3 s (CI, 2026-12-06); the hanging receiver never answers, so "slow" still times out.
+                for name in ["flaky", "gone", "slow"] { _ = try await control.webhooks.test(named: name, timeout: .seconds(10)) }
+                let retried = await control.webhooks.deliverDue(timeout: .seconds(10))
                 #expect(Set(retried.map(\.status)) == [.failed])
                 let byName = Dictionary(uniqueKeysWithValues: retried.map { ($0.webhook, $0) })
                 #expect(byName["flaky"]?.lastError == "the receiver answered HTTP 503")

@@ -251,16 +251,8 @@ extension ControlPlane {
             return try await record(manifest, into: backup, run: run)
         } catch {
             let outcome = run.outcome(of: error)
-            switch outcome {
-            case .retry, .resumeLater:
-                backup.status = .pending
-                backup.error = ErrorInfo(error)
-            case .leaseLost:
-                throw error
-            case .cancelled, .failed:
-                backup.status = .failed
-                backup.finishedAt = now()
-                backup.error = ErrorInfo(error)
+            guard backup.settle(after: error, outcome: outcome, at: now()) else { throw error }
+            if backup.status == .failed {
                 metrics.backupFinished(
                     status: .failed, duration: now().timeIntervalSince(backup.startedAt),
                     bytesRead: run.record.progress.bytesRead, bytesStored: run.record.progress.bytesStored

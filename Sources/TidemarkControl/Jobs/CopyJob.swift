@@ -107,17 +107,7 @@ extension ControlPlane {
             return try await recordCopy(manifest, into: copy, run: run)
         } catch {
             let outcome = run.outcome(of: error)
-            switch outcome {
-            case .retry, .resumeLater:
-                copy.status = .pending
-                copy.error = ErrorInfo(error)
-            case .leaseLost:
-                throw error
-            case .cancelled, .failed:
-                copy.status = .failed
-                copy.finishedAt = now()
-                copy.error = ErrorInfo(error)
-            }
+            guard copy.settle(after: error, outcome: outcome, at: now()) else { throw error }
             try? await catalog.updateBackup(copy)
             if outcome == .failed {
                 await notify(Notice(

@@ -85,12 +85,14 @@ extension ControlPlane {
                 report.unreadable.append(AttachProblem(backupID: id, message: ErrorInfo(error).message))
             }
         }
+        // Read once; the databases registered below are added to it.
+        var registered = try await catalog.databases()
         // Databases with an origin first, so older manifests of the same database without one
         // find it by name.
         for key in groups.keys.sorted(by: { ($0.hasPrefix("id:") ? 0 : 1, $0) < ($1.hasPrefix("id:") ? 0 : 1, $1) }) {
             let manifests = (groups[key] ?? []).sorted { $0.finishedAt < $1.finishedAt }
             guard let newest = manifests.last else { continue }
-            guard var attached = try await databaseForAttach(newest, storage: storage) else {
+            guard var attached = try await databaseForAttach(newest, storage: storage, registered: &registered) else {
                 report.withoutOrigin += manifests.map {
                     AttachProblem(backupID: $0.id, message: "backup \($0.id) of \($0.database) has no origin and no database \($0.database) is registered")
                 }
@@ -131,8 +133,7 @@ extension ControlPlane {
     /// The catalog's database for the manifests of one database (`newest` is the newest of
     /// them), registered from its origin when the catalog has none; nil when the manifest has
     /// no origin and no database of its name is registered.
-    private func databaseForAttach(_ newest: BackupManifest, storage: StorageRecord) async throws -> AttachedDatabase? {
-        let registered = try await catalog.databases()
+    private func databaseForAttach(_ newest: BackupManifest, storage: StorageRecord, registered: inout [DatabaseRecord]) async throws -> AttachedDatabase? {
         guard let origin = newest.origin else {
             guard let match = registered.first(where: { $0.name == newest.database }) else { return nil }
             return AttachedDatabase(
@@ -161,6 +162,7 @@ extension ControlPlane {
             walStreaming: origin.walNamespace.map { WALStreaming(namespace: $0, active: false) }
         )
         try await catalog.insertDatabase(database)
+        registered.append(database)
         var planRestored = false
         if deprovisionedAt == nil, let snapshot = origin.plan, try await catalog.plan(database: name) == nil {
             try await savePausedPlan(snapshot, policy: origin.policy, database: name, fallbackStorage: storage.name)

@@ -142,26 +142,6 @@ extension Repository {
         return result
     }
 
-    /// The framed payloads (flag byte, then the stored bytes, compressed or not) of adjacent
-    /// blobs of one pack, authenticated: what a repository sharing chunk ids seals again.
-    func readFramedChunks(_ ids: [ChunkID], at locations: [BlobLocation]) async throws -> [[UInt8]] {
-        guard let first = locations.first, let last = locations.last, ids.count == locations.count else { return [] }
-        let key = RepositoryLayout.packKey(first.pack)
-        let bytes: [UInt8]
-        do {
-            bytes = try await store.get(key, range: first.offset..<(last.offset + last.length))
-        } catch let error as any UserFacingError where error.category == .notFound {
-            throw RepositoryError(.objectMissing, "pack \(key) holding chunk \(ids[0].hex.prefix(16)) is missing")
-        }
-        guard bytes.count == Int(last.offset + last.length - first.offset) else {
-            throw RepositoryError(.objectCorrupted, "pack \(key) is shorter than its index says")
-        }
-        return try zip(ids, locations).map { id, location in
-            let start = Int(location.offset - first.offset)
-            return try sealer.open(bytes[start..<(start + Int(location.length))], associatedData: id.bytes, what: "chunk \(id.hex.prefix(16)) in \(key)")
-        }
-    }
-
     /// Copies the WAL archive of `namespace` from `source`: every file this repository does
     /// not hold by name, and the newest partial snapshots. Returns the files and bytes stored.
     package func copyWAL(namespace: String, from source: Repository) async throws -> (files: Int, bytes: Int64) {

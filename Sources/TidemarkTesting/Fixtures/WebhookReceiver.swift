@@ -51,7 +51,8 @@ package final class WebhookReceiver: Sendable {
             return Response(status: .init(code: status))
         }
         router.post("/hang") { _, _ -> Response in
-            try await Task.sleep(for: .seconds(4))
+            // Longer than any delivery timeout a test uses; the server's shutdown cancels it.
+            try await Task.sleep(for: .seconds(60))
             return Response(status: .ok)
         }
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -25,21 +25,25 @@ struct StorageAdd: AsyncParsableCommand {
     var copyOf: String?
 
     func validate() throws {
+        try Self.validateLocation(local: local, s3: s3, s3Options: s3Options)
+    }
+
+    /// Exactly one of `--local DIR` (absolute) and `--s3` with valid S3 options (`storage add`, `storage attach`).
+    static func validateLocation(local: String?, s3: Bool, s3Options: S3Options) throws {
         guard (local != nil) != s3 else { throw ValidationError("Give exactly one location: --local DIR, or --s3 with --endpoint, --bucket and --access-key-id.") }
         if let local, !local.hasPrefix("/") { throw ValidationError("--local needs an absolute path, got '\(local)'.") }
         if s3 { _ = try s3Options.settings() }
     }
 
+    /// The settings the location flags give, with the S3 secret read from the environment or stdin.
+    static func location(local: String?, s3: Bool, s3Options: S3Options) throws -> (StorageSettings, Secret<String>?) {
+        guard s3 else { return (.local(path: local ?? ""), nil) }
+        return (.s3(try s3Options.settings()), try S3Secret.read())
+    }
+
     func run() async throws {
         try await global.run { context in
-            let settings: StorageSettings
-            var secret: Secret<String>?
-            if s3 {
-                settings = .s3(try s3Options.settings())
-                secret = try S3Secret.read()
-            } else {
-                settings = .local(path: local ?? "")
-            }
+            let (settings, secret) = try Self.location(local: local, s3: s3, s3Options: s3Options)
             let storage = try await ConnectionTestOutput.reportingFailure(context) {
                 try await context.control().storages.add(name: name, settings: settings, secret: secret, copyOf: copyOf)
             }

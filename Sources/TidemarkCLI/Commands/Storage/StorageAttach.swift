@@ -25,21 +25,12 @@ struct StorageAttach: AsyncParsableCommand {
     @OptionGroup var s3Options: S3Options
 
     func validate() throws {
-        guard (local != nil) != s3 else { throw ValidationError("Give exactly one location: --local DIR, or --s3 with --endpoint, --bucket and --access-key-id.") }
-        if let local, !local.hasPrefix("/") { throw ValidationError("--local needs an absolute path, got '\(local)'.") }
-        if s3 { _ = try s3Options.settings() }
+        try StorageAdd.validateLocation(local: local, s3: s3, s3Options: s3Options)
     }
 
     func run() async throws {
         try await global.run { context in
-            let settings: StorageSettings
-            var secret: Secret<String>?
-            if s3 {
-                settings = .s3(try s3Options.settings())
-                secret = try S3Secret.read()
-            } else {
-                settings = .local(path: local ?? "")
-            }
+            let (settings, secret) = try StorageAdd.location(local: local, s3: s3, s3Options: s3Options)
             let report = try await ConnectionTestOutput.reportingFailure(context) {
                 try await context.control().attachStorage(name: name, settings: settings, secret: secret)
             }
