@@ -49,6 +49,12 @@ package struct ControlError: UserFacingError {
         case copyExists = "copy-exists"
         /// A copy to the storage the backup is in.
         case copySameStorage = "copy-same-storage"
+        /// A restore test found the restored data different from the backup's manifest.
+        case restoreTestFailed = "restore-test-failed"
+        /// Another restore test runs on this host (one at a time).
+        case restoreTestInProgress = "restore-test-in-progress"
+        /// Less free disk where the scratch target goes than the test needs.
+        case insufficientSpace = "insufficient-space"
     }
 
     package var kind: Code
@@ -71,11 +77,12 @@ package struct ControlError: UserFacingError {
         switch kind {
         case .storageNotFound, .databaseNotFound, .backupNotFound, .operationNotFound, .planNotFound, .policyNotFound, .webhookNotFound, .archiveNotFound, .repositoryNotFound: .notFound
         case .backupNotRestorable, .targetExists, .nameTaken, .storageInUse, .storageOverlap, .repositoryMismatch, .operationCancelled,
-            .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost, .portTaken, .instanceLimit, .copyExists:
+            .operationNotRetryable, .operationFinished, .backupInProgress, .confirmationRequired, .databaseDeprovisioned, .leaseLost, .portTaken, .instanceLimit, .copyExists,
+            .restoreTestInProgress:
             .conflict
         case .storageRequired, .engineNotSupported, .invalidTable, .storageKindChange, .cannotRunInBackground, .invalidWebhook, .invalidConfig, .notManaged, .copySameStorage: .invalidInput
-        case .workerLost, .instancesUnavailable, .pitrUnavailable: .unavailable
-        case .verifyFailed: .integrity
+        case .workerLost, .instancesUnavailable, .pitrUnavailable, .insufficientSpace: .unavailable
+        case .verifyFailed, .restoreTestFailed: .integrity
         case .passphraseMissing: .authentication
         }
     }

@@ -173,9 +173,27 @@ package struct Repository: Sendable {
         try await store.list(prefix: RepositoryLayout.snapshotsPrefix).map { String($0.key.dropFirst(RepositoryLayout.snapshotsPrefix.count)) }
     }
 
-    /// Removes backup `id`'s manifest; its data goes at the next garbage collection.
+    /// Removes backup `id`'s manifest and its restore test; its data goes at the next garbage
+    /// collection.
     package func deleteManifest(id: String) async throws {
         try await store.delete(RepositoryLayout.snapshotKey(id))
+        try await store.delete(RepositoryLayout.testKey(id))
+    }
+
+    // MARK: Restore tests
+
+    /// Writes `result` as the last restore test of its backup (replacing an earlier one).
+    package func saveRestoreTest(_ result: RestoreTestResult) async throws {
+        try await store.put(try sealJSON(result, label: SealLabel.restoreTest), at: RepositoryLayout.testKey(result.backupID))
+    }
+
+    /// The last restore test of backup `id`; nil when it was never tested.
+    package func restoreTest(backupID id: String) async throws -> RestoreTestResult? {
+        do {
+            return try await openJSON(RestoreTestResult.self, key: RepositoryLayout.testKey(id), label: SealLabel.restoreTest)
+        } catch let error as RepositoryError where error.kind == .objectMissing {
+            return nil
+        }
     }
 
     // MARK: Blobs

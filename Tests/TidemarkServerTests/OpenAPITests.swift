@@ -14,7 +14,7 @@ struct OpenAPITests {
         ("get", "/databases"), ("post", "/databases"), ("get", "/databases/{name}"), ("post", "/databases/{name}/deprovision"),
         ("get", "/plans"), ("get", "/plans/{database}"), ("put", "/plans/{database}"), ("post", "/plans/{database}/pause"), ("post", "/plans/{database}/resume"),
         ("get", "/policies"), ("get", "/policies/{name}"), ("put", "/policies/{name}"),
-        ("get", "/backups"), ("post", "/backups"), ("get", "/backups/{id}"), ("delete", "/backups/{id}"), ("post", "/backups/{id}/verify"), ("post", "/backups/{id}/copy"),
+        ("get", "/backups"), ("post", "/backups"), ("get", "/backups/{id}"), ("delete", "/backups/{id}"), ("post", "/backups/{id}/verify"), ("post", "/backups/{id}/test"), ("post", "/backups/{id}/copy"),
         ("post", "/restores"), ("get", "/restores/{id}"),
         ("get", "/operations"), ("get", "/operations/{id}"), ("get", "/operations/{id}/logs"), ("post", "/operations/{id}/retry"), ("post", "/operations/{id}/cancel"),
         ("get", "/tokens"), ("post", "/tokens"), ("delete", "/tokens/{name}"),

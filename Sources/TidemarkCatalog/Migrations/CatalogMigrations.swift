@@ -2,8 +2,8 @@
 ///
 /// Each migration runs once, in a transaction, and bumps `PRAGMA user_version`; released
 /// migrations are never edited, only appended to.
-enum CatalogMigrations {
-    static let all: [String] = [
+package enum CatalogMigrations {
+    package static let all: [String] = [
         """
         CREATE TABLE storages (
             name TEXT PRIMARY KEY,
@@ -233,6 +233,13 @@ enum CatalogMigrations {
         // 18: the storage each completed backup of a plan is copied to (NULL: none).
         """
         ALTER TABLE plans ADD COLUMN copy_to TEXT
+        """,
+        // 19: the backup's last restore test (RestoreTestResult as JSON; NULL: never tested) and
+        // the plan's test schedule (a cron expression; NULL: none).
+        """
+        ALTER TABLE backups ADD COLUMN last_test TEXT;
+        ALTER TABLE plans ADD COLUMN test_schedule TEXT;
+        ALTER TABLE plans ADD COLUMN next_test_at TEXT
         """,
     ]
 

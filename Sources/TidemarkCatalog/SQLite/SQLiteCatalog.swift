@@ -164,6 +164,10 @@ package final class SQLiteCatalog: Catalog {
         )
     }
 
+    package func recordRestoreTest(_ result: RestoreTestResult) async throws {
+        try connection.execute("UPDATE backups SET last_test = ? WHERE id = ?", [try jsonValue(result), .text(result.backupID)])
+    }
+
     package func backup(id: String) async throws -> BackupRecord? {
         try connection.query("SELECT * FROM backups WHERE id = ?", [.text(id)]).first.map(backupRecord)
     }
@@ -187,7 +191,7 @@ package final class SQLiteCatalog: Catalog {
         }
         // Lists never show table contents: skipping that JSON column is what keeps a page of
         // 50, and the retention evaluation behind its expiry dates, in single milliseconds.
-        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical, copy_of"
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical, copy_of, last_test"
         return try newestFirst(columns, from: "backups", by: "started_at", clauses, bindings, after: after, limit: limit).map(backupRecord)
     }
 
@@ -211,7 +215,7 @@ package final class SQLiteCatalog: Catalog {
     }
 
     package func backupOverview() async throws -> [String: BackupOverview] {
-        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical, copy_of"
+        let columns = "id, database, storage, status, trigger, method, engine, server_version, started_at, finished_at, logical_bytes, stored_bytes, error, operation_id, '[]' AS contents, expires_at, expiry_evaluated, physical, copy_of, last_test"
         // One index seek per database inside one statement (backups_by_database).
         func newest(_ condition: String) throws -> [BackupRecord] {
             try connection.query(
@@ -301,6 +305,7 @@ package final class SQLiteCatalog: Catalog {
         // Lists select no warnings column; the record then has none, as lists show none.
         record.warnings = try row["warnings"].string.map { try decode([String].self, .text($0)) } ?? []
         record.copyOf = row["copy_of"].string
+        record.lastTest = try row["last_test"].string.map { try decode(RestoreTestResult.self, .text($0)) }
         if row["expiry_evaluated"].int == 1 {
             record.storedExpiry = dateValue(row["expires_at"]).map(StoredExpiry.at) ?? .never
         }

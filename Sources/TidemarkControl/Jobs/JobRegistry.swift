@@ -7,7 +7,7 @@ import TidemarkCore
 enum JobRegistry {
     /// A job for each kind that runs in the background.
     static func job(for kind: OperationKind) -> (any Job)? {
-        let jobs: [any Job] = [BackupJob(), RestoreJob(), VerifyJob(), PurgeJob(), RetentionJob(), PruneJob(), CopyJob()]
+        let jobs: [any Job] = [BackupJob(), RestoreJob(), VerifyJob(), PurgeJob(), RetentionJob(), PruneJob(), CopyJob(), RestoreTestJob()]
         return jobs.first { type(of: $0).kind == kind }
     }
 }

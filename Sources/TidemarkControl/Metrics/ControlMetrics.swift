@@ -41,6 +41,9 @@ package struct ControlMetrics: Sendable {
         package static let walSlotActive = "tidemark_wal_slot_active"
         package static let walSlotRetained = "tidemark_wal_slot_retained_bytes"
         package static let walReceiverRestarts = "tidemark_wal_receiver_restarts_total"
+        package static let restoreTestsFinished = "tidemark_restore_tests_finished_total"
+        package static let restoreTestDuration = "tidemark_restore_test_duration_seconds"
+        package static let lastRestoreTestSuccess = "tidemark_last_restore_test_success_timestamp_seconds"
     }
 
     /// What a family measures, as Prometheus shows it.
@@ -89,6 +92,14 @@ package struct ControlMetrics: Sendable {
             Family(name: Name.walPushedBytes, kind: .counter, help: "Bytes of WAL files stored by wal-push, before compression", initialLabels: [[]]),
             Family(name: Name.walPushFailures, kind: .counter, help: "WAL pushes serve could not store (PostgreSQL retries them)", initialLabels: [[]]),
             Family(name: Name.walReceiverRestarts, kind: .counter, help: "Times serve started pg_receivewal again for an external server after it ended", initialLabels: [[]]),
+            Family(
+                name: Name.restoreTestsFinished, kind: .counter, help: "Restore tests that ended, by outcome",
+                initialLabels: ["passed", "failed"].map { [("outcome", $0)] }
+            ),
+            Family(
+                name: Name.restoreTestDuration, kind: .timer, help: "Measured restore time (RTO) of restore tests that ended, in seconds, by outcome",
+                initialLabels: ["passed", "failed"].map { [("outcome", $0)] }
+            ),
             Family(name: Name.instancesFailing, kind: .gauge, help: "Managed instances that keep dying (restarted 3 times in 10 minutes, or 3 failed starts in a row)", initialLabels: [[]]),
         ]
     }()
@@ -101,6 +112,7 @@ package struct ControlMetrics: Sendable {
         Family(name: Name.walLastArchived, kind: .gauge, help: "When a managed instance last archived a WAL file (Unix time), by database", initialLabels: []),
         Family(name: Name.walDirectoryBytes, kind: .gauge, help: "Size of a managed instance's pg_wal directory in bytes, by database", initialLabels: []),
         Family(name: Name.walSlotActive, kind: .gauge, help: "Whether the replication slot an external server's WAL is streamed from has a receiver (1) or not (0), by database", initialLabels: []),
+        Family(name: Name.lastRestoreTestSuccess, kind: .gauge, help: "When a restore test of a database's backup last passed (Unix time), by database", initialLabels: []),
         Family(name: Name.walSlotRetained, kind: .gauge, help: "Bytes of WAL an external server keeps for Tidemark's replication slot, by database", initialLabels: []),
     ]
 
@@ -164,6 +176,16 @@ package struct ControlMetrics: Sendable {
     /// A WAL push failed; PostgreSQL will retry it.
     package func walPushFailed() {
         Counter(label: Name.walPushFailures, factory: factory).increment()
+    }
+
+    /// A restore test ended: `seconds` from its start to its verdict.
+    package func restoreTestFinished(database: String, passed: Bool, seconds: Double, at time: Date) {
+        let labels = [("outcome", passed ? "passed" : "failed")]
+        Counter(label: Name.restoreTestsFinished, dimensions: labels, factory: factory).increment()
+        Timer(label: Name.restoreTestDuration, dimensions: labels, factory: factory).recordSeconds(max(0, seconds))
+        if passed {
+            Gauge(label: Name.lastRestoreTestSuccess, dimensions: [("database", database)], factory: factory).record(time.timeIntervalSince1970)
+        }
     }
 
     /// What a managed instance's archiver reported.

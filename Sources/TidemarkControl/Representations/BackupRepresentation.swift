@@ -25,6 +25,8 @@ package struct BackupRepresentation: Encodable, Sendable {
     package var operationId: String?
     /// For a copy: the backup it was copied from.
     package var copyOf: String?
+    /// The backup's last restore test; null when never tested.
+    package var lastTest: RestoreTestRepresentation?
     /// Only in `backup show`.
     package var databases: [DatabaseContents]?
     /// LSNs, timeline and system of a physical backup (`backup show`); null for logical ones.
@@ -50,6 +52,7 @@ package struct BackupRepresentation: Encodable, Sendable {
         error = backup.error
         operationId = backup.operationID
         copyOf = backup.copyOf
+        lastTest = backup.lastTest.map(RestoreTestRepresentation.init)
         databases = includeContents ? backup.databases : nil
         physical = includeContents ? backup.physical : nil
         warnings = includeContents ? backup.warnings : nil
@@ -57,7 +60,7 @@ package struct BackupRepresentation: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case id, database, storage, status, trigger, method, engine, serverVersion, startedAt, finishedAt, durationSeconds
-        case logicalBytes, storedBytes, expiresAt, error, operationId, copyOf, databases, physical, warnings
+        case logicalBytes, storedBytes, expiresAt, error, operationId, copyOf, lastTest, databases, physical, warnings
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -79,6 +82,7 @@ package struct BackupRepresentation: Encodable, Sendable {
         try container.encode(error, forKey: .error)
         try container.encode(operationId, forKey: .operationId)
         try container.encode(copyOf, forKey: .copyOf)
+        try container.encode(lastTest, forKey: .lastTest)
         if let databases {
             try container.encode(databases, forKey: .databases)
             try container.encode(physical, forKey: .physical)

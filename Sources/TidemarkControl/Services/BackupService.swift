@@ -90,6 +90,19 @@ extension BackupService {
         try await runner.enqueue(CopyJob(), CopyRequest(backupID: id, storage: storage))
     }
 
+    /// Tests backup `id` now (``RestoreTestJob``): restores it into a scratch target, compares,
+    /// drops the target, records the result.
+    /// - Throws: `restore-test-failed` (after recording the result) when the data differs or the
+    ///   restore failed; the preflight's refusals (`restore-test-in-progress`, `insufficient-space`, …).
+    package func test(id: String, observer: OperationObserver? = nil) async throws -> RestoreTestResult {
+        try await runner.run(RestoreTestJob(), RestoreTestRequest(backupID: id), observer: observer)
+    }
+
+    /// Queues a restore test of backup `id` for `serve`.
+    package func enqueueTest(id: String) async throws -> OperationRecord {
+        try await runner.enqueue(RestoreTestJob(), RestoreTestRequest(backupID: id))
+    }
+
     /// The queued copy operations of backup `id` (the plan's copy after a backup), oldest first.
     package func queuedCopies(of id: String) async throws -> [OperationRecord] {
         try await catalog.operations(status: .pending, limit: nil, after: nil).filter { operation in

@@ -102,6 +102,10 @@ extension ControlPlane {
                 do {
                     try await catalog.insertBackup(Self.backupRecord(manifest, database: attached.name, storage: storage.name))
                     attached.backupsAdded += 1
+                    // The evidence of its last restore test travels with the backup.
+                    if let test = try? await repository.restoreTest(backupID: manifest.id) {
+                        try await catalog.recordRestoreTest(test)
+                    }
                 } catch let error as any UserFacingError where error.code == "backup-purged" {
                     // Purged while the manifest's deletion had not happened yet.
                     report.backupsKnown += 1

@@ -135,6 +135,8 @@ package struct BackupRecord: Sendable, Equatable {
     package var warnings: [String] = []
     /// For a copy (trigger `copy`): the id of the backup it was copied from; nil otherwise.
     package var copyOf: String?
+    /// The last restore test of this backup (``RestoreTestResult``); nil when never tested.
+    package var lastTest: RestoreTestResult?
     /// Written only by `Catalog.recordExpiries` (retention evaluations); inserts and updates
     /// leave the stored value alone.
     package var storedExpiry: StoredExpiry = .unknown

@@ -11,6 +11,8 @@ package enum OperationKind: String, Sendable, Codable, CaseIterable {
     case deprovision
     case prune
     case copy
+    /// A restore test (`backup test`): restore into a scratch target, compare, drop it.
+    case test
 }
 
 /// Lifecycle of an operation.

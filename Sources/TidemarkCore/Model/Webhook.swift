@@ -28,6 +28,8 @@ package enum WebhookEvent: String, Sendable, Codable, CaseIterable {
     case walGap = "wal.gap"
     /// A copy of a backup to another storage failed for good (no retry left, or not retryable).
     case copyFailed = "copy.failed"
+    /// A restore test failed: the backup did not restore, or restored different data.
+    case testRestoreFailed = "test-restore.failed"
     /// Sent by `tidemark webhook test` and `POST /webhooks/{name}/test`, whatever the filter.
     case test = "webhook.test"
 }

@@ -42,6 +42,8 @@ package protocol Catalog: Sendable {
     func insertBackup(_ backup: BackupRecord) async throws
     func updateBackup(_ backup: BackupRecord) async throws
     func backup(id: String) async throws -> BackupRecord?
+    /// Records `result` as its backup's last restore test (other fields of the backup untouched).
+    func recordRestoreTest(_ result: RestoreTestResult) async throws
     /// Backups matching `filter`, newest first (by start time, then id), at most `limit`
     /// (nil: all), starting after `after`. Listed backups have empty `databases` (table
     /// contents); `backup(id:)` returns them whole.

@@ -175,6 +175,11 @@ package protocol DatabaseEngine: Sendable {
         progress: (_ tablesDone: Int, _ tablesTotal: Int) -> Void
     ) async throws -> DumpSummary
 
+    /// A digester of this engine's dump streams for restore tests (``RowDigesting``): fed the
+    /// stored stream and a dump of the restored database, equal tables give equal digests.
+    /// Nil when the engine has none; a test then compares row counts only.
+    func makeRowDigester() -> (any RowDigesting)?
+
     /// Checks a restore request against the dump's objects before any work starts.
     /// - Throws: `EngineError` with `table-not-found` or `missing-dependency`.
     func planRestore(_ scope: RestoreScope, objects: [DumpObject], options: RestoreOptions) throws -> RestorePlan
@@ -193,6 +198,8 @@ package protocol DatabaseEngine: Sendable {
 
 extension DatabaseEngine {
     package func dumpLayout(of target: DatabaseTarget) async throws -> DumpLayout { .contentDefined }
+
+    package func makeRowDigester() -> (any RowDigesting)? { nil }
 
     package func checkRestoreTargetName(_ name: String) throws {
         try NameRule.validate(name, what: "restore target")

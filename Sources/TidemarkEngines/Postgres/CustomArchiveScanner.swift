@@ -1,4 +1,5 @@
 import Foundation
+import TidemarkCore
 
 /// Reads a pg_dump custom-format archive (`pg_dump -Fc -Z0`) as it streams past, without
 /// holding more than one TOC entry in memory, and measures each table's data.
@@ -28,6 +29,8 @@ package struct CustomArchiveScanner {
     package struct DataStatistics: Sendable, Equatable {
         package var bytes: Int64 = 0
         package var rows: Int64 = 0
+        /// The sum of the rows' hashes (``RowHash``) when the scanner digests rows; else 0.
+        package var digest: UInt64 = 0
     }
 
     /// What the header says.
@@ -68,7 +71,14 @@ package struct CustomArchiveScanner {
     /// Data entries whose data has been seen completely.
     package private(set) var tablesDone = 0
 
-    package init() {}
+    /// Whether each row is hashed into its table's ``DataStatistics/digest``: for restore
+    /// tests only, as it reads every byte once more.
+    package let digestsRows: Bool
+    private var rowHash = RowHash()
+
+    package init(digestsRows: Bool = false) {
+        self.digestsRows = digestsRows
+    }
 
     /// Number of `TABLE DATA` entries in the TOC.
     package var tablesTotal: Int { entries.filter { $0.kind == "TABLE DATA" }.count }
@@ -324,9 +334,11 @@ package struct CustomArchiveScanner {
                         if tailLength >= Self.copyTerminatorLength && tail == Self.copyTerminator {
                             current.rows -= 3
                             current.bytes -= Int64(Self.copyTerminatorLength)
+                            current.digest &-= Self.terminatorRowsDigest
                         }
                         statistics[dumpID, default: DataStatistics()].bytes += current.bytes
                         statistics[dumpID, default: DataStatistics()].rows += current.rows
+                        statistics[dumpID, default: DataStatistics()].digest &+= current.digest
                         current = DataStatistics()
                         tail = 0
                         tailLength = 0
@@ -346,6 +358,7 @@ package struct CustomArchiveScanner {
                         tail = (tail << 8 | UInt64(start[offset])) & 0xFF_FFFF_FFFF
                     }
                     tailLength += take
+                    if digestsRows { hashRows(start, count: take) }
                 }
                 index += take
                 state = remaining == take ? .chunkLength(dumpID: dumpID, isBlob: isBlob) : .chunkData(dumpID: dumpID, remaining: remaining - take, isBlob: isBlob)
@@ -354,6 +367,27 @@ package struct CustomArchiveScanner {
                 state = decodeInt(value) == 0 ? .blockType : .chunkLength(dumpID: dumpID, isBlob: true)
             }
         }
+    }
+
+    /// The three "rows" of pg_dump's COPY terminator `\.\n\n\n`, taken out of the digest as
+    /// they are out of the count.
+    private static let terminatorRowsDigest = RowHash.of(Array("\\.".utf8)) &+ RowHash.of([]) &+ RowHash.of([])
+
+    /// Hashes the rows in `count` bytes at `start` into the current table's digest; a row may
+    /// continue in the next data chunk.
+    private mutating func hashRows(_ start: UnsafePointer<UInt8>, count: Int) {
+        var hash = rowHash
+        var digest = current.digest
+        for offset in 0..<count {
+            let byte = start[offset]
+            if byte == 0x0A {
+                digest &+= hash.finish()
+            } else {
+                hash.add(byte)
+            }
+        }
+        rowHash = hash
+        current.digest = digest
     }
 
     /// The number of newline bytes in `count` bytes at `start`, eight at a time (SWAR): a

@@ -90,6 +90,8 @@ package struct PostgresEngine: DatabaseEngine {
         return Self.summary(of: scanner, database: target.connection.database)
     }
 
+    package func makeRowDigester() -> (any RowDigesting)? { PostgresRowDigester() }
+
     package func planRestore(_ scope: RestoreScope, objects: [DumpObject], options: RestoreOptions) throws -> RestorePlan {
         try PostgresRestorePlanner.plan(scope, objects: objects, options: options)
     }

@@ -42,6 +42,7 @@ package enum SealLabel {
     package static let index = Array("tidemark.index".utf8)
     package static let packHeader = Array("tidemark.pack-header".utf8)
     package static let masterKey = Array("tidemark.master-key".utf8)
+    package static let restoreTest = Array("tidemark.restore-test".utf8)
 }
 
 /// The plaintext framing inside every sealed value: one flag byte, then the payload.

@@ -153,6 +153,31 @@ enum OpenAPIDocument {
         ]
     }
 
+    /// A restore test's result (`RestoreTestResult`), as in a backup's `lastTest`.
+    static var restoreTest: [String: Any] {
+        let nullableInt64: [String: Any] = ["type": ["integer", "null"]]
+        return object(
+            [
+                "backupId": string, "operationId": string, "startedAt": time, "finishedAt": time, "passed": boolean,
+                "target": ["type": "string", "description": "the scratch database (or file) restored into and dropped"],
+                "phases": [
+                    "type": "array", "description": "wall time per phase (restore, compare, drop); their sum is the measured restore time",
+                    "items": object(["name": string, "seconds": ["type": "number"]], required: ["name", "seconds"]),
+                ],
+                "bytesRestored": integer, "tablesChecked": integer,
+                "mismatches": [
+                    "type": "array", "description": "tables that differ from the manifest (missing, extra, other row count or contents)",
+                    "items": object(
+                        ["table": string, "expectedRows": nullableInt64, "actualRows": nullableInt64, "expectedDigest": nullableString, "actualDigest": nullableString, "problem": string],
+                        required: ["table", "expectedRows", "actualRows", "expectedDigest", "actualDigest", "problem"]
+                    ),
+                ],
+                "error": errorInfo,
+            ],
+            required: ["backupId", "operationId", "startedAt", "finishedAt", "passed", "target", "phases", "bytesRestored", "tablesChecked", "mismatches", "error"]
+        )
+    }
+
     /// The schemas of every documented body. Response objects list all their keys as required:
     /// the representations always write every key (null when absent).
     static var schemas: [String: Any] {
@@ -168,6 +193,10 @@ enum OpenAPIDocument {
                 "durationSeconds": ["type": ["number", "null"]], "logicalBytes": integer, "storedBytes": integer,
                 "expiresAt": nullableTime, "error": errorInfo, "operationId": nullableString,
                 "copyOf": ["type": ["string", "null"], "description": "for a copy (trigger copy): the id of the backup it was copied from"],
+                "lastTest": [
+                    "description": "the backup's last restore test (backup test); null when never tested",
+                    "oneOf": [restoreTest, ["type": "null"]],
+                ],
                 "databases": [
                     "type": "array",
                     "description": "only in GET /backups/{id}",
@@ -198,7 +227,7 @@ enum OpenAPIDocument {
                     "description": "only in GET /backups/{id}: what the dump warned about (e.g. a MariaDB table not made consistent by --single-transaction); empty when nothing",
                 ],
             ],
-            required: ["id", "database", "storage", "status", "trigger", "method", "engine", "serverVersion", "startedAt", "finishedAt", "durationSeconds", "logicalBytes", "storedBytes", "expiresAt", "error", "operationId", "copyOf"]
+            required: ["id", "database", "storage", "status", "trigger", "method", "engine", "serverVersion", "startedAt", "finishedAt", "durationSeconds", "logicalBytes", "storedBytes", "expiresAt", "error", "operationId", "copyOf", "lastTest"]
         ),
         "BackupPage": page("Backup"),
         "Operation": object([

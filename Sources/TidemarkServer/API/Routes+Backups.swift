@@ -95,6 +95,11 @@ extension RouteTable {
             return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
         }
 
+        add(.post, "/backups/{id}/test", summary: "Queue a restore test of a completed logical backup: restore into a scratch database, compare with the manifest, drop it, record the result (lastTest)", role: .admin, response: "Operation", status: .accepted) { _, context in
+            let operation = try await control.backups.enqueueTest(id: try context.parameters.require("id"))
+            return try APIJSON.response(OperationRepresentation(operation), status: .accepted)
+        }
+
         add(.post, "/backups/{id}/copy", summary: "Queue a copy of a completed backup to another storage (409 copy-exists when it has one there)", role: .admin, body: "Copy", response: "Operation", status: .accepted) { request, context in
             let body = try await request.decodeStrict(CopyBody.self, context: context)
             let operation = try await control.backups.enqueueCopy(id: try context.parameters.require("id"), to: body.storage)

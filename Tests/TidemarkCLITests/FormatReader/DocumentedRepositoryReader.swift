@@ -102,7 +102,7 @@ struct DocumentedRepositoryReader {
         }
     }
 
-    private func openFramedJSON(_ key: String, label: String) throws -> [String: Any] {
+    func openFramedJSON(_ key: String, label: String) throws -> [String: Any] {
         let plain = try Self.open(try read(key), key: encryptionKey, associatedData: Array(label.utf8), what: key)
         return try Self.json(try Self.unframe(plain, what: key), key)
     }

@@ -64,6 +64,17 @@ import TidemarkTesting
                 #expect(stream == Array(try Data(contentsOf: URL(fileURLWithPath: export))))
                 #expect(stream.starts(with: Array("PGDMP".utf8)))
             }
+            // "Restore tests": the result of `backup test`, as documented.
+            #expect(try await shop.cli.run(["backup", "test", second]).exitCode == 0)
+            let test = try reader.openFramedJSON("tests/\(second)", label: "tidemark.restore-test")
+            let documentedTest: Set<String> = ["backupId", "operationId", "startedAt", "finishedAt", "passed", "target", "phases", "bytesRestored", "tablesChecked", "mismatches", "error"]
+            #expect(Set(test.keys).isSubset(of: documentedTest) && test["error"] == nil, "\(test.keys)")
+            #expect(test["backupId"] as? String == second && test["passed"] as? Bool == true && test["tablesChecked"] as? Int == 2)
+            #expect((test["target"] as? String)?.hasPrefix("tidemark_test_") == true && (test["mismatches"] as? [Any])?.isEmpty == true)
+            let phases = try #require(test["phases"] as? [[String: Any]])
+            #expect(phases.map { $0["name"] as? String } == ["restore", "compare", "drop"])
+            let span = try #require((test["finishedAt"] as? String).flatMap(iso.date(from:))).timeIntervalSince(try #require((test["startedAt"] as? String).flatMap(iso.date(from:))))
+            #expect(abs(phases.reduce(0.0) { $0 + ($1["seconds"] as? Double ?? 0) } - span) <= 1.0, "the phases add up to the span (times have whole seconds)")
             #expect(try FileManager.default.contentsOfDirectory(atPath: "\(shop.directory)/repo/locks").isEmpty)
         }
     }

@@ -7,7 +7,7 @@ import Foundation
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
-        abstract: "Create, list, inspect, verify, export and purge backups.",
-        subcommands: [BackupCreate.self, BackupList.self, BackupShow.self, BackupVerify.self, BackupCopy.self, BackupExport.self, BackupPurge.self]
+        abstract: "Create, list, inspect, verify, test, copy, export and purge backups.",
+        subcommands: [BackupCreate.self, BackupList.self, BackupShow.self, BackupVerify.self, BackupTest.self, BackupCopy.self, BackupExport.self, BackupPurge.self]
     )
 }

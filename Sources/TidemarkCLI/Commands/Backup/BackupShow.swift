@@ -27,6 +27,13 @@ struct BackupShow: AsyncParsableCommand {
             console.line("expires:    \(ExpiryText.describe(backup, expiresAt: expiresAt, now: control.now()))")
             if let error = backup.error { console.line("error:      \(error.code): \(error.message)") }
             for warning in backup.warnings { console.line("warning:    \(warning)") }
+            if let test = backup.lastTest {
+                let error = test.error.map { ": \($0.message)" } ?? ""
+                console.line("last test:  \(test.passed ? "passed" : "FAILED") at \(TimeText.iso(test.finishedAt))\(error); \(BackupTest.describe(test))")
+                for mismatch in test.mismatches { console.line("  differs:  \(mismatch.table): \(mismatch.problem)") }
+            } else if backup.status == .completed {
+                console.line("last test:  never ('tidemark backup test \(backup.id)')")
+            }
             if let physical = backup.physical {
                 console.line("wal:        \(physical.startLSN) .. \(physical.stopLSN) on timeline \(physical.timeline)\(physical.includesWAL ? " (included: self-contained)" : "")")
                 console.line("pg start:   \(TimeText.iso(physical.startedAt))")
