@@ -52,6 +52,9 @@ import TidemarkTesting
                 let text = try await cli.run(["backup", "show", id])
                 #expect(text.standardOutput.contains("warning:    ") && text.standardOutput.contains("MyISAM"), "\(text.standardOutput)")
 
+                let tested = try await cli.run(["backup", "test", id])
+                #expect(tested.exitCode == 0 && tested.standardOutput.contains("3 tables as recorded"), "\(tested.standardOutput) \(tested.standardError)")
+                #expect(try await server.execute("SHOW DATABASES LIKE 'tidemark_test_%'") == "", "the scratch database is dropped")
                 let restore = try await cli.run(["restore", id, "--to", "shop_copy"])
                 #expect(restore.exitCode == 0, "\(restore.standardError)")
                 for table in ["customers", "orders"] {

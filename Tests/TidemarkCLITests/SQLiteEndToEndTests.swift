@@ -58,6 +58,10 @@ import TidemarkTesting
             #expect(rows["tagged"] == nil)
             #expect(tables.allSatisfy { $0["rowsAreEstimates"] as? Bool != true })
             #expect(try await cli.run(["backup", "verify", firstID, "--read-data"]).exitCode == 0)
+            // A restore test: a hidden scratch file beside the source, compared by table and count, removed.
+            let tested = try await cli.run(["backup", "test", firstID])
+            #expect(tested.exitCode == 0 && tested.standardOutput.contains("tables as recorded"), "\(tested.standardOutput) \(tested.standardError)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent).filter { $0.hasPrefix(".tidemark-test") }.isEmpty)
 
             // Restore into a new file: the same dump, integrity ok; an existing file is refused.
             let restored = "\(directory)/restored.db"
